@@ -1,0 +1,192 @@
+"""Linear algebra: matmul (1-D, 2-D and batched with broadcast batch dims), dot, outer, einsum."""
+from __future__ import annotations
+
+import string
+
+import numpy as np
+
+from ..engine import Function
+from ..tensor import Tensor
+from ._util import tensor_method
+
+
+class Matmul(Function):
+    """a @ b with numpy's rules; d/da = g @ bᵀ, d/db = aᵀ @ g (1-D operands promoted, batch dims summed by the engine)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        try:
+            return np.matmul(a.data, b.data)
+        except ValueError:
+            raise RuntimeError(
+                f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied; the last dimension of the first "
+                f"({a.shape[-1] if a.ndim else '-'}) must equal the "
+                f"{'only' if b.ndim == 1 else 'second-to-last'} dimension of the second "
+                f"({b.shape[-2] if b.ndim > 1 else (b.shape[0] if b.ndim else '-')})"
+            ) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        if a.ndim == 1 and b.ndim == 1:
+            return (grad * b if need_a else None), (grad * a if need_b else None)
+        if a.ndim == 1:
+            g = grad.unsqueeze(-2)
+            grad_a = (g @ b.mT).squeeze(-2) if need_a else None
+            grad_b = a.unsqueeze(-1) @ g if need_b else None
+            return grad_a, grad_b
+        if b.ndim == 1:
+            g = grad.unsqueeze(-1)
+            grad_a = g @ b.unsqueeze(-2) if need_a else None
+            grad_b = (a.mT @ g).squeeze(-1) if need_b else None
+            return grad_a, grad_b
+        return (grad @ b.mT if need_a else None), (a.mT @ grad if need_b else None)
+
+
+def _check_matmul_operands(a, b):
+    for name, t in (("first", a), ("second", b)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"matmul: the {name} operand must be a Tensor, got {type(t).__name__}")
+        if t.ndim == 0:
+            raise RuntimeError(f"matmul: both arguments need at least 1 dimension; the {name} is 0-d (use * for scalars)")
+
+
+@tensor_method(name="__matmul__")
+@tensor_method
+def matmul(input, other):
+    """Matrix product with numpy/PyTorch broadcasting rules."""
+    if not isinstance(other, Tensor):
+        other = Tensor(other)
+    _check_matmul_operands(input, other)
+    return Matmul.apply(input, other)
+
+
+Tensor.__rmatmul__ = lambda self, other: matmul(Tensor(other), self)
+Tensor.mm = matmul
+Tensor.bmm = matmul
+mm = bmm = matmul
+
+
+@tensor_method
+def dot(input, other):
+    """Inner product of two 1-D tensors."""
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"dot: 1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    if input.shape != other.shape:
+        raise RuntimeError(f"dot: inconsistent tensor size, expected tensor [{input.shape[0]}] and src [{other.shape[0]}] to have the same number of elements")
+    return matmul(input, other)
+
+
+@tensor_method
+def outer(input, vec2):
+    """Outer product of two 1-D tensors: out[i, j] = a[i] · b[j]."""
+    if input.ndim != 1 or vec2.ndim != 1:
+        raise RuntimeError(f"outer: 1D tensors expected, but got {input.ndim}D and {vec2.ndim}D tensors")
+    return input.unsqueeze(1) * vec2.unsqueeze(0)
+
+
+ger = outer
+
+
+@tensor_method
+def mv(input, vec):
+    return matmul(input, vec)
+
+
+# ----------------------------------------------------------------------------- einsum
+def _parse_einsum(equation: str, shapes) -> tuple:
+    """Explicit subscripts (no '...', output given) for the operands' shapes."""
+    equation = equation.replace(" ", "")
+    if "->" in equation:
+        inputs, output = equation.split("->")
+    else:
+        inputs, output = equation, None
+    terms = inputs.split(",")
+    if len(terms) != len(shapes):
+        raise ValueError(f"einsum: equation {equation!r} names {len(terms)} operands but {len(shapes)} were given")
+    used = set(equation) - set(".,->")
+    spare = [c for c in string.ascii_letters if c not in used]
+    ellipsis_rank = max((len(s) - (len(t) - 3) for t, s in zip(terms, shapes) if "..." in t), default=0)
+    ellipsis = "".join(spare[:ellipsis_rank])
+    explicit = []
+    for term, shape in zip(terms, shapes):
+        if "..." in term:
+            rank = len(shape) - (len(term) - 3)
+            term = term.replace("...", ellipsis[ellipsis_rank - rank:])
+        if len(term) != len(shape):
+            raise ValueError(f"einsum: subscripts {term!r} do not match operand of shape {tuple(shape)}")
+        explicit.append(term)
+    if output is None:
+        counts = {}
+        for c in "".join(explicit):
+            counts[c] = counts.get(c, 0) + 1
+        output = ellipsis + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ellipsis))
+    else:
+        output = output.replace("...", ellipsis)
+    return explicit, output
+
+
+class Einsum(Function):
+    """Einstein summation; the gradient of each operand is another einsum of the gradient with the others."""
+
+    @staticmethod
+    def forward(ctx, equation, *operands):
+        ctx.inputs, ctx.output = _parse_einsum(equation, [o.data.shape for o in operands])
+        ctx.save_for_backward(*operands)
+        return np.einsum(",".join(ctx.inputs) + "->" + ctx.output, *[o.data for o in operands], optimize=len(operands) > 2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        operands = ctx.saved_tensors
+        grads = [None]
+        for i, (term, operand) in enumerate(zip(ctx.inputs, operands)):
+            if not ctx.needs_input_grad[i + 1]:
+                grads.append(None)
+                continue
+            others = [t for j, t in enumerate(ctx.inputs) if j != i]
+            available = set(ctx.output).union(*others)
+            unique = "".join(dict.fromkeys(c for c in term if c in available))
+            partial = einsum(",".join([ctx.output] + others) + "->" + unique,
+                             grad, *[o for j, o in enumerate(operands) if j != i])
+            grads.append(_expand_to_term(partial, unique, term, operand.shape))
+        return tuple(grads)
+
+
+class DiagonalEmbed(Function):
+    """Place values of subscripts `unique` onto a tensor with subscripts `term` (repeats = diagonals)."""
+
+    @staticmethod
+    def forward(ctx, x, unique, term, shape):
+        ctx.unique, ctx.term = unique, term
+        out = np.zeros(shape, dtype=x.data.dtype)
+        np.einsum(term + "->" + unique, out)[...] = x.data
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return einsum(ctx.term + "->" + ctx.unique, grad), None, None, None
+
+
+def _expand_to_term(partial: Tensor, unique: str, term: str, shape) -> Tensor:
+    """Broadcast over subscripts only this operand had, and embed onto repeated-subscript diagonals."""
+    sizes = dict(zip(term, shape))
+    full_unique = "".join(dict.fromkeys(term))
+    if unique != full_unique:  # letters summed out of this operand alone: the gradient is constant along them
+        partial = partial.reshape(tuple(sizes[c] if c in unique else 1 for c in full_unique))
+        partial = partial.expand(*(sizes[c] for c in full_unique))
+    if full_unique != term:
+        return DiagonalEmbed.apply(partial, full_unique, term, tuple(shape))
+    return partial
+
+
+def einsum(equation: str, *operands):
+    """Einstein summation over the operands, e.g. einsum('bij,bjk->bik', a, b)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    operands = tuple(o if isinstance(o, Tensor) else Tensor(o) for o in operands)
+    try:
+        return Einsum.apply(equation, *operands)
+    except ValueError as error:
+        raise RuntimeError(f"einsum {equation!r} with operand shapes {[o.shape for o in operands]}: {error}") from None

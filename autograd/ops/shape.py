@@ -1,0 +1,558 @@
+"""Shape and indexing: reshape/view, squeeze, transpose/permute, expand, repeat, flip,
+indexing (`x[...]`, including boolean and integer-array indices) and assignment,
+cat/stack/split/chunk, pad, and friends.
+
+Views (reshape, transpose, basic indexing, expand, ...) share memory and the version
+counter with their base, so an in-place change through either is seen by backward's checks.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from ..engine import Function
+from ..tensor import Tensor
+from ._util import normalize_dim, tensor_method
+
+
+def _view_of(base: Tensor, array: np.ndarray) -> Tensor:
+    out = Tensor._wrap(array)
+    if array.size and np.may_share_memory(array, base.data):
+        out._version_counter = base._version_counter
+        out._base = base
+    return out
+
+
+class Reshape(Function):
+    """Same data, new shape; the gradient is reshaped back."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.data.shape
+        try:
+            return _view_of(x, x.data.reshape(shape))
+        except ValueError:
+            raise RuntimeError(
+                f"reshape: shape {tuple(shape)} is invalid for input of shape {x.shape} ({x.numel()} elements)"
+            ) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.shape), None
+
+
+def _shape_args(shape, op):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    for s in shape:
+        if not isinstance(s, numbers.Integral) or s < -1:
+            raise ValueError(f"{op}: invalid size {s!r} in shape {shape}")
+    return tuple(int(s) for s in shape)
+
+
+@tensor_method
+def reshape(input, *shape):
+    """The same elements in a new shape (one dimension may be -1)."""
+    shape = _shape_args(shape, "reshape")
+    if shape == input.data.shape:
+        return input
+    return Reshape.apply(input, shape)
+
+
+Tensor.view = reshape
+
+
+def _view_as(self, other):
+    return reshape(self, other.shape)
+
+
+Tensor.view_as = _view_as
+Tensor.reshape_as = _view_as
+
+
+@tensor_method
+def flatten(input, start_dim: int = 0, end_dim: int = -1):
+    """Merge dimensions start_dim..end_dim into one."""
+    if input.ndim == 0:
+        return input.reshape(1)
+    start = normalize_dim(start_dim, input.ndim, "flatten")
+    end = normalize_dim(end_dim, input.ndim, "flatten")
+    if start > end:
+        raise RuntimeError(f"flatten: start_dim ({start_dim}) cannot come after end_dim ({end_dim})")
+    shape = input.shape
+    return reshape(input, shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
+
+
+@tensor_method
+def unflatten(input, dim: int, sizes):
+    dim = normalize_dim(dim, input.ndim, "unflatten")
+    return reshape(input, input.shape[:dim] + tuple(sizes) + input.shape[dim + 1:])
+
+
+@tensor_method
+def squeeze(input, dim=None):
+    """Drop size-1 dimensions (all, or the given ones; others are left as they are)."""
+    if dim is None:
+        shape = tuple(s for s in input.shape if s != 1)
+    else:
+        dims = {normalize_dim(d, input.ndim, "squeeze") for d in ((dim,) if isinstance(dim, int) else dim)}
+        shape = tuple(s for i, s in enumerate(input.shape) if not (i in dims and s == 1))
+    return reshape(input, shape)
+
+
+@tensor_method
+def unsqueeze(input, dim: int):
+    """Insert a size-1 dimension at `dim`."""
+    dim = normalize_dim(dim, input.ndim + 1, "unsqueeze")
+    return reshape(input, input.shape[:dim] + (1,) + input.shape[dim:])
+
+
+class Permute(Function):
+    """Reorder dimensions; the gradient is permuted back by the inverse order."""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.inverse = tuple(np.argsort(dims))
+        return _view_of(x, np.transpose(x.data, dims))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.permute(ctx.inverse), None
+
+
+@tensor_method
+def permute(input, *dims):
+    """Reorder the dimensions."""
+    dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+    if len(dims) != input.ndim:
+        raise RuntimeError(f"permute: got {len(dims)} dims {dims} for a tensor with {input.ndim} dimensions (shape {input.shape})")
+    dims = tuple(normalize_dim(d, input.ndim, "permute") for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"permute: repeated dim in {dims}")
+    if dims == tuple(range(input.ndim)):
+        return input
+    return Permute.apply(input, dims)
+
+
+@tensor_method
+def transpose(input, dim0: int, dim1: int):
+    """Swap two dimensions."""
+    if input.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+        return input
+    order = list(range(input.ndim))
+    d0, d1 = normalize_dim(dim0, input.ndim, "transpose"), normalize_dim(dim1, input.ndim, "transpose")
+    order[d0], order[d1] = order[d1], order[d0]
+    return permute(input, order)
+
+
+Tensor.swapaxes = transpose
+Tensor.swapdims = transpose
+swapaxes = swapdims = transpose
+
+
+@tensor_method
+def t(input):
+    """Transpose of a ≤2-D tensor."""
+    if input.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but got {input.ndim}; use transpose(dim0, dim1) or .mT")
+    return transpose(input, 0, -1) if input.ndim == 2 else input
+
+
+Tensor.T = property(lambda self: permute(self, tuple(reversed(range(self.ndim)))) if self.ndim > 1 else self)
+Tensor.mT = property(lambda self: transpose(self, -2, -1))
+
+
+@tensor_method
+def movedim(input, source: int, destination: int):
+    order = list(range(input.ndim))
+    source = normalize_dim(source, input.ndim, "movedim")
+    destination = normalize_dim(destination, input.ndim, "movedim")
+    order.insert(destination, order.pop(source))
+    return permute(input, order)
+
+
+class Expand(Function):
+    """Broadcast to a larger shape without copying; the engine sums the gradient back."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        return _view_of(x, np.broadcast_to(x.data, shape))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None
+
+
+@tensor_method
+def expand(input, *sizes):
+    """Broadcast size-1 dimensions to `sizes` (-1 keeps a dimension)."""
+    sizes = _shape_args(sizes, "expand")
+    if len(sizes) < input.ndim:
+        raise RuntimeError(f"expand: the number of sizes ({len(sizes)}) must be at least the tensor's dimensions ({input.ndim})")
+    lead = len(sizes) - input.ndim
+    shape = tuple(s if s != -1 else input.shape[i - lead] for i, s in enumerate(sizes))
+    for i, s in enumerate(input.shape):
+        if s != 1 and s != shape[lead + i]:
+            raise RuntimeError(f"expand: the expanded size {shape[lead + i]} must match the existing size {s} "
+                               f"at dimension {lead + i} (tensor shape {input.shape}, target {shape})")
+    if shape == input.shape:
+        return input
+    return Expand.apply(input, shape)
+
+
+def broadcast_to(input, shape):
+    return expand(input, *shape)
+
+
+Tensor.broadcast_to = broadcast_to
+Tensor.expand_as = lambda self, other: expand(self, *other.shape)
+
+
+def broadcast_tensors(*tensors):
+    shape = np.broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(expand(t, *shape) for t in tensors)
+
+
+class Repeat(Function):
+    """Tile the tensor; the gradient sums the tiles."""
+
+    @staticmethod
+    def forward(ctx, x, repeats):
+        lead = len(repeats) - x.data.ndim
+        ctx.shape = (1,) * lead + x.data.shape
+        ctx.repeats = repeats
+        return np.tile(x.data.reshape(ctx.shape), repeats)
+
+    @staticmethod
+    def backward(ctx, grad):
+        split = []
+        for r, s in zip(ctx.repeats, ctx.shape):
+            split += [r, s]
+        summed = grad.reshape(tuple(split)).sum(dim=tuple(range(0, len(split), 2)))
+        return summed, None
+
+
+@tensor_method
+def repeat(input, *repeats):
+    """Tile along each dimension, as torch.repeat (not numpy's repeat)."""
+    repeats = _shape_args(repeats, "repeat")
+    if len(repeats) < input.ndim:
+        raise RuntimeError(f"repeat: number of repeat dims ({len(repeats)}) can not be smaller than the tensor's ({input.ndim})")
+    return Repeat.apply(input, repeats)
+
+
+class Flip(Function):
+    """Reverse the order along dims; the gradient is flipped back."""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return np.flip(x.data, axis=dims).copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.flip(ctx.dims), None
+
+
+@tensor_method
+def flip(input, dims):
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    return Flip.apply(input, tuple(normalize_dim(d, input.ndim, "flip") for d in dims))
+
+
+# ----------------------------------------------------------------------------- indexing
+def _convert_index(index):
+    """Tensors inside an index become numpy arrays; lists become integer/bool arrays."""
+    if isinstance(index, tuple):
+        return tuple(_convert_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _is_basic(index) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, (slice, numbers.Integral)) and not isinstance(i, np.ndarray)
+               for i in items)
+
+
+class GetItem(Function):
+    """x[index]; the gradient is scattered back (and summed where an index repeats)."""
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.shape, ctx.index = x.data.shape, index
+        try:
+            out = x.data[index]
+        except IndexError as error:
+            raise IndexError(f"index {index!r} is invalid for a tensor of shape {x.shape}: {error}") from None
+        return _view_of(x, out) if _is_basic(index) else np.asarray(out)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return IndexAdd.apply(grad, ctx.shape, ctx.index), None
+
+
+class IndexAdd(Function):
+    """Zeros of `shape` with `src` added at `index`; the adjoint of GetItem."""
+
+    @staticmethod
+    def forward(ctx, src, shape, index):
+        ctx.index = index
+        out = np.zeros(shape, dtype=src.data.dtype)
+        if _is_basic(index):
+            out[index] = src.data
+        else:
+            np.add.at(out, index, src.data)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[ctx.index], None, None
+
+
+def _getitem(self, index):
+    index = _convert_index(index)
+    return GetItem.apply(self, index)
+
+
+Tensor.__getitem__ = _getitem
+
+
+class SetItem(Function):
+    """A copy of x with x[index] = value; gradients go to the kept part of x and to value."""
+
+    @staticmethod
+    def forward(ctx, x, index, value):
+        ctx.index = index
+        out = x.data.copy()
+        try:
+            out[index] = value.data if isinstance(value, Tensor) else value
+        except ValueError:
+            raise RuntimeError(
+                f"setitem: value of shape {np.shape(value.data if isinstance(value, Tensor) else value)} cannot be "
+                f"assigned to x[{index!r}] of shape {np.shape(x.data[index])}"
+            ) from None
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_x = grad_value = None
+        if ctx.needs_input_grad[0]:
+            grad_x = SetItem.apply(grad, ctx.index, 0.0)
+        if ctx.needs_input_grad[2]:
+            grad_value = grad[ctx.index]
+        return grad_x, None, grad_value
+
+
+def _setitem(self, index, value):
+    from .elementwise import _inplace
+
+    index = _convert_index(index)
+    _inplace(self, "setitem", lambda t, v: SetItem.apply(t, index, v), value)
+
+
+Tensor.__setitem__ = _setitem
+
+
+@tensor_method
+def masked_fill(input, mask, value):
+    """Where `mask` holds, `value`; elsewhere the input."""
+    from .elementwise import where
+    return where(mask, value, input)
+
+
+def _masked_fill_(self, mask, value):
+    from .elementwise import _inplace, where
+    return _inplace(self, "masked_fill_", lambda t, v: where(mask, v, t), value)
+
+
+Tensor.masked_fill_ = _masked_fill_
+
+
+@tensor_method
+def index_select(input, dim: int, index):
+    dim = normalize_dim(dim, input.ndim, "index_select")
+    index = index.data if isinstance(index, Tensor) else np.asarray(index)
+    return input[(slice(None),) * dim + (index,)]
+
+
+@tensor_method
+def narrow(input, dim: int, start: int, length: int):
+    dim = normalize_dim(dim, input.ndim, "narrow")
+    return input[(slice(None),) * dim + (slice(start, start + length),)]
+
+
+@tensor_method
+def select(input, dim: int, index: int):
+    dim = normalize_dim(dim, input.ndim, "select")
+    return input[(slice(None),) * dim + (index,)]
+
+
+@tensor_method
+def masked_select(input, mask):
+    mask = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    return input[np.broadcast_to(mask, input.shape)]
+
+
+# ----------------------------------------------------------------------------- joining and splitting
+class Cat(Function):
+    """Join tensors along dim; the gradient is sliced back into pieces."""
+
+    @staticmethod
+    def forward(ctx, dim, *tensors):
+        ctx.dim = dim
+        ctx.sizes = [t.data.shape[dim] for t in tensors]
+        return np.concatenate([t.data for t in tensors], axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        out, start = [None], 0
+        for size in ctx.sizes:
+            out.append(grad.narrow(ctx.dim, start, size))
+            start += size
+        return tuple(out)
+
+
+def _tensor_list(tensors, op):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError(f"{op}: expected a non-empty list of tensors")
+    out = []
+    for t in tensors:
+        out.append(t if isinstance(t, Tensor) else Tensor(t))
+    return out
+
+
+def cat(tensors, dim: int = 0):
+    """Concatenate along an existing dimension."""
+    tensors = _tensor_list(tensors, "cat")
+    ndim = tensors[0].ndim
+    dim = normalize_dim(dim, ndim, "cat")
+    for i, t in enumerate(tensors):
+        if t.ndim != ndim or any(a != b for j, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if j != dim):
+            raise RuntimeError(
+                f"cat: sizes of tensors must match except in dimension {dim}: tensor 0 has shape "
+                f"{tensors[0].shape}, tensor {i} has shape {t.shape}"
+            )
+    return Cat.apply(dim, *tensors)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim: int = 0):
+    """Join along a new dimension."""
+    tensors = _tensor_list(tensors, "stack")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {tensors[0].shape} at entry 0 and {t.shape} at entry {i}")
+    dim = normalize_dim(dim, tensors[0].ndim + 1, "stack")
+    return cat([t.unsqueeze(dim) for t in tensors], dim)
+
+
+def hstack(tensors):
+    tensors = _tensor_list(tensors, "hstack")
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    return cat([t if t.ndim > 1 else t.reshape(1, -1) for t in _tensor_list(tensors, "vstack")], 0)
+
+
+@tensor_method
+def split(input, split_size_or_sections, dim: int = 0):
+    """Pieces of the given size (the last may be smaller) or of the listed sizes."""
+    dim = normalize_dim(dim, input.ndim, "split")
+    n = input.shape[dim]
+    if isinstance(split_size_or_sections, numbers.Integral):
+        if split_size_or_sections <= 0:
+            raise ValueError(f"split: split_size must be positive, got {split_size_or_sections}")
+        sizes = [min(split_size_or_sections, n - s) for s in range(0, n, split_size_or_sections)]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise RuntimeError(f"split: sizes {sizes} sum to {sum(sizes)}, but dimension {dim} has size {n}")
+    out, start = [], 0
+    for size in sizes:
+        out.append(input.narrow(dim, start, size))
+        start += size
+    return tuple(out)
+
+
+@tensor_method
+def chunk(input, chunks: int, dim: int = 0):
+    """Split into `chunks` pieces of equal size (the last may be smaller)."""
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    n = input.shape[normalize_dim(dim, input.ndim, "chunk")]
+    return split(input, max(math.ceil(n / chunks), 1), dim)
+
+
+@tensor_method
+def unbind(input, dim: int = 0):
+    dim = normalize_dim(dim, input.ndim, "unbind")
+    return tuple(input.select(dim, i) for i in range(input.shape[dim]))
+
+
+class Pad(Function):
+    """Constant padding, (left, right) pairs from the last dimension backwards as torch's pad."""
+
+    @staticmethod
+    def forward(ctx, x, widths, value):
+        ctx.slices = tuple(slice(before, before + s) for (before, _), s in zip(widths, x.data.shape))
+        return np.pad(x.data, widths, mode="constant", constant_values=value)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[ctx.slices], None, None
+
+
+def pad(input, pad, mode: str = "constant", value: float = 0.0):
+    """Pad the last len(pad)//2 dimensions; `pad` = (last_left, last_right, prev_left, ...)."""
+    if mode != "constant":
+        raise NotImplementedError(f"pad: mode {mode!r} is not supported; only 'constant'")
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ValueError(f"pad: padding length {len(pad)} must be even and at most 2 × the tensor's dimensions ({input.ndim})")
+    if any(p < 0 for p in pad):
+        raise NotImplementedError("pad: negative padding (cropping) is not supported; slice instead")
+    widths = [(0, 0)] * input.ndim
+    for i in range(len(pad) // 2):
+        widths[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    return Pad.apply(input, tuple(widths), value)
+
+
+class Clone(Function):
+    """A copy with its own memory; the gradient passes through."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.data.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+@tensor_method
+def clone(input):
+    return Clone.apply(input)
+
+
+Tensor.contiguous = lambda self: self
+
+
+@tensor_method
+def tril(input, diagonal: int = 0):
+    mask = np.tril(np.ones(input.shape[-2:], dtype=bool), diagonal)
+    return input * mask.astype(input.dtype) if input.dtype.kind == "f" else Tensor._wrap(np.where(mask, input.data, 0))
+
+
+@tensor_method
+def triu(input, diagonal: int = 0):
+    mask = np.triu(np.ones(input.shape[-2:], dtype=bool), diagonal)
+    return input * mask.astype(input.dtype) if input.dtype.kind == "f" else Tensor._wrap(np.where(mask, input.data, 0))

@@ -1,0 +1,484 @@
+"""The `Tensor`: a numpy array plus what reverse-mode differentiation needs.
+
+A tensor holds its data (`.data`, a numpy array; scalars are 0-d), whether gradients
+flow to it (`requires_grad`), the node that produced it (`grad_fn`) and, for leaves,
+the accumulated gradient (`.grad`). Operations are attached as methods by the
+modules in `autograd/ops/`, where each operation's forward and backward rule live
+together; this file holds the data model, conversions, dtypes and creation functions.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from .random import default_generator
+
+_default_dtype = np.dtype(np.float32)
+_FLOAT_KINDS = "f"  # only floating tensors can require grad (no complex support)
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the dtype Python floats (and float creation functions) take: float32 or float64."""
+    global _default_dtype
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"set_default_dtype: only floating dtypes are allowed, got {dtype}")
+    _default_dtype = dtype
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype Python floats take; float32 unless changed."""
+    return _default_dtype
+
+
+def _as_dtype(dtype) -> np.dtype | None:
+    if dtype is None:
+        return None
+    if isinstance(dtype, type) and dtype in (float,):
+        return _default_dtype
+    return np.dtype(dtype)
+
+
+def _to_array(data, dtype=None) -> np.ndarray:
+    """numpy array from Python data: floats take the default dtype, numpy data keeps its own."""
+    if isinstance(data, Tensor):
+        data = data.data
+    dtype = _as_dtype(dtype)
+    if isinstance(data, np.ndarray):
+        return data if dtype is None or data.dtype == dtype else data.astype(dtype)
+    if isinstance(data, np.generic):
+        return np.asarray(data, dtype=dtype)
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flatten(data)):
+        data = _nested_to_numpy(data)
+    array = np.asarray(data, dtype=dtype)
+    if dtype is None and array.dtype.kind == "f" and not _contains_numpy_float(data):
+        array = array.astype(_default_dtype, copy=False)
+    if array.dtype == object:
+        raise TypeError(f"tensor(): cannot make a tensor from {type(data).__name__} data")
+    return array
+
+
+def _flatten(data):
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        else:
+            yield item
+
+
+def _nested_to_numpy(data):
+    if isinstance(data, Tensor):
+        return data.data
+    if isinstance(data, (list, tuple)):
+        return [_nested_to_numpy(x) for x in data]
+    return data
+
+
+def _contains_numpy_float(data) -> bool:
+    return any(isinstance(x, (np.floating, np.ndarray)) and np.asarray(x).dtype.kind == "f"
+               for x in _flatten(data))
+
+
+def _check_can_require_grad(dtype: np.dtype, where: str) -> None:
+    if dtype.kind not in _FLOAT_KINDS:
+        raise RuntimeError(
+            f"{where}: only floating point tensors can require gradients, got dtype {dtype}. "
+            "Convert first, e.g. x.float() or autograd.tensor(data, dtype='float32')."
+        )
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it."""
+
+    __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "_version_counter", "_base",
+                 "_accumulator", "_retains_grad", "name", "__weakref__")
+    __array_priority__ = 1000  # numpy defers `array * tensor` to Tensor.__rmul__
+
+    def __init__(self, data: Any, dtype=None, requires_grad: bool = False):
+        self.data = _to_array(data, dtype)
+        self.grad: Tensor | None = None
+        self._requires_grad = False
+        self.grad_fn = None
+        self._version_counter = [0]
+        self._base = None
+        self._accumulator = None
+        self._retains_grad = False
+        self.name = None
+        if requires_grad:
+            self.requires_grad = True
+
+    @classmethod
+    def _wrap(cls, array: np.ndarray) -> Tensor:
+        """Fast constructor for an array that is already right: no conversion, no checks."""
+        t = object.__new__(cls)
+        t.data = array
+        t.grad = None
+        t._requires_grad = False
+        t.grad_fn = None
+        t._version_counter = [0]
+        t._base = None
+        t._accumulator = None
+        t._retains_grad = False
+        t.name = None
+        return t
+
+    # ----------------------------------------------------------------- autograd state
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        flag = bool(flag)
+        if flag:
+            _check_can_require_grad(self.data.dtype, "requires_grad")
+        elif self.grad_fn is not None:
+            raise RuntimeError(
+                "requires_grad can only be changed on leaf tensors; this tensor was computed "
+                f"by {self.grad_fn.name()}. Use .detach() to get a tensor outside the graph."
+            )
+        self._requires_grad = flag
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set `requires_grad` in place (leaves only); returns self."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded operation."""
+        return self.grad_fn is None
+
+    @property
+    def _version(self) -> int:
+        """Bumped by every in-place change; shared with views of the same data."""
+        return self._version_counter[0]
+
+    def _bump_version(self) -> None:
+        self._version_counter[0] += 1
+
+    def detach(self) -> Tensor:
+        """A tensor with the same data (shared memory and version counter), outside the graph."""
+        t = Tensor._wrap(self.data)
+        t._version_counter = self._version_counter
+        return t
+
+    def retain_grad(self) -> None:
+        """Keep `.grad` on this non-leaf tensor after backward (leaves always keep it)."""
+        if not self._requires_grad:
+            raise RuntimeError("retain_grad: this tensor does not require grad")
+        if self.grad_fn is None or self._retains_grad:
+            return
+        self._retains_grad = True
+        self.grad_fn._retain_grad_of(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def register_hook(self, hook):
+        """Call `hook(grad)` when this tensor's gradient is computed; a return value replaces it."""
+        from .engine import RemovableHandle
+
+        if not self._requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that does not require grad")
+        node = self.grad_fn if self.grad_fn is not None else self._grad_accumulator()
+        node.pre_hooks.append(hook)
+        return RemovableHandle(node.pre_hooks, hook)
+
+    def _grad_accumulator(self):
+        """The leaf's AccumulateGrad node, made once and kept."""
+        if self._accumulator is None:
+            from .engine import AccumulateGrad
+
+            self._accumulator = AccumulateGrad(self)
+        return self._accumulator
+
+    def _grad_node(self):
+        """The node a gradient for this tensor flows into (None if none flows)."""
+        if self.grad_fn is not None:
+            return self.grad_fn
+        if self._requires_grad:
+            return self._grad_accumulator()
+        return None
+
+    def backward(self, gradient=None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs=None) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (reverse mode, chain rule)."""
+        from .engine import backward
+
+        backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph, inputs)
+
+    # ----------------------------------------------------------------- attributes
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def size(self, dim: int | None = None):
+        """The shape, or one dimension's length."""
+        if dim is None:
+            return self.data.shape
+        from .ops._util import normalize_dim
+
+        return self.data.shape[normalize_dim(dim, self.data.ndim, "size")]
+
+    def numel(self) -> int:
+        return self.data.size
+
+    @property
+    def is_floating_point(self):
+        return lambda: self.data.dtype.kind == "f"
+
+    def element_size(self) -> int:
+        return self.data.itemsize
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    # ----------------------------------------------------------------- conversions
+    def item(self):
+        """The single value as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item(): only one-element tensors can be converted, got shape {self.shape}")
+        return self.data.reshape(()).item()
+
+    def numpy(self) -> np.ndarray:
+        """The data as a numpy array (shared memory). Refuses tensors that require grad, as PyTorch."""
+        if self._requires_grad:
+            raise RuntimeError("numpy(): can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()")
+        return self.data
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"bool(): the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self.item())
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        return _format_tensor(self)
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild_tensor, (self.data, self._requires_grad))
+
+
+def _rebuild_tensor(data, requires_grad):
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def _format_tensor(t: Tensor) -> str:
+    data = t.data
+    if data.dtype.kind == "f" and data.size and np.all(np.isfinite(data)) and np.all(data == np.round(data)):
+        body = np.array2string(data, separator=", ", prefix="tensor(", floatmode="unique",
+                               formatter={"float_kind": lambda v: f"{v:.0f}."}, threshold=1000, edgeitems=3)
+    elif data.dtype.kind == "f":
+        body = np.array2string(data, separator=", ", prefix="tensor(", precision=4, floatmode="fixed",
+                               suppress_small=False, threshold=1000, edgeitems=3)
+    else:
+        body = np.array2string(data, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3)
+    extras = []
+    default = {"f": _default_dtype, "i": np.dtype(np.int64), "b": np.dtype(bool)}.get(data.dtype.kind)
+    if data.dtype != default:
+        extras.append(f"dtype={data.dtype}")
+    if t.grad_fn is not None:
+        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t._requires_grad:
+        extras.append("requires_grad=True")
+    return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+
+# --------------------------------------------------------------------- creation functions
+def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A new leaf tensor holding a copy of `data` (Python numbers, lists, numpy arrays)."""
+    array = _to_array(data, dtype)
+    if isinstance(data, (np.ndarray, Tensor)) and (array is data or (isinstance(data, Tensor) and array is data.data)):
+        array = array.copy()
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def as_tensor(data, dtype=None) -> Tensor:
+    """Like `tensor` but shares memory with a numpy array when the dtype allows."""
+    if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.dtype):
+        return data
+    return Tensor(data, dtype=dtype)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with `array`."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy expects a numpy array, got {type(array).__name__}")
+    return Tensor(array)
+
+
+def _shape_arg(size, where: str) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, (numbers.Integral,)) or isinstance(s, bool):
+            raise TypeError(f"{where}: sizes must be integers, got {size!r}")
+        if s < 0:
+            raise ValueError(f"{where}: negative dimension in size {tuple(size)}; sizes must be >= 0")
+    return tuple(int(s) for s in size)
+
+
+def _float_dtype(dtype, where):
+    dtype = _as_dtype(dtype) or _default_dtype
+    return dtype
+
+
+def _finish(array, requires_grad):
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros of the given shape."""
+    return _finish(np.zeros(_shape_arg(size, "zeros"), dtype=_float_dtype(dtype, "zeros")), requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones of the given shape."""
+    return _finish(np.ones(_shape_arg(size, "ones"), dtype=_float_dtype(dtype, "ones")), requires_grad)
+
+
+def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor (here: zeros, so results never depend on garbage)."""
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+
+def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A tensor filled with `fill_value`; its dtype follows the value as in PyTorch."""
+    shape = _shape_arg((size,) if not isinstance(size, (tuple, list)) else (tuple(size),), "full")
+    if dtype is None:
+        dtype = _to_array(fill_value).dtype
+    return _finish(np.full(shape, fill_value, dtype=_as_dtype(dtype)), requires_grad)
+
+
+def zeros_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.zeros(input.shape, dtype=_as_dtype(dtype) or input.dtype), requires_grad)
+
+
+def ones_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.ones(input.shape, dtype=_as_dtype(dtype) or input.dtype), requires_grad)
+
+
+def full_like(input: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.full(input.shape, fill_value, dtype=_as_dtype(dtype) or input.dtype), requires_grad)
+
+
+def rand(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples on [0, 1) from the shared generator."""
+    dtype = _float_dtype(dtype, "rand")
+    return _finish(default_generator().random(_shape_arg(size, "rand"), dtype=np.float64).astype(dtype, copy=False),
+                   requires_grad)
+
+
+def randn(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples from the shared generator."""
+    dtype = _float_dtype(dtype, "randn")
+    return _finish(default_generator().standard_normal(_shape_arg(size, "randn")).astype(dtype, copy=False),
+                   requires_grad)
+
+
+def rand_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return rand(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return randn(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randint(low, high=None, size=None, dtype=None) -> Tensor:
+    """Random integers in [low, high) (or [0, low) when high is omitted), as `torch.randint`."""
+    if high is None:
+        low, high = 0, low
+    if size is None:
+        raise TypeError("randint: size is required, e.g. randint(0, 10, (3,))")
+    if high <= low:
+        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+    shape = _shape_arg((tuple(size),) if isinstance(size, (tuple, list)) else (size,), "randint")
+    return Tensor(default_generator().integers(low, high, size=shape, dtype=_as_dtype(dtype) or np.int64))
+
+
+def randperm(n: int, dtype=None) -> Tensor:
+    """A random permutation of 0..n-1."""
+    return Tensor(default_generator().permutation(n).astype(_as_dtype(dtype) or np.int64))
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Values from start to end (exclusive) by step; integer unless a bound or step is a float."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
+    is_float = any(isinstance(v, float) for v in (start, end, step))
+    dtype = _as_dtype(dtype) or (_default_dtype if is_float else np.dtype(np.int64))
+    return _finish(np.arange(start, end, step).astype(dtype, copy=False), requires_grad)
+
+
+def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
+    """`steps` evenly spaced values from start to end inclusive."""
+    if steps < 0:
+        raise ValueError(f"linspace: number of steps must be non-negative, got {steps}")
+    return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype, "linspace")), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+    """The identity matrix (n × m)."""
+    if n < 0 or (m is not None and m < 0):
+        raise ValueError(f"eye: sizes must be non-negative, got n={n}, m={m}")
+    return _finish(np.eye(n, m, dtype=_float_dtype(dtype, "eye")), requires_grad)
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
