@@ -48,12 +48,19 @@ class Node:
 
     def __init__(self, function, args):
         self.function = function
-        self.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
-        self.next_functions = tuple(
-            (a._grad_node() if need else None, 0) for a, need in zip(args, self.needs_input_grad)
-        )
-        self._input_meta = tuple((a.data.shape, a.data.dtype) if need else None
-                                 for a, need in zip(args, self.needs_input_grad))
+        needs, edges, meta = [], [], []
+        for a in args:
+            if isinstance(a, Tensor) and a._requires_grad:
+                needs.append(True)
+                edges.append((a.grad_fn if a.grad_fn is not None else a._grad_accumulator(), 0))
+                meta.append((a.data.shape, a.data.dtype))
+            else:
+                needs.append(False)
+                edges.append((None, 0))
+                meta.append(None)
+        self.needs_input_grad = tuple(needs)
+        self.next_functions = tuple(edges)
+        self._input_meta = meta
         self._saved = ()
         self.pre_hooks = []
         self._retained = None
@@ -207,16 +214,28 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        record = grad_mode._enabled and any(isinstance(a, Tensor) and a._requires_grad for a in args)
-        ctx = Node(cls, args) if record else _UNRECORDED
-        previous = grad_mode._enabled
+        record = False
+        if grad_mode._enabled:
+            for a in args:
+                if isinstance(a, Tensor) and a._requires_grad:
+                    record = True
+                    break
+        if not record:
+            previous = grad_mode._enabled
+            grad_mode._enabled = False  # forward may use Tensor ops; nothing inside is recorded
+            try:
+                out = cls.forward(_UNRECORDED, *args, **kwargs)
+            finally:
+                grad_mode._enabled = previous
+            return Tensor._wrap(out) if type(out) is np.ndarray else _output_tensor(out, args, cls)
+        ctx = Node(cls, args)
         grad_mode._enabled = False
         try:
             out = cls.forward(ctx, *args, **kwargs)
         finally:
-            grad_mode._enabled = previous
-        result = _output_tensor(out, args, cls)
-        if record and result.data.dtype.kind == "f":
+            grad_mode._enabled = True
+        result = Tensor._wrap(out) if type(out) is np.ndarray else _output_tensor(out, args, cls)
+        if result.data.dtype.kind == "f":
             result._requires_grad = True
             result.grad_fn = ctx
         return result
@@ -383,13 +402,21 @@ def _accumulate(leaf: Tensor, g: Tensor, create_graph: bool, handed_out: set) ->
 def _check_finite(node, input_grads) -> None:
     for index, g in enumerate(input_grads):
         if g is not None and g.data.dtype.kind == "f" and not np.all(np.isfinite(g.data)):
-            where = "".join(traceback.format_list(node._creation_stack[-6:])) if node._creation_stack else \
-                "  (created before anomaly detection was enabled)\n"
+            where = _user_frames(node._creation_stack)
             bad = "nan" if np.isnan(g.data).any() else "inf"
             raise RuntimeError(
                 f"Function '{node.name()}' returned {bad} values in its gradient for input {index} "
                 f"(shape {g.shape}). The operation was created at:\n{where}"
             )
+
+
+def _user_frames(stack) -> str:
+    """The last few frames of the user's code (not this package's) where a node was created."""
+    if not stack:
+        return "  (created before anomaly detection was enabled)\n"
+    package = __file__.rsplit("/", 1)[0]
+    frames = [f for f in stack if not f.filename.startswith(package)]
+    return "".join(traceback.format_list(frames[-4:]))
 
 
 # --------------------------------------------------------------------------- public entry points

@@ -21,13 +21,20 @@ def _data(x):
 
 
 def _binary_forward(op: str, fn, a, b):
+    """fn(a, b) on the data, with PyTorch's dtype rule and a clear error for shapes that do not broadcast."""
+    x = a.data if isinstance(a, Tensor) else a
+    y = b.data if isinstance(b, Tensor) else b
     try:
-        out = fn(_data(a), _data(b))
+        out = fn(x, y)
     except ValueError:
-        check_broadcast(op, np.shape(_data(a)), np.shape(_data(b)))
+        check_broadcast(op, np.shape(x), np.shape(y))
         raise
-    dtype = result_dtype(_data(a), b) if isinstance(a, Tensor) else result_dtype(_data(b), a) if isinstance(b, Tensor) else None
-    return np.asarray(out) if dtype is None else np.asarray(out, dtype=dtype)
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    if out.dtype.kind == "f" or out.dtype.kind == "b":
+        return out
+    dtype = result_dtype(x, b) if isinstance(a, Tensor) else result_dtype(y, a)
+    return out if dtype is None else out.astype(dtype)
 
 
 # ----------------------------------------------------------------------------- arithmetic
