@@ -76,7 +76,7 @@ class Node:
     # --- the context interface seen by Function.forward / Function.backward
     def save_for_backward(self, *tensors) -> None:
         """Keep these tensors for backward, with their versions, so in-place changes are caught."""
-        self._saved = tuple((t, t._version_counter[0]) if isinstance(t, Tensor) else (t, None) for t in tensors)
+        self._saved = [(t, t._version_counter[0]) if isinstance(t, Tensor) else (t, None) for t in tensors]
 
     @property
     def saved_tensors(self) -> tuple:
@@ -87,8 +87,9 @@ class Node:
                 "or autograd.grad() call if you need to backward through the graph again."
             )
         out = []
-        for index, (t, version) in enumerate(self._saved):
+        for t, version in self._saved:
             if version is not None and t._version_counter[0] != version:
+                index = len(out)
                 raise RuntimeError(
                     f"one of the tensors needed for gradient computation has been modified by an "
                     f"inplace operation: saved tensor {index} of {self.name()}, shape {tuple(t.shape)}, "
@@ -113,22 +114,27 @@ class Node:
 
     # --- running backward
     def _run_backward(self, grad):
+        """This node's backward rule, with results made to match the inputs (shape, dtype)."""
         grads = self.function.backward(self, grad)
-        if not isinstance(grads, tuple):
+        if type(grads) is not tuple:
             grads = (grads,)
-        if len(grads) < len(self.needs_input_grad):
-            grads = grads + (None,) * (len(self.needs_input_grad) - len(grads))
-        elif len(grads) > len(self.needs_input_grad):
-            raise RuntimeError(
-                f"{self.function.__name__}.backward returned {len(grads)} gradients, but forward "
-                f"took {len(self.needs_input_grad)} inputs; return one gradient (or None) per input."
-            )
+        meta = self._input_meta
+        if len(grads) != len(meta):
+            if len(grads) > len(meta):
+                raise RuntimeError(
+                    f"{self.function.__name__}.backward returned {len(grads)} gradients, but forward "
+                    f"took {len(meta)} inputs; return one gradient (or None) per input."
+                )
+            grads = grads + (None,) * (len(meta) - len(grads))
         out = []
-        for index, (g, meta) in enumerate(zip(grads, self._input_meta)):
-            if meta is None or g is None:
+        for index, g in enumerate(grads):
+            m = meta[index]
+            if m is None or g is None:
                 out.append(None)
-                continue
-            out.append(_conform_gradient(g, meta, self, index))
+            elif type(g) is Tensor and g.data.shape == m[0] and g.data.dtype == m[1]:
+                out.append(g)
+            else:
+                out.append(_conform_gradient(g, m, self, index))
         return out
 
 

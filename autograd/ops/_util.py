@@ -56,13 +56,6 @@ def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
     return Tensor(x)
 
 
-def result_dtype(a: np.ndarray, b) -> np.dtype | None:
-    """PyTorch's rule where numpy differs: an integer tensor with a float Python scalar gives the default float."""
-    if a.dtype.kind in "iub" and isinstance(b, float):
-        return get_default_dtype()
-    return None
-
-
 def check_broadcast(op: str, a_shape: tuple, b_shape: tuple) -> None:
     try:
         np.broadcast_shapes(a_shape, b_shape)

@@ -13,7 +13,8 @@ import numpy as np
 from .. import grad_mode
 from ..engine import Function
 from ..tensor import Tensor
-from ._util import as_tensor_arg, check_broadcast, result_dtype, tensor_method
+from ..tensor import get_default_dtype
+from ._util import as_tensor_arg, check_broadcast, tensor_method
 
 
 def _data(x):
@@ -21,9 +22,9 @@ def _data(x):
 
 
 def _binary_forward(op: str, fn, a, b):
-    """fn(a, b) on the data, with PyTorch's dtype rule and a clear error for shapes that do not broadcast."""
-    x = a.data if isinstance(a, Tensor) else a
-    y = b.data if isinstance(b, Tensor) else b
+    """fn(a, b) on the data, with PyTorch's type promotion and a clear error for shapes that do not broadcast."""
+    x = a.data if isinstance(a, Tensor) else a.item() if isinstance(a, np.generic) else a
+    y = b.data if isinstance(b, Tensor) else b.item() if isinstance(b, np.generic) else b
     try:
         out = fn(x, y)
     except ValueError:
@@ -31,10 +32,35 @@ def _binary_forward(op: str, fn, a, b):
         raise
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    if out.dtype.kind == "f" or out.dtype.kind == "b":
-        return out
-    dtype = result_dtype(x, b) if isinstance(a, Tensor) else result_dtype(y, a)
-    return out if dtype is None else out.astype(dtype)
+    dtype = promoted_dtype(x, y)
+    return out if dtype is None or dtype == out.dtype else out.astype(dtype)
+
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def promoted_dtype(x, y):
+    """Where PyTorch's promotion differs from numpy's, the dtype PyTorch gives (else None).
+
+    Python and numpy scalars, and 0-d tensors, do not raise the dtype of a dimensioned tensor of the
+    same category; an integer tensor meeting a float scalar gives the default float dtype.
+    """
+    x_array, y_array = isinstance(x, np.ndarray), isinstance(y, np.ndarray)
+    if x_array and y_array:
+        if x.dtype == y.dtype or (x.ndim == 0) == (y.ndim == 0):
+            return None
+        dimensioned, zero_d = (x, y) if y.ndim == 0 else (y, x)
+        if _CATEGORY[zero_d.dtype.kind] <= _CATEGORY[dimensioned.dtype.kind]:
+            return dimensioned.dtype
+        return None
+    array, scalar = (x, y) if x_array else (y, x)
+    if not isinstance(array, np.ndarray) or array.dtype.kind == "f":
+        return None
+    if isinstance(scalar, float):
+        return get_default_dtype()
+    if isinstance(scalar, int) and not isinstance(scalar, bool) and array.dtype.kind == "b":
+        return np.dtype(np.int64)
+    return None
 
 
 # ----------------------------------------------------------------------------- arithmetic
@@ -85,7 +111,6 @@ class Div(Function):
         ctx.save_for_backward(a, b)
         out = _binary_forward("div", np.true_divide, a, b)
         if out.dtype == np.float64 and all(np.asarray(_data(x)).dtype.kind in "iub" for x in (a, b)):
-            from ..tensor import get_default_dtype
             out = out.astype(get_default_dtype())  # integer / integer gives the default float, as PyTorch
         return out
 
