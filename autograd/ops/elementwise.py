@@ -148,8 +148,8 @@ class Pow(Function):
         a, b, out = ctx.saved_tensors
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
-            if isinstance(b, Tensor):
-                grad_a = grad * b * a ** (b - 1)
+            if isinstance(b, Tensor):  # 0 where the exponent is 0, as PyTorch (not 0 · 0^-1 = nan)
+                grad_a = where(b.data == 0, 0.0, grad * b * a ** (b - 1))
             else:
                 grad_a = grad * b * a ** (b - 1) if b != 0 else grad * 0.0
         if ctx.needs_input_grad[1]:

@@ -7,6 +7,7 @@ equal extreme values; `max(dim)`/`min(dim)` send it to the returned index only (
 """
 from __future__ import annotations
 
+import builtins
 import math
 from collections import namedtuple
 
@@ -96,7 +97,8 @@ def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=Non
     dims = normalize_dims(dim, input.ndim, "var")
     count = math.prod(input.shape[d] for d in dims)
     centred = input - input.mean(dim=dims, keepdim=True)
-    return (centred * centred).sum(dim=dims, keepdim=keepdim) / max(count - _correction(correction, unbiased), 0)
+    divisor = count - _correction(correction, unbiased)  # (not max(): this module's max() is the tensor op)
+    return (centred * centred).sum(dim=dims, keepdim=keepdim) / (divisor if divisor > 0 else 0)
 
 
 @tensor_method
@@ -443,3 +445,99 @@ def cumsum(input, dim: int):
 def cat(tensors, dim: int = 0):  # re-exported from shape; imported lazily to avoid a cycle
     from .shape import cat as _cat
     return _cat(tensors, dim)
+
+
+SortResult = namedtuple("sort", ["values", "indices"])
+TopkResult = namedtuple("topk", ["values", "indices"])
+
+
+@tensor_method
+def sort(input, dim: int = -1, descending: bool = False, stable: bool = False):
+    """Sorted values along `dim` and their indices; the gradient follows the values back to their places."""
+    dim = normalize_dim(dim, input.ndim, "sort")
+    order = np.argsort(-input.data if descending else input.data, axis=dim, kind="stable")
+    return SortResult(gather(input, dim, order) if input.ndim else input, Tensor._wrap(order))
+
+
+@tensor_method
+def argsort(input, dim: int = -1, descending: bool = False, stable: bool = False):
+    return sort(input, dim, descending).indices
+
+
+@tensor_method
+def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+    """The k largest (or smallest) values along `dim`, with their indices."""
+    dim = normalize_dim(dim, input.ndim, "topk")
+    if not 0 <= k <= (input.shape[dim] if input.ndim else 1):
+        raise RuntimeError(f"topk: k ({k}) is out of range for dimension {dim} of size {input.shape[dim]}")
+    order = np.argsort(-input.data if largest else input.data, axis=dim, kind="stable")
+    index = np.take(order, np.arange(k), axis=dim)
+    return TopkResult(gather(input, dim, index), Tensor._wrap(index))
+
+
+@tensor_method
+def sum_to_size(input, *size):
+    """Sum over broadcast dimensions so the result has `size` (the adjoint of expand)."""
+    from ..engine import sum_to_shape
+    size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
+    return sum_to_shape(input, size, "sum_to_size") if size != input.shape else input
+
+
+@tensor_method
+def trace(input):
+    """Sum of the main diagonal of a 2-D tensor."""
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a 2-D tensor, got shape {input.shape}")
+    return input.diagonal().sum()
+
+
+@tensor_method
+def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1):
+    """The diagonal over dims (dim1, dim2), moved to the last dimension, as torch.diagonal."""
+    from .shape import GetItem
+    d1, d2 = normalize_dim(dim1, input.ndim, "diagonal"), normalize_dim(dim2, input.ndim, "diagonal")
+    moved = input.movedim(d1, -1).movedim(d2 if d2 < d1 else d2 - 1, -1)
+    n, m = moved.shape[-2], moved.shape[-1]
+    start, stop = builtins.max(0, -offset), builtins.min(n, m - offset)
+    rows = np.arange(start, builtins.max(start, stop))
+    return GetItem.apply(moved, (Ellipsis, rows, rows + offset))
+
+
+@tensor_method
+def isclose(input, other, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False):
+    return Tensor._wrap(np.isclose(input.data, getattr(other, "data", other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+@tensor_method
+def allclose(input, other, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
+    return bool(np.allclose(input.data, getattr(other, "data", other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+@tensor_method
+def equal(input, other) -> bool:
+    return input.shape == other.shape and bool(np.array_equal(input.data, other.data))
+
+
+@tensor_method
+def nonzero(input, as_tuple: bool = False):
+    """Indices of non-zero elements: an (n, ndim) integer tensor, or a tuple of index tensors."""
+    if as_tuple:
+        return tuple(Tensor._wrap(i) for i in np.nonzero(input.data))
+    return Tensor._wrap(np.argwhere(input.data))
+
+
+@tensor_method
+def count_nonzero(input, dim=None):
+    return Tensor._wrap(np.asarray(np.count_nonzero(input.data, axis=dim)))
+
+
+Tensor.new_zeros = lambda self, *size, dtype=None: Tensor(np.zeros(_size(size), dtype=dtype or self.dtype))
+Tensor.new_ones = lambda self, *size, dtype=None: Tensor(np.ones(_size(size), dtype=dtype or self.dtype))
+Tensor.new_full = lambda self, size, fill_value, dtype=None: Tensor(np.full(tuple(size), fill_value, dtype=dtype or self.dtype))
+Tensor.new_empty = Tensor.new_zeros
+Tensor.new_tensor = lambda self, data, dtype=None: Tensor(np.array(getattr(data, "data", data), dtype=dtype or self.dtype))
+Tensor.type_as = lambda self, other: self.to(other.dtype)
+
+
+def _size(size):
+    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
