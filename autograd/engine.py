@@ -456,7 +456,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     nodes = []
     for i, t in enumerate(inputs):
         if not isinstance(t, Tensor) or not t._requires_grad:
-            raise RuntimeError(f"grad: input {i} does not require grad; only tensors with requires_grad=True can be differentiated against")
+            raise RuntimeError(
+                f"grad: input {i} does not require grad; only tensors with requires_grad=True can be differentiated against"
+            )
         nodes.append(t._grad_node())
     captured = _run(outputs, grad_outputs, retain_graph, create_graph, capture=set(nodes), where="grad")
     result = []

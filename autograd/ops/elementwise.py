@@ -12,8 +12,7 @@ import numpy as np
 
 from .. import grad_mode
 from ..engine import Function
-from ..tensor import Tensor
-from ..tensor import get_default_dtype
+from ..tensor import Tensor, get_default_dtype
 from ._util import as_tensor_arg, check_broadcast, tensor_method
 
 
@@ -280,8 +279,8 @@ ne = tensor_method(_comparison("ne", np.not_equal))
 less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
 Tensor.__lt__, Tensor.__le__, Tensor.__gt__, Tensor.__ge__ = lt, le, gt, ge
 Tensor.__eq__, Tensor.__ne__ = eq, ne
-Tensor.__and__ = lambda self, other: _no_grad_result(np.logical_and(self.data, _data(other)) if self.dtype == bool else self.data & _data(other))
-Tensor.__or__ = lambda self, other: _no_grad_result(np.logical_or(self.data, _data(other)) if self.dtype == bool else self.data | _data(other))
+Tensor.__and__ = lambda self, other: _no_grad_result(self.data & _data(other))
+Tensor.__or__ = lambda self, other: _no_grad_result(self.data | _data(other))
 Tensor.__xor__ = lambda self, other: _no_grad_result(self.data ^ _data(other))
 Tensor.__invert__ = lambda self: _no_grad_result(~self.data)
 Tensor.__rand__, Tensor.__ror__ = Tensor.__and__, Tensor.__or__
@@ -855,7 +854,9 @@ def _inplace(self: Tensor, name: str, op, *args) -> Tensor:
             "an in-place operation cannot change the shape (broadcasting only goes the other way)."
         )
     if not np.can_cast(result.data.dtype, self.data.dtype, "same_kind"):
-        raise RuntimeError(f"{name}: result type {result.data.dtype} can't be cast to the in-place target's dtype {self.data.dtype}")
+        raise RuntimeError(
+            f"{name}: result type {result.data.dtype} can't be cast to the in-place target's dtype {self.data.dtype}"
+        )
     self.data[...] = result.data
     if recording:
         self.grad_fn, self._requires_grad = result.grad_fn, result._requires_grad

@@ -75,7 +75,10 @@ def dot(input, other):
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"dot: 1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
     if input.shape != other.shape:
-        raise RuntimeError(f"dot: inconsistent tensor size, expected tensor [{input.shape[0]}] and src [{other.shape[0]}] to have the same number of elements")
+        raise RuntimeError(
+            f"dot: inconsistent tensor size, expected tensor [{input.shape[0]}] and src [{other.shape[0]}] "
+            "to have the same number of elements"
+        )
     return matmul(input, other)
 
 

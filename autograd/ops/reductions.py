@@ -245,12 +245,14 @@ def argmin(input, dim=None, keepdim: bool = False):
 
 @tensor_method
 def all(input, dim=None, keepdim: bool = False):
-    return Tensor._wrap(np.asarray(np.all(input.data, axis=None if dim is None else normalize_dims(dim, input.ndim, "all"), keepdims=keepdim)))
+    axis = None if dim is None else normalize_dims(dim, input.ndim, "all")
+    return Tensor._wrap(np.asarray(np.all(input.data, axis=axis, keepdims=keepdim)))
 
 
 @tensor_method
 def any(input, dim=None, keepdim: bool = False):
-    return Tensor._wrap(np.asarray(np.any(input.data, axis=None if dim is None else normalize_dims(dim, input.ndim, "any"), keepdims=keepdim)))
+    axis = None if dim is None else normalize_dims(dim, input.ndim, "any")
+    return Tensor._wrap(np.asarray(np.any(input.data, axis=axis, keepdims=keepdim)))
 
 
 class Gather(Function):
@@ -302,7 +304,9 @@ def gather(input, dim: int, index):
     if index.dtype.kind not in "iu":
         raise TypeError(f"gather: index must be an integer tensor, got dtype {index.dtype}")
     if index.ndim != input.ndim:
-        raise RuntimeError(f"gather: index has {index.ndim} dimensions but input has {input.ndim} (shape {input.shape}); they must match")
+        raise RuntimeError(
+            f"gather: index has {index.ndim} dimensions but input has {input.ndim} (shape {input.shape}); they must match"
+        )
     return Gather.apply(input, dim, index)
 
 

@@ -127,7 +127,9 @@ def permute(input, *dims):
     """Reorder the dimensions."""
     dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
     if len(dims) != input.ndim:
-        raise RuntimeError(f"permute: got {len(dims)} dims {dims} for a tensor with {input.ndim} dimensions (shape {input.shape})")
+        raise RuntimeError(
+            f"permute: got {len(dims)} dims {dims} for a tensor with {input.ndim} dimensions (shape {input.shape})"
+        )
     dims = tuple(normalize_dim(d, input.ndim, "permute") for d in dims)
     if len(set(dims)) != len(dims):
         raise RuntimeError(f"permute: repeated dim in {dims}")
@@ -450,7 +452,9 @@ def stack(tensors, dim: int = 0):
     tensors = _tensor_list(tensors, "stack")
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got {tensors[0].shape} at entry 0 and {t.shape} at entry {i}")
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {tensors[0].shape} at entry 0 and {t.shape} at entry {i}"
+            )
     dim = normalize_dim(dim, tensors[0].ndim + 1, "stack")
     return cat([t.unsqueeze(dim) for t in tensors], dim)
 

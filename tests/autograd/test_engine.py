@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import autograd as ag
-from autograd import Function, Tensor
+from autograd import Function
 
 
 def test_micrograd_readme_example_on_0d_tensors():
