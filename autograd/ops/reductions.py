@@ -8,6 +8,7 @@ equal extreme values; `max(dim)`/`min(dim)` send it to the returned index only (
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 from collections import namedtuple
 
@@ -17,6 +18,25 @@ from ..engine import Function
 from ..tensor import Tensor
 from ._util import normalize_dim, normalize_dims, tensor_method
 from .elementwise import where
+
+
+def numpy_aliases(fn):
+    """Accept numpy's spellings too (axis=, keepdims=, out=None), so np.sum(tensor) and friends work as in PyTorch."""
+    @functools.wraps(fn)
+    def wrapper(input, *args, axis=None, keepdims=None, out=None, ddof=None, **kwargs):
+        if out is not None:
+            raise TypeError(f"{fn.__name__}: out= is not supported; use the returned tensor")
+        if axis is not None:
+            kwargs["dim"] = axis
+        if keepdims is not None:
+            kwargs["keepdim"] = keepdims
+        if ddof is not None:
+            kwargs["correction"] = ddof
+        if kwargs.get("dtype", 0) is None:
+            del kwargs["dtype"]
+        return fn(input, *args, **kwargs)
+    return wrapper
+
 
 
 def _keep_shape(shape: tuple, dims: tuple) -> tuple:
@@ -61,6 +81,7 @@ def _float_input(input: Tensor, op: str) -> None:
 
 
 @tensor_method
+@numpy_aliases
 def sum(input, dim=None, keepdim: bool = False, dtype=None):
     """Sum of elements over `dim` (all when None)."""
     if dtype is not None:
@@ -72,6 +93,7 @@ def sum(input, dim=None, keepdim: bool = False, dtype=None):
 
 
 @tensor_method
+@numpy_aliases
 def mean(input, dim=None, keepdim: bool = False, dtype=None):
     """Mean over `dim` (all when None)."""
     if dtype is not None:
@@ -89,6 +111,7 @@ def _correction(correction, unbiased) -> float:
 
 
 @tensor_method
+@numpy_aliases
 def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """Variance over `dim`, dividing by N - correction (Bessel's correction, 1, by default)."""
     if isinstance(dim, bool):  # var(True) in the old positional form means unbiased
@@ -102,6 +125,7 @@ def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=Non
 
 
 @tensor_method
+@numpy_aliases
 def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """Standard deviation: √var."""
     return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
@@ -153,6 +177,7 @@ def _product_of_others(x: Tensor, dim: int) -> Tensor:
 
 
 @tensor_method
+@numpy_aliases
 def prod(input, dim=None, keepdim: bool = False, dtype=None):
     """Product of elements over one `dim` (all when None)."""
     if dtype is not None:
@@ -182,11 +207,13 @@ class Amax(Function):
 
 
 @tensor_method
+@numpy_aliases
 def amax(input, dim=None, keepdim: bool = False):
     return Amax.apply(input, normalize_dims(dim, input.ndim, "amax"), keepdim, True)
 
 
 @tensor_method
+@numpy_aliases
 def amin(input, dim=None, keepdim: bool = False):
     return Amax.apply(input, normalize_dims(dim, input.ndim, "amin"), keepdim, False)
 
@@ -196,6 +223,7 @@ MinResult = namedtuple("min", ["values", "indices"])
 
 
 @tensor_method
+@numpy_aliases
 def max(input, dim=None, keepdim: bool = False):
     """max() of all elements; max(dim) gives (values, indices); max(other) is elementwise maximum."""
     if isinstance(dim, Tensor):
@@ -211,6 +239,7 @@ def max(input, dim=None, keepdim: bool = False):
 
 
 @tensor_method
+@numpy_aliases
 def min(input, dim=None, keepdim: bool = False):
     """min() of all elements; min(dim) gives (values, indices); min(other) is elementwise minimum."""
     if isinstance(dim, Tensor):
@@ -226,6 +255,7 @@ def min(input, dim=None, keepdim: bool = False):
 
 
 @tensor_method
+@numpy_aliases
 def argmax(input, dim=None, keepdim: bool = False):
     """Index of the largest value (of the flattened tensor when dim is None); no gradient."""
     if dim is None:
@@ -235,6 +265,7 @@ def argmax(input, dim=None, keepdim: bool = False):
 
 
 @tensor_method
+@numpy_aliases
 def argmin(input, dim=None, keepdim: bool = False):
     """Index of the smallest value; no gradient."""
     if dim is None:
@@ -244,12 +275,14 @@ def argmin(input, dim=None, keepdim: bool = False):
 
 
 @tensor_method
+@numpy_aliases
 def all(input, dim=None, keepdim: bool = False):
     axis = None if dim is None else normalize_dims(dim, input.ndim, "all")
     return Tensor._wrap(np.asarray(np.all(input.data, axis=axis, keepdims=keepdim)))
 
 
 @tensor_method
+@numpy_aliases
 def any(input, dim=None, keepdim: bool = False):
     axis = None if dim is None else normalize_dims(dim, input.ndim, "any")
     return Tensor._wrap(np.asarray(np.any(input.data, axis=axis, keepdims=keepdim)))
@@ -341,7 +374,7 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
-        shifted = np.exp(x.data - np.max(x.data, axis=dim, keepdims=True))
+        shifted = np.exp(x.data - np.max(x.data, axis=dim, keepdims=True, initial=-np.inf))  # initial: empty ok
         out = Tensor._wrap(shifted / np.sum(shifted, axis=dim, keepdims=True))
         ctx.dim = dim
         ctx.save_for_backward(out)
@@ -358,7 +391,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
-        shifted = x.data - np.max(x.data, axis=dim, keepdims=True)
+        shifted = x.data - np.max(x.data, axis=dim, keepdims=True, initial=-np.inf)  # initial: empty ok
         out = Tensor._wrap(shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True)))
         ctx.dim = dim
         ctx.save_for_backward(out)

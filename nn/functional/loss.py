@@ -1,0 +1,437 @@
+"""Loss functions with PyTorch's names, signatures and `reduction='mean'|'sum'|'none'`.
+
+Regression losses (`mse_loss`, `l1_loss`, `huber_loss`, `smooth_l1_loss`) and the divergences
+(`binary_cross_entropy_with_logits`, `kl_div`, `nll_loss`) are compositions of differentiable
+Tensor operations, so their first and second derivatives come from the ops. Two are fused
+Functions: `cross_entropy` (a stable log-softmax in numpy forward; backward "softmax minus the
+target distribution" in Tensor ops, so double backward works) and `binary_cross_entropy`
+(whose gradient must stay finite at probabilities 0 and 1, as PyTorch's does).
+
+Perplexity, the usual language-model metric, is exp of the mean cross-entropy:
+`cross_entropy(logits, targets).exp()`.
+
+Arguments that follow PyTorch's deprecated `size_average`/`reduce` are keyword-only here, so a
+positional call that would mean something else in PyTorch fails loudly instead.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from autograd import grad_mode
+from autograd.engine import Function
+from autograd.ops.elementwise import where
+from autograd.tensor import Tensor
+
+__all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "huber_loss", "kl_div",
+           "l1_loss", "mse_loss", "nll_loss", "smooth_l1_loss"]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+# --------------------------------------------------------------------------- shared argument handling
+def _check_reduction(reduction, op: str, allowed: tuple = _REDUCTIONS) -> None:
+    if reduction not in allowed:
+        choices = ", ".join(repr(r) for r in allowed)
+        raise ValueError(f"{op}: reduction must be one of {choices}; got {reduction!r}")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _check_input(input, op: str) -> None:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: input must be a floating point tensor, got dtype {input.dtype}; convert with .float()")
+
+
+def _float_target(target, input: Tensor, op: str) -> Tensor:
+    """The target as a floating Tensor: arrays/lists take the input's dtype; integer Tensors are refused."""
+    if not isinstance(target, Tensor):
+        return Tensor(np.asarray(target, dtype=input.dtype))
+    if target.dtype.kind != "f":
+        raise TypeError(
+            f"{op}: target has dtype {target.dtype} but input has {input.dtype}; this loss compares values, "
+            "so the target must be floating point too. Convert it with target.float() (or .to(input.dtype))."
+        )
+    return target
+
+
+def _check_same_shape(input: Tensor, target: Tensor, op: str, strict: bool) -> None:
+    """PyTorch warns (regression losses) or raises (BCE) when the shapes differ: broadcasting here is usually a bug."""
+    if input.shape == target.shape:
+        return
+    try:
+        np.broadcast_shapes(input.shape, target.shape)
+    except ValueError:
+        raise ValueError(f"{op}: input shape {input.shape} and target shape {target.shape} cannot be broadcast "
+                         "together; give the target the input's shape.") from None
+    message = (f"{op}: target shape {target.shape} differs from input shape {input.shape}; they will be broadcast, "
+               "which is likely to give wrong results (e.g. (N, 1) against (N,) compares every pair). "
+               "Make the shapes equal, e.g. input.squeeze(-1) or target.reshape(input.shape).")
+    if strict:
+        raise ValueError(message)
+    warnings.warn(message, UserWarning, stacklevel=3)
+
+
+def _pointwise_args(input, target, op: str) -> Tensor:
+    _check_input(input, op)
+    target = _float_target(target, input, op)
+    _check_same_shape(input, target, op, strict=False)
+    return target
+
+
+# --------------------------------------------------------------------------- regression
+def mse_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
+    """Mean squared error (input − target)²."""
+    _check_reduction(reduction, "mse_loss")
+    target = _pointwise_args(input, target, "mse_loss")
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+
+
+def l1_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
+    """Mean absolute error |input − target| (subgradient 0 where they are equal, as PyTorch)."""
+    _check_reduction(reduction, "l1_loss")
+    target = _pointwise_args(input, target, "l1_loss")
+    return _reduce((input - target).abs(), reduction)
+
+
+def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """½d² where |d| < delta, else delta·(|d| − ½delta): quadratic near 0, linear (robust) beyond."""
+    _check_reduction(reduction, "huber_loss")
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    target = _pointwise_args(input, target, "huber_loss")
+    diff = input - target
+    z = diff.abs()
+    return _reduce(where(z.data < delta, 0.5 * diff * diff, delta * (z - 0.5 * delta)), reduction)
+
+
+def smooth_l1_loss(input: Tensor, target, *, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """½d²/beta where |d| < beta, else |d| − ½beta: Huber loss divided by beta (L1 when beta = 0)."""
+    _check_reduction(reduction, "smooth_l1_loss")
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    target = _pointwise_args(input, target, "smooth_l1_loss")
+    diff = input - target
+    z = diff.abs()
+    if beta == 0:
+        return _reduce(z, reduction)
+    return _reduce(where(z.data < beta, 0.5 * diff * diff / beta, z - 0.5 * beta), reduction)
+
+
+# --------------------------------------------------------------------------- classification over dim 1
+def _class_dim_input(input, op: str) -> Tensor:
+    """(C,) → (1, C); (N, C, d1, ...) unchanged. Classes are always dim 1, as in PyTorch."""
+    _check_input(input, op)
+    if input.ndim == 0:
+        raise ValueError(f"{op}: input must have a class dimension, shape (C,), (N, C) or (N, C, d1, ...); got a 0-d tensor")
+    return input.unsqueeze(0) if input.ndim == 1 else input
+
+
+def _class_weight(weight, input: Tensor, op: str) -> np.ndarray | None:
+    if weight is None:
+        return None
+    if isinstance(weight, Tensor) and weight.requires_grad and grad_mode.is_grad_enabled():
+        raise NotImplementedError(f"{op}: the derivative with respect to 'weight' is not implemented (as in PyTorch); "
+                                  "pass weight.detach()")
+    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=input.dtype)
+    n_classes = input.shape[1]
+    if w.shape != (n_classes,):
+        raise ValueError(f"{op}: weight must have one entry per class, shape ({n_classes},) for input of shape "
+                         f"{input.shape}; got shape {w.shape}")
+    return w
+
+
+def _is_probability_target(input: Tensor, target, op: str) -> bool:
+    """Class probabilities when the target has the input's shape; class indices when it lacks dim 1."""
+    shape = tuple(np.shape(target.data if isinstance(target, Tensor) else target))
+    kind = (target.dtype if isinstance(target, Tensor) else np.asarray(target).dtype).kind
+    index_shape = input.shape[:1] + input.shape[2:]
+    if shape == input.shape:
+        if kind != "f":
+            raise TypeError(
+                f"{op}: a target of the input's shape {input.shape} is read as class probabilities and must be floating "
+                f"point, got dtype {target.dtype}. For one-hot integers use target.float(), or pass class indices "
+                "target.argmax(1)."
+            )
+        return True
+    if shape == index_shape:
+        if kind not in "iu":
+            raise TypeError(
+                f"{op}: a target of shape {shape} is read as class indices and must be an integer tensor, got dtype "
+                f"{np.dtype(target.dtype if isinstance(target, Tensor) else np.asarray(target).dtype)}. "
+                "Convert with target.long()."
+            )
+        return False
+    hint = " (drop the extra dimension with target.squeeze(1))" if shape == index_shape[:1] + (1,) + index_shape[1:] else ""
+    raise ValueError(
+        f"{op}: input of shape {input.shape} (classes in dim 1) expects a target of shape {index_shape} with class "
+        f"indices or {input.shape} with class probabilities; got target of shape {shape}{hint}."
+    )
+
+
+def _index_target(input: Tensor, target, ignore_index: int, op: str) -> tuple[np.ndarray, np.ndarray]:
+    """The class indices (ignored ones replaced by 0) and the mask of those not ignored, after a bounds check."""
+    target = np.asarray(target.data if isinstance(target, Tensor) else target)
+    n_classes = input.shape[1]
+    mask = target != ignore_index
+    bad = mask & ((target < 0) | (target >= n_classes))
+    if bad.any():
+        raise IndexError(
+            f"{op}: target {int(target[bad].flat[0])} is out of bounds for input of shape {input.shape} with "
+            f"{n_classes} classes; class indices must be in [0, {n_classes - 1}] (or equal ignore_index={ignore_index})."
+        )
+    return np.where(mask, target, 0), mask
+
+
+def _target_weights(safe: np.ndarray, mask: np.ndarray, weight: np.ndarray | None, dtype) -> np.ndarray:
+    """weight[target] for each element, 0 where ignored."""
+    if weight is None:
+        return mask.astype(dtype)
+    return weight[safe] * mask
+
+
+def _per_class(array: np.ndarray, ndim: int) -> np.ndarray:
+    """A (C,) array shaped to broadcast along dim 1 of an ndim-dimensional input."""
+    return array.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+class CrossEntropy(Function):
+    """Fused log-softmax and negative log-likelihood over dim 1.
+
+    Each element's loss is −Σ_c A_c log p_c, where p = softmax(x) and A is the weighted target
+    distribution (one-hot class, label smoothing, class weights, ignored elements zeroed); so the
+    gradient with respect to the logits is p·ΣA − A, divided by the mean's denominator.
+    """
+
+    @staticmethod
+    def forward(ctx, x, target, weight, reduction, label_smoothing, index_target):
+        logits = x.data
+        n_classes, dtype = logits.shape[1], logits.dtype
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        total = exp.sum(axis=1, keepdims=True)
+        log_probs = shifted - np.log(total)
+        keep, smooth = 1.0 - label_smoothing, label_smoothing / n_classes
+        w = None if weight is None else _per_class(weight, logits.ndim)
+        if index_target is not None:
+            safe, mask = index_target
+            target_weight = _target_weights(safe, mask, weight, dtype)
+            loss = -keep * target_weight * np.take_along_axis(log_probs, safe[:, None], axis=1)[:, 0]
+            if label_smoothing:
+                loss -= smooth * (log_probs if w is None else log_probs * w).sum(axis=1) * mask
+            denominator = target_weight.sum()
+        else:
+            q = target.data * keep + smooth if label_smoothing else target.data
+            a = q if w is None else q * w
+            loss = -(a * log_probs).sum(axis=1)
+            denominator, target_weight = loss.size, None
+        if ctx.needs_input_grad:  # recording: keep what backward needs (nothing otherwise)
+            ctx.save_for_backward(x, target)
+            ctx.probs, ctx.weight, ctx.reduction, ctx.denominator = exp / total, w, reduction, denominator
+            ctx.keep, ctx.smooth, ctx.index_target, ctx.target_weight = keep, smooth, index_target, target_weight
+            if ctx.needs_input_grad[1]:
+                ctx.log_probs = log_probs
+        if reduction == "none":
+            return loss.astype(dtype, copy=False)
+        with np.errstate(invalid="ignore", divide="ignore"):  # all targets ignored: nan, as PyTorch
+            total_loss = loss.sum() / denominator if reduction == "mean" else loss.sum()
+        return np.asarray(total_loss, dtype=dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, target = ctx.saved_tensors
+        create_graph = grad_mode.is_grad_enabled()
+        g = grad.unsqueeze(1) if ctx.reduction == "none" else grad
+        if ctx.reduction == "mean":
+            g = g * (1.0 / ctx.denominator if ctx.denominator else 0.0)  # all ignored: zero gradient, as PyTorch
+        a, a_total = CrossEntropy._target_distribution(ctx, x, target)
+        probs = x.softmax(1) if create_graph else Tensor._wrap(ctx.probs)
+        grad_x = g * (probs * a_total - a) if ctx.needs_input_grad[0] else None
+        grad_target = None
+        if ctx.needs_input_grad[1]:
+            log_probs = x.log_softmax(1) if create_graph else Tensor._wrap(ctx.log_probs)
+            scale = -ctx.keep if ctx.weight is None else -ctx.keep * ctx.weight
+            grad_target = g * log_probs * scale
+        return grad_x, grad_target, None, None, None, None
+
+    @staticmethod
+    def _target_distribution(ctx, x, target):
+        """A (the weighted target distribution) and its sum over classes; Tensor ops for a probability target."""
+        w = ctx.weight
+        if ctx.index_target is None:
+            q = target * ctx.keep + ctx.smooth if ctx.smooth else target
+            a = q if w is None else q * w
+            return a, a.sum(1, keepdim=True)
+        safe, mask = ctx.index_target
+        shape, dtype = x.shape, x.dtype
+        a = np.zeros(shape, dtype=dtype)
+        np.put_along_axis(a, safe[:, None], (ctx.keep * ctx.target_weight)[:, None], axis=1)
+        if ctx.smooth:
+            class_mass = np.ones((1, shape[1]) + (1,) * (len(shape) - 2), dtype) if w is None else w
+            a += ctx.smooth * class_mass * mask[:, None]
+        return Tensor._wrap(a), Tensor._wrap(a.sum(axis=1, keepdims=True))
+
+
+def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Cross-entropy between logits `input` (classes in dim 1) and a target, as `torch.nn.functional.cross_entropy`.
+
+    input: (C,), (N, C) or (N, C, d1, ...) raw scores. target: class indices of shape (), (N,) or
+    (N, d1, ...) (integers; `ignore_index` marks elements to skip), or class probabilities of the
+    input's shape. `weight` (C,) rescales each class; with index targets the mean divides by the sum of
+    the weights of the non-ignored targets. `label_smoothing` ε mixes the target with the uniform
+    distribution: (1 − ε)·target + ε/C. Perplexity = cross_entropy(...).exp().
+    """
+    op = "cross_entropy"
+    _check_reduction(reduction, op)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    squeeze = isinstance(input, Tensor) and input.ndim == 1
+    x = _class_dim_input(input, op)
+    if squeeze:
+        target = target.unsqueeze(0) if isinstance(target, Tensor) else np.asarray(target)[None]
+    w = _class_weight(weight, x, op)
+    if _is_probability_target(x, target, op):
+        if ignore_index >= 0:
+            raise ValueError(f"{op}: ignore_index is not supported for class-probability targets (target shape {x.shape})")
+        target = _float_target(target, x, op)
+        loss = CrossEntropy.apply(x, target, w, reduction, float(label_smoothing), None)
+    else:
+        index_target = _index_target(x, target, ignore_index, op)
+        loss = CrossEntropy.apply(x, None, w, reduction, float(label_smoothing), index_target)
+    return loss.reshape(()) if squeeze and reduction == "none" else loss
+
+
+def nll_loss(input: Tensor, target, weight=None, *, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood −weight[t]·input[n, t] of log-probabilities `input` (classes in dim 1).
+
+    Use after `log_softmax(x, 1)`; `cross_entropy` does both in one stable step. The mean divides
+    by the sum of the weights of the non-ignored targets, as PyTorch.
+    """
+    op = "nll_loss"
+    _check_reduction(reduction, op)
+    squeeze = isinstance(input, Tensor) and input.ndim == 1
+    x = _class_dim_input(input, op)
+    if squeeze:
+        target = target.unsqueeze(0) if isinstance(target, Tensor) else np.asarray(target)[None]
+    w = _class_weight(weight, x, op)
+    if _is_probability_target(x, target, op):
+        raise TypeError(f"{op}: target must hold class indices of shape {x.shape[:1] + x.shape[2:]}, got the input's "
+                        f"shape {x.shape}; for class probabilities use cross_entropy.")
+    safe, mask = _index_target(x, target, ignore_index, op)
+    target_weight = _target_weights(safe, mask, w, x.dtype)
+    loss = -x.gather(1, safe[:, None]).squeeze(1) * Tensor._wrap(target_weight)
+    if reduction == "mean":
+        denominator = float(target_weight.sum())
+        if not denominator:  # every target ignored: nan loss, zero gradient (as PyTorch)
+            return loss.sum() * 0.0 + float("nan")
+        return loss.sum() * (1.0 / denominator)
+    if reduction == "none" and squeeze:
+        return loss.reshape(())
+    return _reduce(loss, reduction)
+
+
+# --------------------------------------------------------------------------- binary and divergences
+class BinaryCrossEntropy(Function):
+    """−(t·log x + (1 − t)·log(1 − x)), logs clamped at −100 as PyTorch.
+
+    d/dx = (x − t) / max(x(1 − x), 1e-12), finite even at x = 0 or 1; d/dt = log(1 − x) − log x.
+    """
+
+    @staticmethod
+    def forward(ctx, x, t):
+        with np.errstate(divide="ignore"):
+            log_x = np.maximum(np.log(x.data), -100)
+            log_1mx = np.maximum(np.log1p(-x.data), -100)
+        ctx.save_for_backward(x, t)
+        return -(t.data * log_x + (1 - t.data) * log_1mx)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved_tensors
+        grad_x = grad * (x - t) / (x * (1 - x)).clamp(min=1e-12) if ctx.needs_input_grad[0] else None
+        grad_t = None
+        if ctx.needs_input_grad[1]:
+            with np.errstate(divide="ignore"):
+                grad_t = grad * ((1 - x).log().clamp(min=-100) - x.log().clamp(min=-100))
+        return grad_x, grad_t
+
+
+def binary_cross_entropy(input: Tensor, target, weight=None, *, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of probabilities `input` in [0, 1] against `target` of the same shape.
+
+    `weight` rescales each element (broadcast against the input). For raw scores use
+    `binary_cross_entropy_with_logits`, which is stable.
+    """
+    op = "binary_cross_entropy"
+    _check_reduction(reduction, op)
+    _check_input(input, op)
+    target = _float_target(target, input, op)
+    _check_same_shape(input, target, op, strict=True)
+    data = input.data
+    if data.size and not ((data >= 0) & (data <= 1)).all():
+        raise ValueError(
+            f"{op}: all elements of input should be between 0 and 1 (got values in [{np.nanmin(data):.4g}, "
+            f"{np.nanmax(data):.4g}]); apply sigmoid first, or use binary_cross_entropy_with_logits on raw scores."
+        )
+    loss = BinaryCrossEntropy.apply(input, target)
+    if weight is not None:
+        loss = loss * _float_target(weight, input, op)
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, *, reduction: str = "mean",
+                                     pos_weight=None) -> Tensor:
+    """Sigmoid and binary cross-entropy in one stable step, for raw scores `input`.
+
+    loss = (1 − t)·x − (1 + (pos_weight − 1)·t)·log σ(x), with log σ computed without overflow,
+    so |x| = 1e4 is fine. `pos_weight` (broadcast along the last dim, one per class) weighs the
+    positive term; `weight` rescales each element.
+    """
+    op = "binary_cross_entropy_with_logits"
+    _check_reduction(reduction, op)
+    _check_input(input, op)
+    target = _float_target(target, input, op)
+    _check_same_shape(input, target, op, strict=True)
+    log_sigmoid = input.logsigmoid()
+    if pos_weight is None:
+        loss = (1 - target) * input - log_sigmoid
+    else:
+        log_weight = 1 + (_float_target(pos_weight, input, op) - 1) * target
+        loss = (1 - target) * input - log_weight * log_sigmoid
+    if weight is not None:
+        loss = loss * _float_target(weight, input, op)
+    return _reduce(loss, reduction)
+
+
+def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """Kullback–Leibler divergence Σ target·(log target − input), with `input` given as log-probabilities.
+
+    As PyTorch: 0·log 0 = 0; `log_target=True` takes the target as log-probabilities too.
+    `reduction='batchmean'` (sum / batch size) is the true KL divergence per sample; 'mean'
+    divides by the number of elements (batch × classes) and is kept only as PyTorch's default.
+    """
+    op = "kl_div"
+    _check_reduction(reduction, op, _REDUCTIONS + ("batchmean",))
+    _check_input(input, op)
+    target = _float_target(target, input, op)
+    _check_same_shape(input, target, op, strict=False)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        positive = target.data > 0
+        entropy_term = where(positive, target * where(positive, target, 1.0).log(), 0.0)
+        loss = entropy_term - target * input
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.ndim else loss.sum()
+    return _reduce(loss, reduction)

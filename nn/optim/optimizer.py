@@ -1,0 +1,200 @@
+"""The `Optimizer` base class: parameter groups, per-parameter state, zero_grad, state_dict.
+
+Subclasses implement `_update(group, params)`, which changes each parameter's array in place
+(`p.data`) with numpy operations on whole arrays. `step()` runs it under `no_grad` and bumps each
+updated parameter's version once, so a graph built before the step and used after it is caught.
+The structure of `state_dict()` is PyTorch's: `{'state': {index: {...}}, 'param_groups': [{..., 'params': [index, ...]}]}`
+with parameters numbered in the order of the groups.
+"""
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from typing import Any, Callable
+
+import numpy as np
+
+from autograd.grad_mode import enable_grad, no_grad
+from autograd.tensor import Tensor
+
+__all__ = ["Optimizer", "required"]
+
+
+class _RequiredParameter:
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _RequiredParameter()  # a default that each parameter group must supply (e.g. SGD's lr)
+
+
+class Optimizer:
+    """Base class: holds `param_groups` (a list of dicts with 'params' and the options) and `state`."""
+
+    def __init__(self, params, defaults: dict) -> None:
+        self.defaults = defaults
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        self.param_groups: list[dict[str, Any]] = []
+        name = type(self).__name__
+        if isinstance(params, Tensor) or isinstance(params, dict) or not isinstance(params, Iterable):
+            raise TypeError(f"{name}: params should be an iterable of Tensors or of dicts (e.g. model.parameters()), "
+                            f"but got {type(params).__name__}")
+        if isinstance(params, set):
+            raise TypeError(f"{name}: parameters must be given as an ordered collection (list, generator), not a set, "
+                            "so that their order (and the state_dict numbering) is reproducible")
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{name} got an empty parameter list (did the model register no parameters, or was the "
+                             "parameters() generator already consumed?)")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def __repr__(self) -> str:
+        lines = [type(self).__name__ + " ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines.extend(f"    {key}: {group[key]}" for key in sorted(group) if key != "params")
+        return "\n".join(lines) + "\n)"
+
+    def add_param_group(self, param_group: dict) -> None:
+        """Add a group of parameters with its own options (missing options take the defaults)."""
+        name = type(self).__name__
+        if not isinstance(param_group, dict):
+            raise TypeError(f"{name}.add_param_group: expected a dict with a 'params' entry, got {type(param_group).__name__}")
+        group = dict(param_group)
+        params = group.get("params")
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError(f"{name}: parameters must be given as an ordered collection (list, generator), not a set, "
+                            "so that their order (and the state_dict numbering) is reproducible")
+        params = list(params) if params is not None else []
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{name} can only optimize Tensors, but one of the params is {type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError(f"{name}: can't optimize a non-leaf Tensor (shape {p.shape}, computed by "
+                                 f"{p.grad_fn.name()}); optimise the leaf it was computed from, or .detach() it "
+                                 "and set requires_grad=True")
+        group["params"] = params
+        for key, default in self.defaults.items():
+            if default is required and key not in group:
+                raise ValueError(f"{name}: parameter group didn't specify a value of required optimization parameter {key}")
+            group.setdefault(key, default)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if len({id(p) for p in params}) != len(params) or any(id(p) in seen for p in params):
+            raise ValueError(f"{name}: some parameters appear more than once (in one group or in several); each "
+                             "parameter can be optimised by one group only")
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the gradients: set `.grad` to None (default, saves memory) or fill it with zeros."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                elif p.grad.grad_fn is None and p.grad.data.flags.writeable:
+                    p.grad.data[...] = 0
+                else:
+                    p.grad = Tensor._wrap(np.zeros_like(p.grad.data))
+
+    def step(self, closure: Callable[[], Any] | None = None):
+        """Update every parameter that has a gradient; `closure` (re-evaluates the loss) is called first if given."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        with no_grad():
+            for group in self.param_groups:
+                params = [p for p in group["params"] if p.grad is not None]
+                if params:
+                    self._update(group, params)
+                    for p in params:
+                        p._bump_version()
+        return loss
+
+    def _update(self, group: dict, params: list[Tensor]) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement _update(group, params)")
+
+    # ------------------------------------------------------------------ helpers for subclasses
+    def _gradient(self, p: Tensor, group: dict) -> np.ndarray:
+        """The gradient as an array in the parameter's dtype, negated for `maximize`, plus L2 `weight_decay`·p."""
+        g = p.grad.data
+        if g.dtype != p.data.dtype:
+            g = g.astype(p.data.dtype)
+        if group.get("maximize", False):
+            g = -g
+        weight_decay = group.get("weight_decay", 0)
+        if weight_decay and not group.get("decoupled_weight_decay", False):
+            g = g + weight_decay * p.data
+        return g
+
+    def _state(self, p: Tensor) -> dict:
+        return self.state.setdefault(p, {})
+
+    # ------------------------------------------------------------------ saving and loading
+    def state_dict(self) -> dict:
+        """A copy of the state and options, with parameters replaced by their index (PyTorch's layout)."""
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}
+            packed["params"] = [index.setdefault(id(p), len(index)) for p in group["params"]]
+            groups.append(packed)
+        state = {}
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p in self.state and self.state[p]:
+                    state[index[id(p)]] = {k: _copy_value(v) for k, v in self.state[p].items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore options and state saved by `state_dict()` from an optimiser over parameters of the same shapes."""
+        name = type(self).__name__
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"{name}.load_state_dict: loaded state dict has {len(saved_groups)} parameter groups, "
+                             f"but this optimizer has {len(self.param_groups)}")
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(f"{name}.load_state_dict: loaded state dict contains a parameter group {i} with "
+                                 f"{len(saved['params'])} parameters, which doesn't match the size of optimizer's "
+                                 f"group ({len(group['params'])} parameters)")
+        by_index = {index: p for saved, group in zip(saved_groups, self.param_groups)
+                    for index, p in zip(saved["params"], group["params"])}
+        state: dict[Tensor, dict] = {}
+        for index, values in state_dict["state"].items():
+            p = by_index.get(int(index))
+            if p is None:
+                raise KeyError(f"{name}.load_state_dict: state for parameter index {index}, which no group lists")
+            state[p] = {k: _restore_value(v, p, k, name) for k, v in values.items()}
+        self.state = state
+        for saved, group in zip(saved_groups, self.param_groups):
+            for key, value in saved.items():
+                if key != "params":
+                    group[key] = copy.deepcopy(value)
+
+
+def _copy_value(value):
+    if isinstance(value, Tensor):
+        return Tensor._wrap(value.data.copy())
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    return copy.deepcopy(value)
+
+
+def _restore_value(value, p: Tensor, key: str, name: str):
+    """A saved state entry as a fresh Tensor in the parameter's dtype (step counts stay numbers)."""
+    if not isinstance(value, (Tensor, np.ndarray)):
+        return copy.deepcopy(value)
+    array = np.array(value.data if isinstance(value, Tensor) else value)
+    if array.ndim and array.shape != p.shape:
+        raise ValueError(f"{name}.load_state_dict: state '{key}' has shape {array.shape} but its parameter has shape "
+                         f"{p.shape}; the state dict comes from a different model")
+    if array.dtype.kind == "f":
+        array = array.astype(p.dtype, copy=False)
+    return Tensor._wrap(array)
