@@ -18,6 +18,8 @@ from .ops.shape import (broadcast_tensors, broadcast_to, cat, chunk, clone, conc
                         hstack, index_select, masked_fill, movedim, narrow, pad, permute, repeat, reshape,
                         select, split, squeeze, stack, swapaxes, t, transpose, tril, triu, unbind, unsqueeze,
                         vstack)
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .viz import draw_graph, print_graph
 from .random import default_generator, manual_seed
 from .tensor import (Tensor, arange, as_tensor, empty, eye, from_numpy, full, full_like, get_default_dtype,
                      is_tensor, linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
@@ -29,6 +31,8 @@ float16, float32, float64 = _np.dtype("float16"), _np.dtype("float32"), _np.dtyp
 int8, int16, int32, int64, uint8 = (_np.dtype(n) for n in ("int8", "int16", "int32", "int64", "uint8"))
 bool = _np.dtype("bool")  # noqa: A001  (torch.bool)
 float, double, half, long = float32, float64, float16, int64  # noqa: A001
+
+from . import functional, testing  # noqa: E402  (after the Tensor API they build on)
 
 __version__ = "0.1.0"
 

@@ -144,11 +144,13 @@ def _numerical_jacobians(fn, inputs, outputs, checked, eps) -> dict:
         data = inputs[i].data
         for col, index in enumerate(np.ndindex(data.shape)):
             original = data[index].copy()
-            data[index] = original + eps
-            plus = _evaluate(fn, inputs)
-            data[index] = original - eps
-            minus = _evaluate(fn, inputs)
-            data[index] = original
+            try:
+                data[index] = original + eps
+                plus = _evaluate(fn, inputs)
+                data[index] = original - eps
+                minus = _evaluate(fn, inputs)
+            finally:  # the user's tensor is given back unchanged, even if fn raises
+                data[index] = original
             for o in range(len(outputs)):
                 if (o, i) in jac:
                     jac[o, i][:, col] = ((plus[o] - minus[o]) / (2 * eps)).reshape(-1)
@@ -197,12 +199,11 @@ def _compare(analytic, numerical, atol, rtol, *, o, i, outputs, inputs, what, or
         lines.append(f"  worst element: d output{o}{list(out_el)} / d input{i}{list(in_el)}"
                      f"  (output element {out_el}, input element {in_el})")
         details.update(output_element=out_el, input_element=in_el)
-        total = analytic.size
     else:
         a, n = float(analytic.reshape(-1)[worst]), float(numerical.reshape(-1)[worst])
         lines.append("  (fast mode: compared the random projection u^T J v, so no single element is located; "
                      "rerun with fast_mode=False to find it)")
-        total = analytic.size
+    total = analytic.size
     details.update(analytic=a, numerical=n)
     lines += [f"    analytic  = {a:.10g}", f"    numerical = {n:.10g}",
               f"  max abs error {details['max_abs_error']:.3g}, max rel error {details['max_rel_error']:.3g} "
@@ -213,10 +214,14 @@ def _compare(analytic, numerical, atol, rtol, *, o, i, outputs, inputs, what, or
         lines.append("  Jacobian (rows: output elements, columns: input elements, row-major order):")
         lines.append(_format_matrices(analytic, numerical))
     if np.allclose(analytic, 0) and not np.allclose(numerical, 0, atol=atol):
-        lines.append("  hint: the analytic Jacobian is all zeros: is the output computed outside the graph "
-                     "(numpy, .detach(), .data, no_grad) or does backward return None?")
-    elif analytic.ndim == 2 and analytic.shape == numerical.shape[::-1] and np.allclose(analytic.T, numerical,
-                                                                                          rtol=rtol, atol=atol):
+        if order == 2:
+            lines.append("  hint: the analytic second derivative is all zeros: does a backward rule compute with raw "
+                         "numpy (x.data, np.*) or wrap values in a new tensor, instead of using Tensor operations?")
+        else:
+            lines.append("  hint: the analytic Jacobian is all zeros: is the output computed outside the graph "
+                         "(numpy, .detach(), .data, no_grad) or does backward return None?")
+    elif analytic.ndim == 2 and analytic.shape[0] == analytic.shape[1] and np.allclose(analytic.T, numerical,
+                                                                                         rtol=rtol, atol=atol):
         lines.append("  hint: the analytic Jacobian is the transpose of the numerical one")
     else:
         finite = (np.abs(numerical) > atol) & np.isfinite(analytic)
@@ -229,8 +234,7 @@ def _compare(analytic, numerical, atol, rtol, *, o, i, outputs, inputs, what, or
 
 # --------------------------------------------------------------------------- public API
 def gradcheck(fn: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-              raise_exception: bool = True, fast_mode: bool = False, nondet_tol: float = 0.0,
-              _order: int = 1) -> bool:
+              raise_exception: bool = True, fast_mode: bool = False, nondet_tol: float = 0.0) -> bool:
     """Check the gradients of `fn` at `inputs` against central finite differences.
 
     `inputs` is a Tensor or a tuple (non-Tensor items are passed through); only the
@@ -238,16 +242,32 @@ def gradcheck(fn: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rt
     Tensors. An element passes when |analytic - numerical| <= atol + rtol * |numerical|.
     Returns True; on a mismatch raises `GradcheckError` (or returns False when
     `raise_exception=False`). `fast_mode` compares random projections u^T J v
-    instead of whole Jacobians: one backward per output and two forwards per input.
+    instead of whole Jacobians: one backward per output and two forwards per input,
+    so large inputs take seconds; being one number per input/output pair, it can miss
+    an error confined to a few elements of a large Jacobian, which the full check finds.
     `nondet_tol` is how far two identical backward passes may differ.
     """
-    where = "gradgradcheck" if _order == 2 else "gradcheck"
-    inputs = _as_tuple(inputs)
-    checked = _checked_inputs(inputs, where, eps)
-    outputs = _outputs(fn, inputs, where)
-    error = (_fast_check if fast_mode else _full_check)(fn, inputs, outputs, checked, eps, atol, rtol, _order)
-    if error is None:
-        error = _reentrant_check(outputs, inputs, checked, nondet_tol, _order)
+    error, _ = _check(fn, inputs, eps, atol, rtol, fast_mode, nondet_tol)
+    return _finish(error, raise_exception)
+
+
+def gradgradcheck(fn: Callable, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: float = 1e-5,
+                  rtol: float = 1e-3, raise_exception: bool = True, fast_mode: bool = False,
+                  nondet_tol: float = 0.0) -> bool:
+    """Check second derivatives: gradcheck of (inputs, grad_outputs) -> autograd.grad(fn(inputs), inputs, grad_outputs).
+
+    The first derivatives are built with `create_graph=True`, so this tests that each
+    backward rule is itself differentiable and correct. `grad_outputs` defaults to
+    random float64 tensors (from a local, deterministically seeded generator) that
+    require grad, so the derivative with respect to them is checked too. In the
+    report, output k is the first derivative with respect to the k-th checked input,
+    and the inputs after fn's own are the grad_outputs.
+    """
+    error, _ = _check_second_order(fn, inputs, grad_outputs, eps, atol, rtol, fast_mode, nondet_tol)
+    return _finish(error, raise_exception)
+
+
+def _finish(error, raise_exception: bool) -> bool:
     if error is None:
         return True
     if raise_exception:
@@ -255,15 +275,63 @@ def gradcheck(fn: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rt
     return False
 
 
+def _check(fn, inputs, eps, atol, rtol, fast_mode, nondet_tol, order: int = 1):
+    """(GradcheckError or None, largest absolute difference between analytic and numerical)."""
+    where = "gradgradcheck" if order == 2 else "gradcheck"
+    inputs = _as_tuple(inputs)
+    checked = _checked_inputs(inputs, where, eps)
+    outputs = _outputs(fn, inputs, where)
+    error, max_error = (_fast_check if fast_mode else _full_check)(fn, inputs, outputs, checked, eps, atol, rtol, order)
+    if error is None:
+        error = _reentrant_check(outputs, inputs, checked, nondet_tol, order)
+    return error, max_error
+
+
+def _check_second_order(fn, inputs, grad_outputs, eps, atol, rtol, fast_mode, nondet_tol):
+    inputs = _as_tuple(inputs)
+    checked = _checked_inputs(inputs, "gradgradcheck", eps)
+    outputs = _outputs(fn, inputs, "gradgradcheck")
+    diff_outputs = [o for o, out in enumerate(outputs) if _differentiable(out) and out.requires_grad]
+    if not diff_outputs:  # no first derivatives to differentiate; still check that they are zero
+        return _check(fn, inputs, eps, atol, rtol, fast_mode, nondet_tol)
+    if grad_outputs is None:
+        rng = np.random.default_rng(_SEED + 2)
+        grad_outputs = tuple(Tensor(rng.standard_normal(outputs[o].shape), requires_grad=True) for o in diff_outputs)
+    else:
+        grad_outputs = _as_tuple(grad_outputs)
+        if len(grad_outputs) != len(diff_outputs):
+            raise ValueError(f"gradgradcheck: fn has {len(diff_outputs)} differentiable outputs but "
+                             f"{len(grad_outputs)} grad_outputs were given; pass one per differentiable output.")
+    n = len(inputs)
+
+    def first_derivatives(*args):
+        ins, gos = args[:n], args[n:]
+        outs = _as_tuple(fn(*ins))
+        grads = _grad(tuple(outs[o] for o in diff_outputs), tuple(ins[i] for i in checked), gos,
+                      create_graph=True, allow_unused=True)
+        return tuple(g if g is not None else Tensor._wrap(np.zeros(ins[i].shape, dtype=ins[i].dtype))
+                     for g, i in zip(grads, checked))
+
+    error, max_error = _check(first_derivatives, inputs + tuple(grad_outputs), eps, atol, rtol, fast_mode,
+                              nondet_tol, order=2)
+    if error is not None:
+        legend = ", ".join(f"output {k} = d(sum of grad_outputs * fn's outputs) / d input {i}" for k, i in enumerate(checked))
+        go = ", ".join(f"input {n + k} is the grad_output of fn's output {o} (grad_fn {_grad_fn_name(outputs[o])})"
+                       for k, o in enumerate(diff_outputs))
+        error.args = (error.args[0] + f"\n  (the function checked is the first derivative: {legend}; {go})",)
+    return error, max_error
+
+
 def _full_check(fn, inputs, outputs, checked, eps, atol, rtol, order):
     analytic = _analytic_jacobians(outputs, inputs, checked)
     numerical = _numerical_jacobians(fn, inputs, outputs, checked, eps)
+    max_error = max((float(np.max(np.abs(a - numerical[key]))) for key, a in analytic.items() if a.size), default=0.0)
     for (o, i), a in analytic.items():
         error = _compare(a, numerical[o, i], atol, rtol, o=o, i=i, outputs=outputs, inputs=inputs,
                          what="Jacobian", order=order)
         if error is not None:
-            return error
-    return None
+            return error, max_error
+    return None, max_error
 
 
 def _fast_check(fn, inputs, outputs, checked, eps, atol, rtol, order):
@@ -274,23 +342,25 @@ def _fast_check(fn, inputs, outputs, checked, eps, atol, rtol, order):
     for o, u in us.items():
         for k, g in zip(checked, _vjp(outputs, o, u, inputs, checked)):
             analytic[o, k] = np.array([np.sum(g * vs[k])])
+    max_error = 0.0
     for i in checked:
         data = inputs[i].data
         original = data.copy()
-        data[...] = original + eps * vs[i]
-        plus = _evaluate(fn, inputs)
-        data[...] = original - eps * vs[i]
-        minus = _evaluate(fn, inputs)
-        data[...] = original
+        try:
+            data[...] = original + eps * vs[i]
+            plus = _evaluate(fn, inputs)
+            data[...] = original - eps * vs[i]
+            minus = _evaluate(fn, inputs)
+        finally:
+            data[...] = original
         for o, u in us.items():
             numerical = np.array([np.sum(u * (plus[o] - minus[o])) / (2 * eps)])
-            # scale the tolerance with the projection size so fast mode is as strict as the full check
-            scale = max(1.0, float(np.sqrt(u.size * vs[i].size)))
-            error = _compare(analytic[o, i], numerical, atol * scale, rtol, o=o, i=i, outputs=outputs,
+            max_error = max(max_error, float(np.abs(analytic[o, i] - numerical)[0]))
+            error = _compare(analytic[o, i], numerical, atol, rtol, o=o, i=i, outputs=outputs,
                              inputs=inputs, what="projection u^T J v", order=order)
             if error is not None:
-                return error
-    return None
+                return error, max_error
+    return None, max_error
 
 
 def _reentrant_check(outputs, inputs, checked, nondet_tol, order):
@@ -314,50 +384,3 @@ def _reentrant_check(outputs, inputs, checked, nondet_tol, order):
                     input_index=k, output_index=o, grad_fn=_grad_fn_name(out), order=order,
                     max_abs_error=float(diff))
     return None
-
-
-def gradgradcheck(fn: Callable, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: float = 1e-5,
-                  rtol: float = 1e-3, raise_exception: bool = True, fast_mode: bool = False,
-                  nondet_tol: float = 0.0) -> bool:
-    """Check second derivatives: gradcheck of (inputs, grad_outputs) -> autograd.grad(fn(inputs), inputs, grad_outputs).
-
-    The first derivatives are built with `create_graph=True`, so this tests that each
-    backward rule is itself differentiable and correct. `grad_outputs` defaults to
-    random tensors (from a local, deterministically seeded generator) that require
-    grad, so the derivative with respect to them is checked too.
-    """
-    inputs = _as_tuple(inputs)
-    checked = _checked_inputs(inputs, "gradgradcheck", eps)
-    outputs = _outputs(fn, inputs, "gradgradcheck")
-    diff_outputs = [o for o, out in enumerate(outputs) if _differentiable(out) and out.requires_grad]
-    if grad_outputs is None:
-        rng = np.random.default_rng(_SEED + 2)
-        grad_outputs = tuple(Tensor(rng.standard_normal(outputs[o].shape).astype(outputs[o].dtype), requires_grad=True)
-                             for o in diff_outputs)
-    else:
-        grad_outputs = _as_tuple(grad_outputs)
-        if len(grad_outputs) != len(diff_outputs):
-            raise ValueError(f"gradgradcheck: fn has {len(diff_outputs)} differentiable outputs but "
-                             f"{len(grad_outputs)} grad_outputs were given; pass one per differentiable output.")
-    n = len(inputs)
-
-    def first_derivatives(*args):
-        ins, gos = args[:n], args[n:]
-        outs = _as_tuple(fn(*ins))
-        grads = _grad(tuple(outs[o] for o in diff_outputs), tuple(ins[i] for i in checked), gos,
-                      create_graph=True, allow_unused=True)
-        return tuple(g if g is not None else Tensor._wrap(np.zeros(ins[i].shape, dtype=ins[i].dtype))
-                     for g, i in zip(grads, checked))
-
-    if not diff_outputs:
-        return gradcheck(fn, inputs, eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception,
-                         fast_mode=fast_mode, nondet_tol=nondet_tol)
-    try:
-        return gradcheck(first_derivatives, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
-                         raise_exception=raise_exception, fast_mode=fast_mode, nondet_tol=nondet_tol, _order=2)
-    except GradcheckError as error:
-        legend = ", ".join(f"output {k} = d(sum of grad_outputs * fn outputs) / d input {i}" for k, i in enumerate(checked))
-        note = (f"\n  (here the function checked is the first derivative: {legend}; inputs {n} to "
-                f"{n + len(grad_outputs) - 1} are the grad_outputs of fn's outputs {diff_outputs})")
-        error.args = (error.args[0] + note,)
-        raise
