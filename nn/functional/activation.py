@@ -1,0 +1,232 @@
+"""Activation functions with PyTorch's names and signatures (`torch.nn.functional`).
+
+Most are compositions of the differentiable Tensor operations in `autograd.ops`, so
+their first and second derivatives come from those ops. `Hardtanh` is its own
+Function because PyTorch lets its gradient through only strictly inside
+(min_val, max_val), whereas `clamp` lets it through at the bounds too.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from autograd.engine import Function
+from autograd.ops.elementwise import where
+from autograd.tensor import Tensor
+
+__all__ = ["relu", "relu_", "relu6", "leaky_relu", "prelu", "elu", "selu", "celu", "gelu", "silu", "mish",
+           "softplus", "softsign", "hardtanh", "hardsigmoid", "hardswish", "sigmoid", "tanh", "softmax",
+           "log_softmax", "softmin", "logsigmoid", "normalize", "threshold", "tanhshrink", "softshrink",
+           "hardshrink"]
+
+# SELU's constants (Klambauer et al., 2017): they make the fixed point mean 0, variance 1.
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _check_tensor(input, name: str) -> None:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: expected a Tensor as input, got {type(input).__name__}; wrap it with autograd.tensor(...)")
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0)."""
+    _check_tensor(input, "relu")
+    return input.relu_() if inplace else input.relu()
+
+
+def relu_(input: Tensor) -> Tensor:
+    return relu(input, inplace=True)
+
+
+class Hardtanh(Function):
+    """clip(x, min_val, max_val); the gradient passes only where min_val < x < max_val, as PyTorch."""
+
+    @staticmethod
+    def forward(ctx, x, min_val, max_val):
+        ctx.inside = (x.data > min_val) & (x.data < max_val)
+        return np.clip(x.data, min_val, max_val).astype(x.data.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.inside.astype(grad.dtype), None, None
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """Clip to [min_val, max_val]."""
+    _check_tensor(input, "hardtanh")
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
+    if inplace:
+        from autograd.ops.elementwise import _inplace
+        return _inplace(input, "hardtanh_", lambda t: Hardtanh.apply(t, min_val, max_val))
+    return Hardtanh.apply(input, min_val, max_val)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6) = hardtanh(x, 0, 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x for x > 0, negative_slope · x otherwise."""
+    _check_tensor(input, "leaky_relu")
+    return input.leaky_relu_(negative_slope) if inplace else input.leaky_relu(negative_slope)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """leaky_relu with a learnable slope: one per channel (dim 1) or a single shared one."""
+    _check_tensor(input, "prelu")
+    channels = weight.numel()
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: weight must be 1-D (num_parameters,), got shape {tuple(weight.shape)}")
+    if channels != 1:
+        if input.ndim < 2 or input.shape[1] != channels:
+            raise RuntimeError(
+                f"prelu: weight has {channels} parameters but the input of shape {tuple(input.shape)} has "
+                f"{input.shape[1] if input.ndim >= 2 else 1} channels (dim 1); use PReLU(num_parameters=channels) or 1")
+        weight = weight.reshape((channels,) + (1,) * (input.ndim - 2))
+    elif weight.ndim == 1 and input.ndim == 0:
+        weight = weight.reshape(())
+    return where(input.data > 0, input, weight * input)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, α(eˣ - 1) otherwise."""
+    _check_tensor(input, "elu")
+    return input.elu_(alpha) if inplace else input.elu(alpha)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale · elu(x, α) with SELU's fixed constants (self-normalising networks)."""
+    _check_tensor(input, "selu")
+    return input.elu(_SELU_ALPHA) * _SELU_SCALE
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """max(0, x) + min(0, α(exp(x/α) - 1)) = α · elu(x/α)."""
+    _check_tensor(input, "celu")
+    if alpha == 0:
+        raise ValueError("celu: alpha cannot be 0")
+    return (input / alpha).elu(1.0) * alpha
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x·Φ(x), exactly or with the tanh approximation (approximate='tanh')."""
+    _check_tensor(input, "gelu")
+    return input.gelu(approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x·σ(x) (swish)."""
+    _check_tensor(input, "silu")
+    return input.silu()
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x·tanh(softplus(x))."""
+    _check_tensor(input, "mish")
+    return input * input.softplus().tanh()
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + e^(βx))/β, linear where βx > threshold."""
+    _check_tensor(input, "softplus")
+    return input.softplus(beta, threshold)
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    _check_tensor(input, "softsign")
+    return input / (input.abs() + 1)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6: 0 below -3, 1 above 3, linear in between (gradient 1/6 strictly inside)."""
+    _check_tensor(input, "hardsigmoid")
+    return relu6(input + 3) / 6
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x · relu6(x + 3) / 6: 0 up to -3, x from 3, x(x + 3)/6 strictly between (so the gradient at -3 and 3
+    is 0 and 1, as PyTorch's)."""
+    _check_tensor(input, "hardswish")
+    x = input.data
+    return where(x <= -3, 0.0, where(x < 3, input * (input + 3) / 6, input))
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """1 / (1 + e^-x)."""
+    _check_tensor(input, "sigmoid")
+    return input.sigmoid()
+
+
+def tanh(input: Tensor) -> Tensor:
+    _check_tensor(input, "tanh")
+    return input.tanh()
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log σ(x), computed stably."""
+    _check_tensor(input, "logsigmoid")
+    return input.logsigmoid()
+
+
+def _softmax_dim(name: str, ndim: int) -> int:
+    """PyTorch's legacy choice when dim is not given (with the same warning)."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
+                  "as an argument.", stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """exp(x) / Σ exp(x) along `dim` (stable: the max is subtracted first)."""
+    _check_tensor(input, "softmax")
+    if dim is None:
+        dim = _softmax_dim("softmax", input.ndim)
+    return input.softmax(dim, dtype=dtype)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """x - logsumexp(x) along `dim`, computed stably."""
+    _check_tensor(input, "log_softmax")
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.ndim)
+    return input.log_softmax(dim, dtype=dtype)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """softmax(-x)."""
+    _check_tensor(input, "softmin")
+    if dim is None:
+        dim = _softmax_dim("softmin", input.ndim)
+    return (-input).softmax(dim, dtype=dtype)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """x / max(‖x‖_p, eps) along `dim`."""
+    _check_tensor(input, "normalize")
+    return input / input.norm(p, dim=dim, keepdim=True).clamp_min(eps)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, else value."""
+    _check_tensor(input, "threshold")
+    return where(input.data > threshold, input, value)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x)."""
+    return input - input.tanh()
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - λ above λ, x + λ below -λ, 0 in between."""
+    return where(input.data > lambd, input - lambd, where(input.data < -lambd, input + lambd, 0.0))
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > λ, else 0."""
+    return where(np.abs(input.data) > lambd, input, 0.0)
+

@@ -1,0 +1,57 @@
+"""Dropout: randomly zero elements while training, as regularisation.
+
+Inverted dropout (PyTorch's form): each element is kept with probability 1 - p and
+scaled by 1/(1 - p) at training time, so the expected output equals the input and
+evaluation is the identity. The classical form instead keeps elements unscaled while
+training and multiplies by (1 - p) at test time; both give the same expectation.
+The mask is drawn from `autograd.random.default_generator()`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from autograd.random import default_generator
+from autograd.tensor import Tensor
+
+__all__ = ["dropout", "alpha_dropout"]
+
+
+def _check_p(p: float, name: str) -> None:
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{name}: dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _keep_mask(input: Tensor, p: float) -> np.ndarray:
+    dtype = np.float64 if input.dtype == np.float64 else np.float32
+    return default_generator().random(input.shape, dtype=dtype) >= p
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1/(1-p) (identity when not training)."""
+    _check_p(p, "dropout")
+    if not isinstance(input, Tensor):
+        raise TypeError(f"dropout: expected a Tensor, got {type(input).__name__}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        mask = np.zeros(input.shape, dtype=input.dtype)
+    else:
+        mask = _keep_mask(input, p).astype(input.dtype) * np.asarray(1.0 / (1.0 - p), dtype=input.dtype)
+    mask = Tensor._wrap(mask)
+    return input.mul_(mask) if inplace else input * mask
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """Dropout for SELU networks: dropped units are set to SELU's negative saturation value and an affine
+    correction keeps the mean and variance of the input."""
+    _check_p(p, "alpha_dropout")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    alpha = -1.7580993408473766  # -scale · alpha of SELU
+    a = (1.0 / ((alpha * alpha * p + 1) * (1 - p))) ** 0.5
+    keep = _keep_mask(input, p)
+    scale = Tensor._wrap((keep * a).astype(input.dtype))
+    shift = Tensor._wrap(((~keep) * (a * alpha) + (-a * alpha * p)).astype(input.dtype))
+    return input * scale + shift

@@ -1,0 +1,92 @@
+"""Normalisation over the batch (`batch_norm`) or over the last dimensions (`layer_norm`).
+
+Both are written with differentiable Tensor operations, so their first and second
+derivatives come from the ops. Running statistics are plain buffers updated in place
+without recording: `running = (1 - momentum) · running + momentum · batch_statistic`,
+with the unbiased batch variance (divide by n - 1), as PyTorch.
+"""
+from __future__ import annotations
+
+from autograd.grad_mode import no_grad
+from autograd.tensor import Tensor
+
+__all__ = ["batch_norm", "layer_norm"]
+
+
+def _channel_shape(input: Tensor) -> tuple:
+    """(1, C, 1, ...): per-channel values broadcast against (N, C, *)."""
+    return (1, input.shape[1]) + (1,) * (input.ndim - 2)
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None,
+               bias: Tensor | None = None, training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel (dim 1) of (N, C), (N, C, L) or (N, C, H, W) input to zero mean, unit variance.
+
+    Training (or no running statistics): use the batch's mean and biased variance, and update the running
+    statistics if given. Evaluation: use the running statistics. Then scale by weight and shift by bias.
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"batch_norm: expected a Tensor, got {type(input).__name__}")
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected input of shape (N, C, *) with at least 2 dimensions, got {tuple(input.shape)}")
+    channels = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if t is not None and t.shape != (channels,):
+            raise RuntimeError(f"batch_norm: {name} has shape {tuple(t.shape)} but the input {tuple(input.shape)} has "
+                               f"{channels} channels (dim 1); it must have shape ({channels},)")
+    shape = _channel_shape(input)
+    dims = (0,) + tuple(range(2, input.ndim))
+    if training or running_mean is None or running_var is None:
+        count = input.numel() // channels
+        if training and count <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input size "
+                             f"{tuple(input.shape)}; use a larger batch or call model.eval()")
+        mean = input.mean(dims, keepdim=True)
+        centred = input - mean
+        var = (centred * centred).mean(dims, keepdim=True)
+        if training and running_mean is not None and running_var is not None:
+            with no_grad():
+                unbiased = var.data.reshape(channels) * (count / max(count - 1, 1))
+                running_mean.data *= 1 - momentum
+                running_mean.data += momentum * mean.data.reshape(channels)
+                running_var.data *= 1 - momentum
+                running_var.data += momentum * unbiased.astype(running_var.dtype, copy=False)
+                running_mean._bump_version()
+                running_var._bump_version()
+        out = centred * (var + eps).rsqrt()
+    else:
+        mean = running_mean.detach().reshape(shape)
+        out = (input - mean) * (running_var.detach().reshape(shape) + eps).rsqrt()
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalise over the last len(normalized_shape) dimensions of each sample, then scale and shift."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(normalized_shape)
+    k = len(normalized_shape)
+    if not isinstance(input, Tensor):
+        raise TypeError(f"layer_norm: expected a Tensor, got {type(input).__name__}")
+    if input.ndim < k or tuple(input.shape[input.ndim - k:]) != normalized_shape:
+        raise RuntimeError(f"layer_norm: given normalized_shape={list(normalized_shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, normalized_shape))}], but got input of size {tuple(input.shape)}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != normalized_shape:
+            raise RuntimeError(f"layer_norm: {name} has shape {tuple(t.shape)}, expected normalized_shape {normalized_shape}")
+    dims = tuple(range(input.ndim - k, input.ndim))
+    mean = input.mean(dims, keepdim=True)
+    centred = input - mean
+    var = (centred * centred).mean(dims, keepdim=True)
+    out = centred * (var + eps).rsqrt()
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+

@@ -1,0 +1,149 @@
+"""Initialisers: statistics match the formulas, runs are reproducible, tensors are filled in place."""
+import math
+
+import numpy as np
+import pytest
+
+import autograd
+import nn
+from nn import init
+
+SHAPE = (400, 250)  # 100k samples: the standard error of a std estimate is ~0.2%
+FAN_IN, FAN_OUT = SHAPE[1], SHAPE[0]
+
+
+def _big(dtype="float64"):
+    return nn.Parameter(autograd.zeros(*SHAPE, dtype=dtype))
+
+
+def _uniform_std(bound):
+    return bound / math.sqrt(3)
+
+
+# name -> (call, expected mean, expected std)
+CASES = {
+    "uniform": (lambda t: init.uniform_(t, -2, 4), 1.0, 6 / math.sqrt(12)),
+    "normal": (lambda t: init.normal_(t, 0.5, 2.0), 0.5, 2.0),
+    "xavier_uniform": (lambda t: init.xavier_uniform_(t, gain=2.0), 0.0, 2.0 * math.sqrt(2 / (FAN_IN + FAN_OUT))),
+    "xavier_normal": (lambda t: init.xavier_normal_(t, gain=0.5), 0.0, 0.5 * math.sqrt(2 / (FAN_IN + FAN_OUT))),
+    "kaiming_uniform": (lambda t: init.kaiming_uniform_(t), 0.0, math.sqrt(2 / (1 + 0.01**2)) / math.sqrt(FAN_IN)),
+    "kaiming_uniform_relu_out": (lambda t: init.kaiming_uniform_(t, mode="fan_out", nonlinearity="relu"), 0.0,
+                                 math.sqrt(2) / math.sqrt(FAN_OUT)),
+    "kaiming_normal": (lambda t: init.kaiming_normal_(t, a=0.2), 0.0, math.sqrt(2 / 1.04) / math.sqrt(FAN_IN)),
+    "kaiming_normal_fan_out": (lambda t: init.kaiming_normal_(t, mode="fan_out", nonlinearity="relu"), 0.0,
+                               math.sqrt(2 / FAN_OUT)),
+    "orthogonal": (lambda t: init.orthogonal_(t, gain=3.0), 0.0, 3.0 / math.sqrt(SHAPE[0])),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_sample_statistics_match_the_formula(name):
+    call, mean, std = CASES[name]
+    t = call(_big())
+    n = t.numel()
+    # mean within 5 standard errors; std within 5 standard errors of a std estimate (≈ std/√(2n))
+    assert abs(t.data.mean() - mean) < 5 * std / math.sqrt(n)
+    assert abs(t.data.std() - std) < 5 * std / math.sqrt(2 * n) * 1.5
+    if name == "orthogonal":  # rows are orthonormal (shape[0] ≥ shape[1] here: columns are)
+        q = t.data / 3.0
+        np.testing.assert_allclose(q.T @ q, np.eye(SHAPE[1]), atol=1e-10)
+
+
+def test_uniform_bounds_follow_the_formulas():
+    t = init.kaiming_uniform_(_big(), a=math.sqrt(5))
+    bound = 1 / math.sqrt(FAN_IN)  # gain √(2/6) · √3 / √fan_in: PyTorch's Linear default
+    assert -bound <= t.data.min() < -0.99 * bound and 0.99 * bound < t.data.max() <= bound
+    t = init.xavier_uniform_(_big())
+    bound = math.sqrt(6 / (FAN_IN + FAN_OUT))
+    assert -bound <= t.data.min() and t.data.max() <= bound
+
+
+def test_trunc_normal_statistics_and_bounds():
+    a, b, mean, std = -1.0, 2.0, 0.5, 1.0
+    t = init.trunc_normal_(_big(), mean, std, a, b)
+    assert t.data.min() >= a and t.data.max() <= b
+    phi = lambda z: math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+    cdf = lambda z: 0.5 * (1 + math.erf(z / math.sqrt(2)))
+    alpha, beta = (a - mean) / std, (b - mean) / std
+    z = cdf(beta) - cdf(alpha)
+    expected_mean = mean + std * (phi(alpha) - phi(beta)) / z
+    expected_var = std**2 * (1 + (alpha * phi(alpha) - beta * phi(beta)) / z - ((phi(alpha) - phi(beta)) / z) ** 2)
+    n = t.numel()
+    assert abs(t.data.mean() - expected_mean) < 5 * math.sqrt(expected_var / n)
+    assert abs(t.data.var() - expected_var) < 0.02 * expected_var
+    with pytest.raises(ValueError, match="a < b"):
+        init.trunc_normal_(_big(), a=1.0, b=0.0)
+
+
+def test_constant_fills_and_eye():
+    t = autograd.zeros(3, 4)
+    assert init.constant_(t, 2.5).data.tolist() == [[2.5] * 4] * 3
+    assert init.ones_(t).data.sum() == 12 and init.zeros_(t).data.sum() == 0
+    np.testing.assert_array_equal(init.eye_(t).data, np.eye(3, 4))
+    with pytest.raises(ValueError, match="2-D"):
+        init.eye_(autograd.zeros(3))
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_in_place_same_array_same_dtype_version_bumped(name):
+    call = CASES[name][0]
+    p = nn.Parameter(autograd.zeros(6, 5))
+    array, version = p.data, p._version
+    assert call(p) is p
+    assert p.data is array and p.dtype == np.float32 and p._version > version and p.requires_grad and p.is_leaf
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_seeded_runs_are_bit_for_bit_reproducible(name):
+    call = CASES[name][0]
+    autograd.manual_seed(123)
+    first = call(autograd.zeros(7, 5)).data.copy()
+    autograd.manual_seed(123)
+    second = call(autograd.zeros(7, 5)).data
+    assert first.tobytes() == second.tobytes()
+    autograd.manual_seed(7)
+    w1 = nn.Linear(5, 7).weight.data.copy()
+    autograd.manual_seed(7)
+    assert nn.Linear(5, 7).weight.data.tobytes() == w1.tobytes()
+
+
+def test_calculate_gain():
+    assert init.calculate_gain("linear") == 1 and init.calculate_gain("conv2d") == 1
+    assert init.calculate_gain("sigmoid") == 1
+    assert init.calculate_gain("tanh") == pytest.approx(5 / 3)
+    assert init.calculate_gain("relu") == pytest.approx(math.sqrt(2))
+    assert init.calculate_gain("leaky_relu") == pytest.approx(math.sqrt(2 / (1 + 0.01**2)))
+    assert init.calculate_gain("leaky_relu", 0.2) == pytest.approx(math.sqrt(2 / 1.04))
+    assert init.calculate_gain("selu") == 0.75
+    with pytest.raises(ValueError, match="Unsupported nonlinearity"):
+        init.calculate_gain("swish")
+    with pytest.raises(ValueError, match="not a valid number"):
+        init.calculate_gain("leaky_relu", "big")
+
+
+def test_fans_include_the_receptive_field_of_conv_weights():
+    assert init._calculate_fan_in_and_fan_out(autograd.zeros(8, 3)) == (3, 8)
+    assert init._calculate_fan_in_and_fan_out(autograd.zeros(16, 3, 5, 5)) == (75, 400)
+    with pytest.raises(ValueError, match="fewer than 2 dimensions"):
+        init.kaiming_normal_(autograd.zeros(5))
+    with pytest.raises(ValueError, match="fan_in, fan_out"):
+        init.kaiming_normal_(autograd.zeros(2, 2), mode="fan_avg")
+
+
+def test_conv_shaped_kaiming_std():
+    t = init.kaiming_normal_(autograd.zeros(64, 16, 5, 5, dtype="float64"), nonlinearity="relu")
+    assert abs(t.data.std() - math.sqrt(2 / (16 * 25))) < 0.02 * math.sqrt(2 / (16 * 25))
+
+
+def test_orthogonal_wide_matrix_has_orthonormal_rows():
+    t = init.orthogonal_(autograd.zeros(3, 8, dtype="float64"))
+    np.testing.assert_allclose(t.data @ t.data.T, np.eye(3), atol=1e-12)
+
+
+def test_generator_argument_and_no_global_side_effects():
+    rng = np.random.default_rng(0)
+    autograd.manual_seed(5)
+    expected = autograd.rand(3).data.copy()
+    autograd.manual_seed(5)
+    init.normal_(autograd.zeros(4), generator=rng)
+    np.testing.assert_array_equal(autograd.rand(3).data, expected)
