@@ -60,9 +60,9 @@ class Node:
                 meta.append(None)
         self.needs_input_grad = tuple(needs)
         self.next_functions = tuple(edges)
-        self._input_meta = meta
+        self._input_meta = tuple(meta)
         self._saved = ()
-        self.pre_hooks = []
+        self.pre_hooks = ()  # a list once a hook is added (few nodes have one; fewer objects for the GC)
         self._retained = None
         self._creation_stack = traceback.extract_stack()[:-3] if _anomaly_enabled else None
         self.scope = _module_scope
@@ -76,7 +76,7 @@ class Node:
     # --- the context interface seen by Function.forward / Function.backward
     def save_for_backward(self, *tensors) -> None:
         """Keep these tensors for backward, with their versions, so in-place changes are caught."""
-        self._saved = [(t, t._version_counter[0]) if isinstance(t, Tensor) else (t, None) for t in tensors]
+        self._saved = tuple([(t, t._version_counter[0]) if isinstance(t, Tensor) else (t, None) for t in tensors])
 
     @property
     def saved_tensors(self) -> tuple:
@@ -103,6 +103,13 @@ class Node:
     def saved_values(self) -> tuple:
         """The saved tensors without the version check, for drawing the graph."""
         return tuple(t for t, _ in self._saved) if self._saved else ()
+
+    def add_pre_hook(self, hook) -> list:
+        """Run `hook(grad)` on the gradient arriving at this node; returns the hook list (for removal)."""
+        if not isinstance(self.pre_hooks, list):
+            self.pre_hooks = []
+        self.pre_hooks.append(hook)
+        return self.pre_hooks
 
     def _release(self) -> None:
         self._saved = None
@@ -150,7 +157,7 @@ class AccumulateGrad(Node):
         self.needs_input_grad = ()
         self._input_meta = ()
         self._saved = ()
-        self.pre_hooks = []
+        self.pre_hooks = ()
         self._retained = None
         self._creation_stack = None
         self.scope = ()

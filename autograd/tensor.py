@@ -187,8 +187,7 @@ class Tensor:
         if not self._requires_grad:
             raise RuntimeError("register_hook: cannot register a hook on a tensor that does not require grad")
         node = self.grad_fn if self.grad_fn is not None else self._grad_accumulator()
-        node.pre_hooks.append(hook)
-        return RemovableHandle(node.pre_hooks, hook)
+        return RemovableHandle(node.add_pre_hook(hook), hook)
 
     def _grad_accumulator(self):
         """The leaf's AccumulateGrad node, made once and kept."""

@@ -195,7 +195,7 @@ def record_gradient_norms(*outputs) -> None:
     for node in graph.order:
         if type(node) is not AccumulateGrad and "_viz_grad_norm" not in node.__dict__:
             node._viz_grad_norm = None
-            node.pre_hooks.append(_NormRecorder(node))
+            node.add_pre_hook(_NormRecorder(node))
 
 
 class _NormRecorder:
