@@ -11,7 +11,8 @@ def python_blocks():
     return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
 
 
-def test_readme_python_examples_run_and_print_what_they_say():
+def test_readme_python_examples_run_and_print_what_they_say(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the examples may write files (a rendered graph)
     namespace = {}
     for block in python_blocks():
         out = io.StringIO()
