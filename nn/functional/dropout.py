@@ -13,7 +13,7 @@ import numpy as np
 from autograd.random import default_generator
 from autograd.tensor import Tensor
 
-__all__ = ["dropout", "alpha_dropout"]
+__all__ = ["dropout", "alpha_dropout", "dropout1d", "dropout2d", "dropout3d"]
 
 
 def _check_p(p: float, name: str) -> None:
@@ -55,3 +55,49 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace
     scale = Tensor._wrap((keep * a).astype(input.dtype))
     shift = Tensor._wrap(((~keep) * (a * alpha) + (-a * alpha * p)).astype(input.dtype))
     return input * scale + shift
+
+
+# ----------------------------------------------------------------------------- channel dropout
+def feature_dropout(input: Tensor, p: float = 0.5, training: bool = True, batched: bool = True) -> Tensor:
+    """Zero each (sample, channel) slice of (N, C, *) with probability p; scale the rest by 1/(1-p)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"feature_dropout: expected a Tensor, got {type(input).__name__}")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    lead = 2 if batched else 1
+    shape = tuple(input.shape[:lead]) + (1,) * (input.ndim - lead)
+    if p == 1.0:
+        mask = np.zeros(shape, dtype=input.dtype)
+    else:
+        keep = default_generator().random(shape) >= p
+        mask = keep.astype(input.dtype) * np.asarray(1.0 / (1.0 - p), dtype=input.dtype)
+    return input * Tensor._wrap(mask)
+
+
+def _dropout_nd(op: str, input, p, training, dims: int) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
+    if input.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(f"{op}: expected a {dims + 1}-d (unbatched) or {dims + 2}-d (batched) input, got shape "
+                           f"{tuple(input.shape)}")
+    return feature_dropout(input, p, training, batched=input.ndim == dims + 2)
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, L) or (C, L) with probability p."""
+    return _dropout_nd("dropout1d", input, p, training, 1)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, H, W) with probability p. A 3-d input is taken as (N, C, L), channel-wise,
+    as PyTorch does (with a warning there)."""
+    if isinstance(input, Tensor) and input.ndim == 3:
+        return feature_dropout(input, p, training, batched=True)
+    return _dropout_nd("dropout2d", input, p, training, 2)
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) with probability p."""
+    return _dropout_nd("dropout3d", input, p, training, 3)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from autograd.grad_mode import no_grad
 from autograd.tensor import Tensor
 
-__all__ = ["batch_norm", "layer_norm"]
+__all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm"]
 
 
 def _channel_shape(input: Tensor) -> tuple:
@@ -90,3 +90,87 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
         out = out + bias
     return out
 
+
+# ----------------------------------------------------------------------------- group and instance norm
+def _affine(out: Tensor, weight, bias, op: str) -> Tensor:
+    channels = out.shape[1]
+    shape = (1, channels) + (1,) * (out.ndim - 2)
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (channels,):
+            raise RuntimeError(f"{op}: {name} has shape {tuple(t.shape)} but the input {tuple(out.shape)} has {channels} "
+                               f"channels (dim 1); it must have shape ({channels},)")
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def _check_input(input, op: str, min_dims: int) -> None:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
+    if input.ndim < min_dims:
+        raise ValueError(f"{op}: expected input of shape (N, C, *) with at least {min_dims} dimensions, got {tuple(input.shape)}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: input must be floating point, got dtype {input.dtype}")
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalise each sample's channels in num_groups groups (mean and biased variance over the group's
+    channels and positions), then scale and shift per channel. num_groups=1 is layer norm over (C, *);
+    num_groups=C is instance norm."""
+    _check_input(input, "group_norm", 2)
+    n, channels = input.shape[:2]
+    if not isinstance(num_groups, int) or num_groups < 1 or channels % num_groups:
+        raise RuntimeError(f"group_norm: expected the number of channels ({channels}) of input {tuple(input.shape)} "
+                           f"to be divisible by num_groups, but got num_groups={num_groups}")
+    grouped = input.reshape(n, num_groups, -1)
+    mean = grouped.mean(-1, keepdim=True)
+    centred = grouped - mean
+    var = (centred * centred).mean(-1, keepdim=True)
+    out = (centred * (var + eps).rsqrt()).reshape(input.shape)
+    return _affine(out, weight, bias, "group_norm")
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
+                  weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each (sample, channel) over its positions, then scale and shift per channel.
+
+    With use_input_stats (training, or no running statistics) the statistics are each instance's own, and
+    running_mean/running_var, if given, move towards their batch average (unbiased variance, as PyTorch);
+    otherwise the running statistics are used.
+    """
+    _check_input(input, "instance_norm", 3)
+    channels = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None and tuple(t.shape) != (channels,):
+            raise RuntimeError(f"instance_norm: {name} has shape {tuple(t.shape)}, expected ({channels},) for input "
+                               f"{tuple(input.shape)}")
+    dims = tuple(range(2, input.ndim))
+    shape = (1, channels) + (1,) * len(dims)
+    if use_input_stats:
+        count = input.numel() // (input.shape[0] * channels)
+        if count <= 1:
+            raise ValueError(f"instance_norm: expected more than 1 spatial element when training, got input size "
+                             f"{tuple(input.shape)}")
+        mean = input.mean(dims, keepdim=True)
+        centred = input - mean
+        var = (centred * centred).mean(dims, keepdim=True)
+        if running_mean is not None and running_var is not None:
+            with no_grad():
+                batch_mean = mean.data.reshape(input.shape[0], channels).mean(0)
+                batch_var = var.data.reshape(input.shape[0], channels).mean(0) * (count / (count - 1))
+                running_mean.data *= 1 - momentum
+                running_mean.data += (momentum * batch_mean).astype(running_mean.dtype, copy=False)
+                running_var.data *= 1 - momentum
+                running_var.data += (momentum * batch_var).astype(running_var.dtype, copy=False)
+                running_mean._bump_version()
+                running_var._bump_version()
+        out = centred * (var + eps).rsqrt()
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("instance_norm: use_input_stats=False needs running_mean and running_var")
+        out = (input - running_mean.detach().reshape(shape)) * (running_var.detach().reshape(shape) + eps).rsqrt()
+    return _affine(out, weight, bias, "instance_norm")

@@ -1,4 +1,4 @@
-"""`Dropout`: inverted dropout while training, the identity in evaluation mode."""
+"""`Dropout` (elements) and `Dropout1d/2d/3d` (whole channels): inverted dropout while training, the identity in eval."""
 from __future__ import annotations
 
 from autograd.tensor import Tensor
@@ -6,7 +6,7 @@ from autograd.tensor import Tensor
 from .. import functional as F
 from ..module import Module
 
-__all__ = ["Dropout", "AlphaDropout"]
+__all__ = ["Dropout", "AlphaDropout", "Dropout1d", "Dropout2d", "Dropout3d"]
 
 
 class Dropout(Module):
@@ -38,3 +38,25 @@ class AlphaDropout(Dropout):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.alpha_dropout(input, self.p, self.training)
+
+
+class Dropout1d(Dropout):
+    """Zero whole channels of (N, C, L) inputs with probability p while training (scaling the rest by 1/(1-p))."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout1d(input, self.p, self.training, self.inplace)
+
+
+class Dropout2d(Dropout):
+    """Zero whole feature maps of (N, C, H, W) inputs: neighbouring pixels are correlated, so dropping
+    single elements regularises little."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(Dropout):
+    """Zero whole channels of (N, C, D, H, W) inputs with probability p while training."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout3d(input, self.p, self.training, self.inplace)

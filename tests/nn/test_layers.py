@@ -1,4 +1,4 @@
-"""Layers: Linear, Identity, Flatten, Unflatten, Dropout, BatchNorm1d/2d, LayerNorm, Embedding.
+"""Layers: Linear, Identity, Flatten, Unflatten, Dropout(1d/2d/3d), BatchNorm1d/2d, LayerNorm, GroupNorm, InstanceNorm, Embedding.
 
 Each layer passes gradcheck and gradgradcheck (with respect to its input and its parameters)
 on small float64 inputs; behaviour specific to each layer is tested below that.
@@ -44,6 +44,12 @@ LAYERS = {
     "layernorm_2d_shape": (lambda: nn.LayerNorm((2, 3)), lambda: (_x(2, 2, 3),)),
     "embedding": (lambda: nn.Embedding(5, 3), lambda: (autograd.tensor([[0, 1, 4], [4, 2, 1]]),)),
     "prelu": (lambda: nn.PReLU(3), lambda: (_x(4, 3),)),
+    "groupnorm": (lambda: nn.GroupNorm(2, 4), lambda: (_x(2, 4, 3),)),
+    "instancenorm1d_affine": (lambda: nn.InstanceNorm1d(2, affine=True), lambda: (_x(2, 2, 4),)),
+    "instancenorm2d": (lambda: nn.InstanceNorm2d(2), lambda: (_x(2, 2, 2, 3),)),
+    "dropout1d_eval": (lambda: nn.Dropout1d(0.5).eval(), lambda: (_x(2, 3, 4),)),
+    "dropout2d_eval": (lambda: nn.Dropout2d(0.5).eval(), lambda: (_x(2, 3, 2, 2),)),
+    "dropout3d_eval": (lambda: nn.Dropout3d(0.5).eval(), lambda: (_x(2, 2, 2, 2, 2),)),
 }
 
 

@@ -1,0 +1,88 @@
+"""Scaled dot-product attention, softmax(q·kᵀ·scale + mask)·v, as torch.nn.functional.scaled_dot_product_attention.
+
+Composed from matmul, masked_fill, softmax and dropout, so every derivative comes from
+those ops. Masks: a bool mask says which keys each query may attend to (True = take
+part); a float mask is added to the scores; is_causal lets position i see keys ≤ i.
+A query that may attend to nothing gets a zero output (PyTorch's "safe softmax"), not NaN.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from autograd.tensor import Tensor
+
+__all__ = ["scaled_dot_product_attention"]
+
+
+def _mask_array(mask) -> np.ndarray:
+    return mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+
+
+def _attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None, dropout_p: float = 0.0,
+               is_causal: bool = False, scale: float | None = None, training: bool = True,
+               op: str = "scaled_dot_product_attention") -> tuple[Tensor, Tensor]:
+    """(output, attention weights); the shared body of scaled_dot_product_attention and MultiheadAttention."""
+    for name, t in (("query", query), ("key", key), ("value", value)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
+        if t.ndim < 2:
+            raise RuntimeError(f"{op}: {name} must have shape (..., length, features), got {tuple(t.shape)}")
+    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
+        raise RuntimeError(f"{op}: query {tuple(query.shape)}, key {tuple(key.shape)} and value {tuple(value.shape)} "
+                           "must be (..., L, E), (..., S, E) and (..., S, Ev): query and key share the feature size "
+                           "E, key and value the length S")
+    length, source = query.shape[-2], key.shape[-2]
+    if scale is None:
+        scale = 1.0 / math.sqrt(query.shape[-1])
+    scores = (query @ key.mT) * scale
+    blocked = None
+    if is_causal:
+        if attn_mask is not None:
+            raise RuntimeError(f"{op}: pass either attn_mask or is_causal=True, not both")
+        blocked = ~np.tril(np.ones((length, source), dtype=bool))
+    elif attn_mask is not None:
+        mask = _mask_array(attn_mask)
+        try:
+            np.broadcast_shapes(mask.shape, scores.shape)
+        except ValueError:
+            raise RuntimeError(f"{op}: attn_mask of shape {mask.shape} does not broadcast to the attention scores' "
+                               f"shape {tuple(scores.shape)} (..., L={length}, S={source})") from None
+        if mask.dtype == bool:
+            blocked = ~mask
+        elif mask.dtype.kind == "f":
+            scores = scores + (attn_mask if isinstance(attn_mask, Tensor) else Tensor._wrap(mask.astype(scores.dtype)))
+        else:
+            raise TypeError(f"{op}: attn_mask must be bool (True = take part) or float (added), got dtype {mask.dtype}")
+    dead = None
+    if blocked is not None:
+        blocked = np.broadcast_to(blocked, scores.shape)
+        dead = blocked.all(-1, keepdims=True)  # queries that may attend to nothing
+        if dead.any():
+            blocked = blocked & ~dead  # keep their scores finite; their weights are zeroed below
+        else:
+            dead = None
+        scores = scores.masked_fill(Tensor._wrap(blocked), -np.inf)
+    weights = scores.softmax(-1)
+    if dead is not None:
+        weights = weights * Tensor._wrap((~dead).astype(weights.dtype))
+    if dropout_p > 0.0 and training:
+        from .dropout import dropout
+
+        weights = dropout(weights, dropout_p, training=True)
+    return weights @ value, weights
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None, dropout_p: float = 0.0,
+                                 is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    """softmax(q·kᵀ·scale + mask)·v for q (..., L, E), k (..., S, E), v (..., S, Ev); scale defaults to 1/√E.
+
+    attn_mask: bool (True = may attend) or float (added to the scores), broadcast to (..., L, S).
+    is_causal: query i attends to keys 0..i only. dropout_p: dropout on the attention weights.
+    """
+    if enable_gqa:
+        raise NotImplementedError("scaled_dot_product_attention: enable_gqa is not supported; repeat the key/value "
+                                  "heads to the query's head count first")
+    return _attention(query, key, value, attn_mask, dropout_p, is_causal, scale)[0]

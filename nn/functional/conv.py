@@ -1,0 +1,349 @@
+"""Convolutions: conv1d, conv2d, conv_transpose1d, conv_transpose2d.
+
+Three primitive Functions share one geometry and are each other's derivatives, so
+gradients of any order are convolutions again (the natural double backward):
+
+    y  = _Conv2d(x, w)            the convolution: im2col + one batched matmul
+    dx = _ConvTranspose2d(g, w)   its adjoint in x: matmul + col2im (scatter-add per kernel offset)
+    dw = _Conv2dWeightGrad(x, g)  its adjoint in w: input columns times the gradient
+
+Each is bilinear, and the derivative of each in either argument is one of the three.
+conv_transpose2d is `_ConvTranspose2d` used as a layer; the 1-d versions run the 2-d
+code on a height-1 image. Loops run over kernel offsets only, never over pixels or samples.
+"""
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from autograd.engine import Function
+from autograd.tensor import Tensor
+
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+
+
+def _tuple(value, n: int, name: str, op: str) -> tuple:
+    """An int or a length-n sequence of ints as an n-tuple (PyTorch's _pair/_single)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return (int(value),) * n
+    try:
+        values = tuple(int(v) for v in value)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}") from None
+    if len(values) != n:
+        raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
+    return values
+
+
+def conv_output_size(size: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
+    """⌊(n + 2p − d(k−1) − 1)/s⌋ + 1: the length a convolution or pooling window slides over."""
+    return (size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """Everything about a 2-d convolution except the numbers: sizes of x, kernel and y, and how they align."""
+
+    input_size: tuple  # (H, W) of the unpadded input x
+    kernel_size: tuple  # (kh, kw)
+    stride: tuple
+    padding: tuple  # ((top, bottom), (left, right)); may be asymmetric ('same' with even kernels)
+    dilation: tuple
+    groups: int
+    output_size: tuple  # (OH, OW)
+
+
+def _padded(x: np.ndarray, padding: tuple, value=0) -> np.ndarray:
+    (top, bottom), (left, right) = padding
+    if not (top or bottom or left or right):
+        return x
+    n, c, h, w = x.shape
+    out = np.full((n, c, h + top + bottom, w + left + right), value, dtype=x.dtype)
+    out[:, :, top:top + h, left:left + w] = x
+    return out
+
+
+def _windows(xp: np.ndarray, geo: _Geometry) -> np.ndarray:
+    """A strided view (N, C, OH, OW, kh, kw) of every receptive field of the padded input."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = geo.kernel_size, geo.stride, geo.dilation, geo.output_size
+    view = sliding_window_view(xp, ((kh - 1) * dh + 1, (kw - 1) * dw + 1), axis=(2, 3))
+    return view[:, :, ::sh, ::sw, ::dh, ::dw][:, :, :oh, :ow]
+
+
+def _im2col(x: np.ndarray, geo: _Geometry) -> np.ndarray:
+    """(N, C, H, W) → columns (N, G, C/G·kh·kw, OH·OW): one column per output pixel (a copy)."""
+    n, c = x.shape[:2]
+    windows = _windows(_padded(x, geo.padding), geo)
+    cols = windows.transpose(0, 1, 4, 5, 2, 3)  # N, C, kh, kw, OH, OW: the matmul wants OH·OW last
+    k = c // geo.groups * geo.kernel_size[0] * geo.kernel_size[1]
+    return cols.reshape(n, geo.groups, k, geo.output_size[0] * geo.output_size[1])
+
+
+def _col2im(cols: np.ndarray, geo: _Geometry, n: int, c: int) -> np.ndarray:
+    """The adjoint of _im2col: add each column back onto the pixels it was read from."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = geo.kernel_size, geo.stride, geo.dilation, geo.output_size
+    (top, bottom), (left, right) = geo.padding
+    h, w = geo.input_size
+    cols = cols.reshape(n, c, kh, kw, oh, ow)
+    out = np.zeros((n, c, h + top + bottom, w + left + right), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[:, :, i, j]
+    if top or bottom or left or right:
+        out = np.ascontiguousarray(out[:, :, top:top + h, left:left + w])
+    return out
+
+
+class _Conv2d(Function):
+    """y = x ⋆ w (+ b): cross-correlation by im2col and a batched matmul; dx, dw are the adjoint convolutions."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, geo):
+        n, g = x.data.shape[0], geo.groups
+        cols = _im2col(x.data, geo)
+        out_channels = weight.data.shape[0]
+        out = np.matmul(weight.data.reshape(g, out_channels // g, -1), cols)  # N, G, O/G, OH·OW
+        out = out.reshape(n, out_channels, *geo.output_size)
+        if bias is not None:
+            out += bias.data.reshape(1, -1, 1, 1)
+        ctx.save_for_backward(x, weight)
+        ctx.geo = geo
+        ctx.cols = cols if ctx.needs_input_grad and ctx.needs_input_grad[1] else None  # reused for dw
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        grad_x = _ConvTranspose2d.apply(grad, weight, None, ctx.geo) if need_x else None
+        grad_w = _Conv2dWeightGrad.apply(x, grad, ctx.geo, ctx.cols) if need_w else None
+        grad_b = grad.sum((0, 2, 3)) if need_b else None
+        return grad_x, grad_w, grad_b, None
+
+
+class _ConvTranspose2d(Function):
+    """x = gᵀ ⋆ w (+ b): the adjoint of _Conv2d in its input (the gradient of conv2d; conv_transpose2d)."""
+
+    @staticmethod
+    def forward(ctx, g, weight, bias, geo):
+        n, groups = g.data.shape[0], geo.groups
+        out_channels, per_group = weight.data.shape[:2]
+        gmat = g.data.reshape(n, groups, out_channels // groups, -1)
+        wmat = weight.data.reshape(groups, out_channels // groups, -1)
+        cols = np.matmul(wmat.transpose(0, 2, 1), gmat)  # N, G, C/G·kh·kw, OH·OW
+        out = _col2im(cols, geo, n, per_group * groups)
+        if bias is not None:
+            out += bias.data.reshape(1, -1, 1, 1)
+        ctx.save_for_backward(g, weight)
+        ctx.geo = geo
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        g, weight = ctx.saved_tensors
+        need_g, need_w, need_b = ctx.needs_input_grad[:3]
+        grad_g = _Conv2d.apply(grad, weight, None, ctx.geo) if need_g else None
+        grad_w = _Conv2dWeightGrad.apply(grad, g, ctx.geo, None) if need_w else None
+        grad_b = grad.sum((0, 2, 3)) if need_b else None
+        return grad_g, grad_w, grad_b, None
+
+
+class _Conv2dWeightGrad(Function):
+    """dw = Σₙ g · columns(x)ᵀ: the adjoint of _Conv2d in its weight. `cols` may be passed in from the forward."""
+
+    @staticmethod
+    def forward(ctx, x, g, geo, cols):
+        if cols is None:
+            cols = _im2col(x.data, geo)
+        n, groups = x.data.shape[0], geo.groups
+        out_channels = g.data.shape[1]
+        gmat = g.data.reshape(n, groups, out_channels // groups, -1)
+        dw = np.matmul(gmat, cols.transpose(0, 1, 3, 2)).sum(0)  # G, O/G, C/G·kh·kw
+        ctx.save_for_backward(x, g)
+        ctx.geo = geo
+        return dw.reshape(out_channels, x.data.shape[1] // groups, *geo.kernel_size)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, g = ctx.saved_tensors
+        need_x, need_g = ctx.needs_input_grad[:2]
+        grad_x = _ConvTranspose2d.apply(g, grad, None, ctx.geo) if need_x else None
+        grad_g = _Conv2d.apply(x, grad, None, ctx.geo) if need_g else None
+        return grad_x, grad_g, None, None
+
+
+# --------------------------------------------------------------------------- argument checking
+def _check_operands(op: str, input, weight, bias, dims: int):
+    for name, t in (("input", input), ("weight", weight)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: input must be floating point, got dtype {input.dtype}; convert with .float()")
+    if weight.dtype != input.dtype or (bias is not None and bias.dtype != input.dtype):
+        raise TypeError(
+            f"{op}: input ({input.dtype}), weight ({weight.dtype})"
+            + (f" and bias ({bias.dtype})" if bias is not None else "")
+            + " must have the same dtype; convert one with .to(dtype)"
+        )
+    if input.ndim not in (dims + 1, dims + 2):
+        spatial = "L" if dims == 1 else "H, W"
+        raise RuntimeError(
+            f"{op}: expected a {dims + 2}-d input (N, C, {spatial}) or an unbatched {dims + 1}-d input (C, {spatial}), "
+            f"got shape {tuple(input.shape)}"
+        )
+    if weight.ndim != dims + 2:
+        raise RuntimeError(f"{op}: expected a {dims + 2}-d weight, got shape {tuple(weight.shape)}")
+
+
+def _resolve_padding(op, padding, kernel, dilation, stride, dims):
+    """Per-dimension (before, after) pads from an int, a tuple, 'valid' or 'same' (extra pad after, as PyTorch)."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * dims
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError(f"{op}: padding='same' is not supported for strided convolutions (stride={stride})")
+            totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+            return tuple((t // 2, t - t // 2) for t in totals)
+        raise ValueError(f"{op}: padding must be an int, a tuple, 'same' or 'valid', got {padding!r}")
+    pads = _tuple(padding, dims, "padding", op)
+    if any(p < 0 for p in pads):
+        raise ValueError(f"{op}: padding must be non-negative, got {padding!r}")
+    return tuple((p, p) for p in pads)
+
+
+def _check_positive(op, **values):
+    for name, value in values.items():
+        if any(v < 1 for v in value):
+            raise ValueError(f"{op}: {name} must be positive, got {value}")
+
+
+def _conv(op: str, input, weight, bias, stride, padding, dilation, groups, dims: int):
+    _check_operands(op, input, weight, bias, dims)
+    unbatched = input.ndim == dims + 1
+    if unbatched:
+        input = input.unsqueeze(0)
+    kernel = tuple(weight.shape[2:])
+    stride = _tuple(stride, dims, "stride", op)
+    dilation = _tuple(dilation, dims, "dilation", op)
+    _check_positive(op, stride=stride, dilation=dilation)
+    pads = _resolve_padding(op, padding, kernel, dilation, stride, dims)
+    if not isinstance(groups, numbers.Integral) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    in_channels, out_channels = input.shape[1], weight.shape[0]
+    if out_channels % groups:
+        raise RuntimeError(f"{op}: out_channels ({out_channels}, weight.shape[0]) must be divisible by groups ({groups})")
+    if in_channels != weight.shape[1] * groups:
+        raise RuntimeError(
+            f"{op}: weight of shape {tuple(weight.shape)} with groups={groups} expects input with "
+            f"{weight.shape[1] * groups} channels, but got input of shape {tuple(input.shape)} "
+            f"({in_channels} channels). Check the layer's in_channels."
+        )
+    if bias is not None and tuple(bias.shape) != (out_channels,):
+        raise RuntimeError(f"{op}: bias must have shape ({out_channels},), got {tuple(bias.shape)}")
+    spatial = tuple(input.shape[2:])
+    out_size = tuple((n + a + b - d * (k - 1) - 1) // s + 1
+                     for n, (a, b), k, s, d in zip(spatial, pads, kernel, stride, dilation))
+    if any(o < 1 for o in out_size):
+        raise RuntimeError(
+            f"{op}: input of shape {tuple(input.shape)} with kernel {kernel}, stride {stride}, padding "
+            f"{padding!r} and dilation {dilation} gives output size {out_size}, which is < 1. The input is too "
+            "small for the kernel: pad the input, or use a smaller kernel, stride or dilation."
+        )
+    if dims == 1:  # run as 2-d on a height-1 image
+        input, weight = input.unsqueeze(2), weight.unsqueeze(2)
+        spatial, kernel, stride, pads, dilation, out_size = ((1,) + spatial, (1,) + kernel, (1,) + stride,
+                                                              ((0, 0),) + pads, (1,) + dilation, (1,) + out_size)
+    geo = _Geometry(spatial, kernel, stride, pads, dilation, int(groups), out_size)
+    out = _Conv2d.apply(input, weight, bias, geo)
+    if dims == 1:
+        out = out.squeeze(2)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """2-d cross-correlation of (N, C_in, H, W) with weight (C_out, C_in/groups, kH, kW), as torch.nn.functional.conv2d.
+
+    padding: int, (pH, pW), 'valid' (0) or 'same' (output size = input size; stride 1 only).
+    """
+    return _conv("conv2d", input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """1-d cross-correlation of (N, C_in, L) with weight (C_out, C_in/groups, k), as torch.nn.functional.conv1d."""
+    return _conv("conv1d", input, weight, bias, stride, padding, dilation, groups, 1)
+
+
+def _conv_transpose(op, input, weight, bias, stride, padding, output_padding, groups, dilation, dims):
+    _check_operands(op, input, weight, bias, dims)
+    unbatched = input.ndim == dims + 1
+    if unbatched:
+        input = input.unsqueeze(0)
+    kernel = tuple(weight.shape[2:])
+    stride = _tuple(stride, dims, "stride", op)
+    dilation = _tuple(dilation, dims, "dilation", op)
+    _check_positive(op, stride=stride, dilation=dilation)
+    if isinstance(padding, str):
+        raise ValueError(f"{op}: padding must be an int or a tuple of ints, got {padding!r}")
+    pads = _tuple(padding, dims, "padding", op)
+    output_padding = _tuple(output_padding, dims, "output_padding", op)
+    if any(p < 0 for p in pads) or any(p < 0 for p in output_padding):
+        raise ValueError(f"{op}: padding and output_padding must be non-negative, got {padding!r}, {output_padding!r}")
+    if any(op_ >= max(s, d) for op_, s, d in zip(output_padding, stride, dilation)):
+        raise ValueError(
+            f"{op}: output_padding {output_padding} must be smaller than either stride {stride} or dilation {dilation}"
+        )
+    if not isinstance(groups, numbers.Integral) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    in_channels = input.shape[1]
+    if weight.shape[0] != in_channels:
+        raise RuntimeError(
+            f"{op}: weight of shape {tuple(weight.shape)} (in_channels, out_channels/groups, ...) expects input with "
+            f"{weight.shape[0]} channels, but got input of shape {tuple(input.shape)} ({in_channels} channels)"
+        )
+    if in_channels % groups:
+        raise RuntimeError(f"{op}: in_channels ({in_channels}) must be divisible by groups ({groups})")
+    out_channels = weight.shape[1] * groups
+    if bias is not None and tuple(bias.shape) != (out_channels,):
+        raise RuntimeError(f"{op}: bias must have shape ({out_channels},), got {tuple(bias.shape)}")
+    spatial = tuple(input.shape[2:])
+    out_size = tuple((n - 1) * s - 2 * p + d * (k - 1) + o + 1
+                     for n, s, p, d, k, o in zip(spatial, stride, pads, dilation, kernel, output_padding))
+    if any(o < 1 for o in out_size):
+        raise RuntimeError(
+            f"{op}: input of shape {tuple(input.shape)} with kernel {kernel}, stride {stride}, padding {pads} "
+            f"and dilation {dilation} gives output size {out_size}, which is < 1; reduce the padding."
+        )
+    pads = tuple((p, p) for p in pads)
+    if dims == 1:
+        input, weight = input.unsqueeze(2), weight.unsqueeze(2)
+        spatial, kernel, stride, pads, dilation, out_size = ((1,) + spatial, (1,) + kernel, (1,) + stride,
+                                                              ((0, 0),) + pads, (1,) + dilation, (1,) + out_size)
+    # The geometry of the convolution this transposes: from the output (size out_size) back to the input.
+    geo = _Geometry(out_size, kernel, stride, pads, dilation, int(groups), spatial)
+    out = _ConvTranspose2d.apply(input, weight, bias, geo)
+    if dims == 1:
+        out = out.squeeze(2)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """Transposed 2-d convolution (the gradient of conv2d in its input), weight (C_in, C_out/groups, kH, kW).
+
+    Output size (H−1)·s − 2p + d(k−1) + output_padding + 1, as torch.nn.functional.conv_transpose2d.
+    """
+    return _conv_transpose("conv_transpose2d", input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 2)
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """Transposed 1-d convolution, weight (C_in, C_out/groups, k), as torch.nn.functional.conv_transpose1d."""
+    return _conv_transpose("conv_transpose1d", input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 1)

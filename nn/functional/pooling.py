@@ -1,0 +1,327 @@
+"""Pooling: max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d.
+
+Max pooling finds each window's argmax once (a loop over kernel offsets, vectorised over
+everything else) and is then a gather at those flat indices; its gradient is the
+scatter-add back, and the scatter's gradient is the gather again (`_IndexGather`,
+`_IndexScatter`). Average pooling is linear: `_AvgPool2d` and `_AvgPool2dAdjoint` are each
+other's derivatives. Adaptive average pooling is two small averaging matmuls. The 1-d
+versions run the 2-d code on a height-1 image. Sizes follow PyTorch, including ceil_mode.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from autograd.engine import Function
+from autograd.tensor import Tensor
+
+from .conv import _tuple
+
+__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+           "max_unpool2d"]
+
+
+def _pool_output_size(op, n, k, s, p, d, ceil_mode):
+    """PyTorch's pooling_output_shape: floor (or ceil) of (n + 2p − d(k−1) − 1)/s, plus 1."""
+    span = n + 2 * p - d * (k - 1) - 1
+    out = (span + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= n + p:  # the last window must start inside the input or left padding
+        out -= 1
+    return out
+
+
+def _pool_geometry(op, input, kernel_size, stride, padding, dilation, ceil_mode, dims):
+    """Checked (kernel, stride, padding, dilation, output size, extra end padding for ceil_mode)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim not in (dims + 1, dims + 2):
+        spatial = "L" if dims == 1 else "H, W"
+        raise RuntimeError(f"{op}: expected a {dims + 2}-d input (N, C, {spatial}) or {dims + 1}-d (C, {spatial}), "
+                           f"got shape {tuple(input.shape)}")
+    kernel = _tuple(kernel_size, dims, "kernel_size", op)
+    stride = kernel if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
+        _tuple(stride, dims, "stride", op)
+    padding = _tuple(padding, dims, "padding", op)
+    dilation = _tuple(dilation, dims, "dilation", op)
+    if any(v < 1 for v in kernel + stride + dilation):
+        raise ValueError(f"{op}: kernel_size {kernel}, stride {stride} and dilation {dilation} must be positive")
+    for k, p, d in zip(kernel, padding, dilation):
+        if p < 0 or p > (d * (k - 1) + 1) // 2:
+            raise ValueError(f"{op}: pad should be at most half of effective kernel size, but got pad={padding}, "
+                             f"kernel_size={kernel} and dilation={dilation}")
+    spatial = tuple(input.shape[-dims:])
+    out = tuple(_pool_output_size(op, n, k, s, p, d, ceil_mode)
+                for n, k, s, p, d in zip(spatial, kernel, stride, padding, dilation))
+    if any(o < 1 for o in out):
+        raise RuntimeError(f"{op}: input of shape {tuple(input.shape)} with kernel {kernel}, stride {stride}, "
+                           f"padding {padding}, dilation {dilation} gives output size {out}, which is < 1. "
+                           "The input is too small: pad it or use a smaller kernel.")
+    # ceil_mode's last window may run past the padding: pad the end further (never counted or chosen).
+    extra = tuple(max(0, (o - 1) * s + d * (k - 1) + 1 - (n + 2 * p))
+                  for o, s, d, k, n, p in zip(out, stride, dilation, kernel, spatial, padding))
+    return kernel, stride, padding, dilation, out, extra
+
+
+def _as_4d(input, dims):
+    """(N, C, H, W) view of a 1-d/2-d, batched/unbatched input, and a function putting the result back."""
+    shape = input.shape
+    if dims == 1:
+        batch = shape[0] if input.ndim == 3 else 1
+        x = input.reshape(batch, shape[-2], 1, shape[-1])
+    else:
+        x = input if input.ndim == 4 else input.unsqueeze(0)
+
+    def back(out):
+        return out.reshape(shape[:-dims] + tuple(out.shape[-dims:]))
+    return x, back
+
+
+def _lift(dims, kernel, stride, padding, dilation, out, extra):
+    """The 2-d parameters of a 1-d pool: a height-1 window over a height-1 image."""
+    if dims == 2:
+        return kernel, stride, padding, dilation, out, extra
+    return (1,) + kernel, (1,) + stride, (0,) + padding, (1,) + dilation, (1,) + out, (0,) + extra
+
+
+# --------------------------------------------------------------------------- max pooling
+def _max_pool_indices(x: np.ndarray, kernel, stride, padding, dilation, out, extra) -> np.ndarray:
+    """The flat index into the (H·W) plane of each window's max (first one on ties; NaN wins, as PyTorch).
+
+    Two passes over the kernel offsets, vectorised over everything else: the running maximum,
+    then (backwards, so the first match is kept) the offset where it is reached.
+    """
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (oh, ow) = kernel, stride, padding, dilation, out
+    if ph or pw or extra[0] or extra[1]:
+        lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min  # padding never wins
+        xp = np.full((n, c, h + 2 * ph + extra[0], w + 2 * pw + extra[1]), lowest, dtype=x.dtype)
+        xp[:, :, ph:ph + h, pw:pw + w] = x
+    else:
+        xp = x
+    offsets = [(i, j) for i in range(kh) for j in range(kw)]
+
+    def window(i, j):
+        return xp[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw]
+
+    best = window(0, 0).copy()
+    for i, j in offsets[1:]:
+        np.maximum(best, window(i, j), out=best)  # propagates NaN
+    delta = np.zeros(best.shape, dtype=np.int64)
+    is_nan = np.isnan(best) if x.dtype.kind == "f" else None
+    for i, j in reversed(offsets):
+        v = window(i, j)
+        hit = v == best
+        if is_nan is not None and is_nan.any():
+            hit |= np.isnan(v)
+        np.copyto(delta, i * dh * w + j * dw, where=hit)
+    base = (np.arange(oh) * sh - ph).reshape(-1, 1) * w + (np.arange(ow) * sw - pw)
+    return delta + base
+
+
+def _global_index(index: np.ndarray, shape: tuple) -> np.ndarray:
+    """Plane indices (N, C, ...) → indices into the whole flattened (N, C, H, W) array."""
+    n, c = shape[:2]
+    plane = math.prod(shape[2:])
+    return index + (np.arange(n * c, dtype=np.int64) * plane).reshape((n, c) + (1,) * (index.ndim - 2))
+
+
+class _IndexGather(Function):
+    """out[n, c, l] = x[n, c, index[n, c, l]] over flattened planes; the gradient scatters back."""
+
+    @staticmethod
+    def forward(ctx, x, index, unique):
+        ctx.shape, ctx.index, ctx.unique = x.data.shape, index, unique
+        return x.data.reshape(-1)[_global_index(index, x.data.shape)]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _IndexScatter.apply(grad, ctx.index, ctx.shape, ctx.unique), None, None
+
+
+class _IndexScatter(Function):
+    """Zeros of `shape` with src[n, c, l] added at plane position index[n, c, l]; the adjoint of _IndexGather."""
+
+    @staticmethod
+    def forward(ctx, src, index, shape, unique):
+        ctx.index, ctx.unique = index, unique
+        flat = _global_index(index, shape)
+        if unique:  # non-overlapping windows: plain assignment
+            out = np.zeros(math.prod(shape), dtype=src.data.dtype)
+            out[flat] = src.data
+        else:
+            out = np.bincount(flat.ravel(), weights=src.data.ravel(), minlength=math.prod(shape)).astype(src.data.dtype)
+        return out.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _IndexGather.apply(grad, ctx.index, ctx.unique), None, None, None
+
+
+def _max_pool(op, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims):
+    kernel, stride, padding, dilation, out, extra = _pool_geometry(op, input, kernel_size, stride, padding,
+                                                                    dilation, ceil_mode, dims)
+    x, back = _as_4d(input, dims)
+    kernel, stride, padding, dilation, out, extra = _lift(dims, kernel, stride, padding, dilation, out, extra)
+    index = _max_pool_indices(x.data, kernel, stride, padding, dilation, out, extra)
+    unique = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
+    result = back(_IndexGather.apply(x, index, unique))
+    if return_indices:
+        return result, Tensor._wrap(index.reshape(result.shape))
+    return result
+
+
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """Max over each (dilated) window of (N, C, H, W); the gradient goes to the window's argmax.
+
+    stride defaults to kernel_size; padding counts as -inf. With return_indices, also the flat
+    H·W index of each max (as PyTorch, usable by max_unpool2d).
+    """
+    return _max_pool("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2)
+
+
+def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """Max over each window of (N, C, L), as torch.nn.functional.max_pool1d."""
+    return _max_pool("max_pool1d", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1)
+
+
+def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    """Put each value back at its max_pool2d index in a zero (N, C, H, W) map (the partial inverse of max_pool2d)."""
+    kernel = _tuple(kernel_size, 2, "kernel_size", "max_unpool2d")
+    stride = kernel if stride is None else _tuple(stride, 2, "stride", "max_unpool2d")
+    padding = _tuple(padding, 2, "padding", "max_unpool2d")
+    if output_size is None:
+        output_size = tuple((n - 1) * s - 2 * p + k for n, s, p, k in zip(input.shape[-2:], stride, padding, kernel))
+    output_size = tuple(output_size)[-2:]
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"max_unpool2d: indices of shape {tuple(indices.shape)} must match input {tuple(input.shape)}")
+    x, back = _as_4d(input, 2)
+    index = np.asarray(indices.data, dtype=np.int64).reshape(x.shape)
+    return back(_IndexScatter.apply(x, index, tuple(x.shape[:2]) + output_size, False))
+
+
+# --------------------------------------------------------------------------- average pooling
+def _window_counts(n, k, s, p, o, extra, include_pad):
+    """How many positions each window covers along one dimension (PyTorch's divisor rule)."""
+    mask = np.zeros(n + 2 * p + extra)
+    mask[0 if include_pad else p:n + 2 * p if include_pad else n + p] = 1
+    starts = np.arange(o) * s
+    csum = np.concatenate([[0], np.cumsum(mask)])
+    return csum[np.minimum(starts + k, len(mask))] - csum[starts]
+
+
+class _AvgPool2d(Function):
+    """Window sums over the zero-padded input times 1/divisor; linear, so the adjoint is its gradient."""
+
+    @staticmethod
+    def forward(ctx, x, geo):
+        (kh, kw), (sh, sw), (ph, pw), (oh, ow), extra, scale = geo
+        n, c, h, w = x.data.shape
+        xp = np.zeros((n, c, h + 2 * ph + extra[0], w + 2 * pw + extra[1]), dtype=x.data.dtype)
+        xp[:, :, ph:ph + h, pw:pw + w] = x.data
+        out = np.zeros((n, c, oh, ow), dtype=x.data.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                out += xp[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
+        out *= scale
+        ctx.geo, ctx.input_size = geo, (h, w)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _AvgPool2dAdjoint.apply(grad, ctx.geo, ctx.input_size), None
+
+
+class _AvgPool2dAdjoint(Function):
+    """Each output gradient spread evenly (× 1/divisor) over its window; the gradient of _AvgPool2d."""
+
+    @staticmethod
+    def forward(ctx, g, geo, input_size):
+        (kh, kw), (sh, sw), (ph, pw), (oh, ow), extra, scale = geo
+        (h, w), (n, c) = input_size, g.data.shape[:2]
+        scaled = g.data * scale
+        xp = np.zeros((n, c, h + 2 * ph + extra[0], w + 2 * pw + extra[1]), dtype=g.data.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                xp[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw] += scaled
+        ctx.geo = geo
+        return np.ascontiguousarray(xp[:, :, ph:ph + h, pw:pw + w])
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _AvgPool2d.apply(grad, ctx.geo), None, None
+
+
+def _avg_pool(op, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dims):
+    geometry = _pool_geometry(op, input, kernel_size, stride, padding, 1, ceil_mode, dims)
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: input must be floating point, got dtype {input.dtype}")
+    x, back = _as_4d(input, dims)
+    kernel, stride, padding, _, out, extra = _lift(dims, *geometry)
+    if divisor_override is not None:
+        if divisor_override == 0:
+            raise ValueError(f"{op}: divisor_override must be non-zero")
+        scale = np.full(out, 1.0 / divisor_override)
+    else:
+        counts = [_window_counts(n, k, s, p, o, e, count_include_pad)
+                  for n, k, s, p, o, e in zip(x.shape[2:], kernel, stride, padding, out, extra)]
+        scale = 1.0 / np.outer(counts[0], counts[1])
+    geo = (kernel, stride, padding, out, extra, scale.astype(x.dtype))
+    return back(_AvgPool2d.apply(x, geo))
+
+
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override=None) -> Tensor:
+    """Mean over each window of (N, C, H, W); zero padding counts in the divisor unless count_include_pad=False."""
+    return _avg_pool("avg_pool2d", input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override, 2)
+
+
+def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """Mean over each window of (N, C, L), as torch.nn.functional.avg_pool1d."""
+    return _avg_pool("avg_pool1d", input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1)
+
+
+# --------------------------------------------------------------------------- adaptive average pooling
+def _averaging_matrix(n: int, out: int, dtype) -> np.ndarray:
+    """(out, n): row i averages PyTorch's bin [⌊i·n/out⌋, ⌈(i+1)·n/out⌉)."""
+    matrix = np.zeros((out, n), dtype=dtype)
+    for i in range(out):  # a loop over output bins (a handful), not over data
+        start, end = (i * n) // out, -((-(i + 1) * n) // out)
+        matrix[i, start:end] = 1.0 / (end - start)
+    return matrix
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """Average (N, C, H, W) into output_size bins per spatial dim (None keeps that size), as PyTorch.
+
+    Computed as A_h · x · A_wᵀ with small averaging matrices, so all derivatives come from matmul.
+    """
+    if not isinstance(input, Tensor) or input.ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d: expected a 3-d or 4-d input, got shape {tuple(getattr(input, 'shape', ()))}")
+    size = (output_size, output_size) if isinstance(output_size, int) or output_size is None else tuple(output_size)
+    if len(size) != 2:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size!r}")
+    h, w = input.shape[-2:]
+    oh, ow = (h if size[0] is None else size[0]), (w if size[1] is None else size[1])
+    if oh < 1 or ow < 1:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size!r}")
+    if (oh, ow) == (1, 1):
+        return input.mean((-2, -1), keepdim=True)
+    out = input
+    if ow != w:
+        out = out @ Tensor._wrap(_averaging_matrix(w, ow, input.dtype).T)
+    if oh != h:
+        out = Tensor._wrap(_averaging_matrix(h, oh, input.dtype)) @ out
+    return out
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size: int) -> Tensor:
+    """Average (N, C, L) into output_size bins, as torch.nn.functional.adaptive_avg_pool1d."""
+    if not isinstance(input, Tensor) or input.ndim not in (2, 3):
+        raise RuntimeError(f"adaptive_avg_pool1d: expected a 2-d or 3-d input, got shape {tuple(getattr(input, 'shape', ()))}")
+    size = output_size[0] if isinstance(output_size, (tuple, list)) else output_size
+    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, size)).squeeze(-2)
