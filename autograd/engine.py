@@ -43,7 +43,7 @@ def restore_scope(previous: tuple) -> None:
 class Node:
     """One recorded operation: the context its forward saved and the edges to its inputs."""
 
-    __slots__ = ("function", "next_functions", "needs_input_grad", "_saved", "_input_meta",
+    __slots__ = ("function", "next_functions", "needs_input_grad", "_saved", "_output", "_input_meta",
                  "pre_hooks", "_retained", "_creation_stack", "scope", "__dict__", "__weakref__")
 
     def __init__(self, function, args):
@@ -62,6 +62,7 @@ class Node:
         self.next_functions = tuple(edges)
         self._input_meta = tuple(meta)
         self._saved = ()
+        self._output = None
         self.pre_hooks = ()  # a list once a hook is added (few nodes have one; fewer objects for the GC)
         self._retained = None
         self._creation_stack = traceback.extract_stack()[:-3] if _anomaly_enabled else None
@@ -88,6 +89,8 @@ class Node:
             )
         out = []
         for t, version in self._saved:
+            if t is _SAVED_OUTPUT:
+                t = self._unpack_output()
             if version is not None and t._version_counter[0] != version:
                 index = len(out)
                 raise RuntimeError(
@@ -99,10 +102,32 @@ class Node:
             out.append(t)
         return tuple(out)
 
+    def _pack_output(self, result: Tensor) -> None:
+        """If forward saved its own output, keep only its data: a saved output that points back at
+        this node would make a reference cycle, and every discarded graph would wait for the GC."""
+        saved = self._saved
+        for i, (t, version) in enumerate(saved):
+            if t is result:
+                self._saved = saved[:i] + ((_SAVED_OUTPUT, version),) + saved[i + 1:]
+                self._output = (result.data, result._version_counter)
+                return
+
+    def _unpack_output(self) -> Tensor:
+        data, counter = self._output
+        t = Tensor._wrap(data)
+        t._version_counter, t.grad_fn, t._requires_grad = counter, self, True
+        return t
+
     @property
     def saved_values(self) -> tuple:
         """The saved tensors without the version check, for drawing the graph."""
-        return tuple(t for t, _ in self._saved) if self._saved else ()
+        if not self._saved:
+            return ()
+        return tuple(self._unpack_output() if t is _SAVED_OUTPUT else t for t, _ in self._saved)
+
+    def _release(self) -> None:
+        self._saved = None
+        self._output = None
 
     def add_pre_hook(self, hook) -> list:
         """Run `hook(grad)` on the gradient arriving at this node; returns the hook list (for removal)."""
@@ -110,9 +135,6 @@ class Node:
             self.pre_hooks = []
         self.pre_hooks.append(hook)
         return self.pre_hooks
-
-    def _release(self) -> None:
-        self._saved = None
 
     def _retain_grad_of(self, tensor) -> None:
         if self._retained is None:
@@ -157,6 +179,7 @@ class AccumulateGrad(Node):
         self.needs_input_grad = ()
         self._input_meta = ()
         self._saved = ()
+        self._output = None
         self.pre_hooks = ()
         self._retained = None
         self._creation_stack = None
@@ -251,10 +274,13 @@ class Function:
         if result.data.dtype.kind == "f":
             result._requires_grad = True
             result.grad_fn = ctx
+            if ctx._saved:
+                ctx._pack_output(result)
         return result
 
 
 _UNRECORDED = _UnrecordedContext()
+_SAVED_OUTPUT = object()  # stands in a node's saved list for the node's own output
 
 
 def _output_tensor(out, args, cls) -> Tensor:

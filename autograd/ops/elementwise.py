@@ -429,7 +429,26 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, grad):
         out, = ctx.saved_tensors
-        return grad * (1 - out * out)
+        return TanhGrad.apply(grad, out)
+
+
+class TanhGrad(Function):
+    """tanh's backward, g·(1 - y²), as one operation (one numpy pass instead of three Tensor ops).
+
+    It is differentiable itself: d/dg = 1 - y², d/dy = -2·g·y, so double backward through tanh works.
+    """
+
+    @staticmethod
+    def forward(ctx, grad, out):
+        ctx.save_for_backward(grad, out)
+        y = out.data
+        return grad.data * (1 - y * y)
+
+    @staticmethod
+    def backward(ctx, gg):
+        grad, out = ctx.saved_tensors
+        return (gg * (1 - out * out) if ctx.needs_input_grad[0] else None,
+                gg * grad * out * -2 if ctx.needs_input_grad[1] else None)
 
 
 class Sigmoid(Function):
@@ -445,7 +464,23 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx, grad):
         out, = ctx.saved_tensors
-        return grad * (out * (1 - out))
+        return SigmoidGrad.apply(grad, out)
+
+
+class SigmoidGrad(Function):
+    """sigmoid's backward, g·σ(1 - σ), as one operation; d/dg = σ(1 - σ), d/dσ = g·(1 - 2σ)."""
+
+    @staticmethod
+    def forward(ctx, grad, out):
+        ctx.save_for_backward(grad, out)
+        y = out.data
+        return grad.data * (y * (1 - y))
+
+    @staticmethod
+    def backward(ctx, gg):
+        grad, out = ctx.saved_tensors
+        return (gg * (out * (1 - out)) if ctx.needs_input_grad[0] else None,
+                gg * grad * (1 - out * 2) if ctx.needs_input_grad[1] else None)
 
 
 class Erf(Function):

@@ -146,9 +146,7 @@ class Prod(Function):
     def forward(ctx, x, dim, keepdim):
         ctx.save_for_backward(x)
         ctx.dim, ctx.keepdim = dim, keepdim
-        out = Tensor._wrap(np.asarray(np.prod(x.data, axis=dim, keepdims=keepdim)))
-        ctx.out = out
-        return out
+        return np.asarray(np.prod(x.data, axis=dim, keepdims=keepdim))
 
     @staticmethod
     def backward(ctx, grad):
@@ -351,16 +349,15 @@ class LogSumExp(Function):
         shift = np.max(x.data, axis=dims, keepdims=True) if x.data.size else 0
         shift = np.where(np.isfinite(shift), shift, 0)
         out_keep = np.log(np.sum(np.exp(x.data - shift), axis=dims, keepdims=True)) + shift
-        ctx.save_for_backward(x)
         ctx.dims, ctx.keepdim = dims, keepdim
         out = Tensor._wrap(out_keep if keepdim else np.squeeze(out_keep, axis=dims))
-        ctx.out = out
+        ctx.save_for_backward(x, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        x, = ctx.saved_tensors
-        out = _to_keepdim(ctx.out, x.shape, ctx.dims, ctx.keepdim)
+        x, out = ctx.saved_tensors
+        out = _to_keepdim(out, x.shape, ctx.dims, ctx.keepdim)
         return _to_keepdim(grad, x.shape, ctx.dims, ctx.keepdim) * (x - out).exp(), None, None
 
 
