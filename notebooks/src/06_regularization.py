@@ -1,0 +1,344 @@
+# %% [markdown]
+# # 06 · Regularisation: under-fitting, over-fitting and what to do about them
+#
+# A model **under-fits** when it is too simple to capture the pattern (high error on training *and*
+# validation data) and **over-fits** when it is flexible enough to memorise the noise in a small training
+# set (low training error, high validation error). This notebook shows both on a small regression problem,
+# how the picture changes with model size and data size, and the standard remedies: L1, L2 and elastic-net
+# penalties, weight decay, dropout, and — for training deep networks at all — batch and layer
+# normalisation.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+from numpy.polynomial.legendre import legvander
+from sklearn.datasets import load_digits
+
+import autograd as ag
+import nn
+import nn.functional as F
+from nn.data import DataLoader, TensorDataset
+
+_ = ag.manual_seed(0)
+plt.rcParams.update({"figure.dpi": 80, "axes.grid": True, "grid.alpha": 0.3})
+
+# %% [markdown]
+# ## The problem
+#
+# Noisy samples of $y = \sin 5x$ on $[-1, 1]$ (noise std 0.2, so the best achievable mean squared error is
+# $0.2^2 = 0.04$). The model is a polynomial of degree $d$: a `Linear(d + 1, 1)` layer on the features
+# $P_0(x), \dots, P_d(x)$ (Legendre polynomials, which are well conditioned on $[-1, 1]$), trained with
+# Adam on the mean squared error. The degree is the model size. 15 training points, 500 validation points.
+
+# %%
+NOISE = 0.2
+
+
+def sample(n):
+    x = np.sort(ag.rand(n).numpy() * 2 - 1)
+    return x, (np.sin(5 * x) + NOISE * ag.randn(n).numpy()).astype(np.float32)
+
+
+def features(x, degree):
+    return ag.tensor(legvander(x, degree).astype(np.float32))
+
+
+x_val, y_val = sample(500)
+x_train, y_train = sample(15)
+
+
+def fit(x, y, degree, penalty=None, steps=800, lr=0.05):
+    """A degree-`degree` polynomial fitted by Adam; `penalty(weight)` is added to the loss. Returns the model."""
+    X, Y = features(x, degree), ag.tensor(y[:, None])
+    model = nn.Linear(degree + 1, 1, bias=False)  # P_0 = 1 is the bias
+    nn.init.zeros_(model.weight)
+    optimizer = nn.optim.Adam(model.parameters(), lr=lr)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(X), Y)
+        if penalty is not None:
+            loss = loss + penalty(model.weight)
+        loss.backward()
+        optimizer.step()
+    return model
+
+
+def mse(model, x, y):
+    with ag.no_grad():
+        return F.mse_loss(model(features(x, model.in_features - 1)), ag.tensor(y[:, None])).item()
+
+
+def predict(model, x):
+    with ag.no_grad():
+        return model(features(x, model.in_features - 1)).numpy().ravel()
+
+# %% [markdown]
+# ## Model size: from under- to over-fitting
+
+# %%
+degrees = [1, 3, 5, 9, 14]
+by_degree = {d: fit(x_train, y_train, d) for d in degrees}
+train_err = np.array([mse(by_degree[d], x_train, y_train) for d in degrees])
+val_err = np.array([mse(by_degree[d], x_val, y_val) for d in degrees])
+
+grid = np.linspace(-1, 1, 300)
+fig, axes = plt.subplots(1, 4, figsize=(15, 3.3))
+for ax, d in zip(axes, [1, 5, 14]):
+    ax.plot(grid, np.sin(5 * grid), "k:", label="truth")
+    ax.plot(grid, predict(by_degree[d], grid), "C1", label=f"degree {d}")
+    ax.plot(x_train, y_train, "o", color="C0", label="training data")
+    ax.set_ylim(-2, 2)
+    ax.set_title(f"degree {d}: train {train_err[degrees.index(d)]:.3f}, val {val_err[degrees.index(d)]:.3f}")
+axes[0].legend(fontsize=8, loc="lower left")
+axes[3].plot(degrees, train_err, "o-", label="train")
+axes[3].plot(degrees, val_err, "o-", label="validation")
+axes[3].axhline(NOISE**2, color="k", ls=":", label="noise floor")
+axes[3].set_yscale("log")
+axes[3].set_ylim(1e-3, 2)
+axes[3].set_xlabel("degree (model size)")
+axes[3].set_title("error vs model size")
+axes[3].legend(fontsize=8)
+fig.tight_layout()
+
+for d, tr, va in zip(degrees, train_err, val_err):
+    print(f"degree {d:2d}: train MSE {tr:.4f}   validation MSE {va:.4f}")
+best = degrees[int(np.argmin(val_err))]
+assert np.all(np.diff(train_err) < 0)              # a bigger model always fits the training data better ...
+assert val_err[0] > 0.3 and train_err[0] > 0.2     # degree 1 under-fits: bad on both
+assert 3 < best < 14                               # ... but validation error is U-shaped
+assert train_err[-1] < 0.01 and val_err[-1] > 2 * val_err.min()  # degree 14 over-fits: memorises the noise
+
+# %% [markdown]
+# The training error falls with every extra degree; the validation error falls, bottoms out, and climbs
+# again. The degree-14 polynomial passes (almost) through every noisy point — its training error is far
+# *below* the noise floor, which is only possible by fitting the noise.
+#
+# ## Data size: more data tames a big model
+#
+# Keep the flexible degree-9 model and grow the training set:
+
+# %%
+sizes = [10, 20, 40, 80, 160]
+curves = []
+for n in sizes:
+    x, y = sample(n)
+    model = fit(x, y, 9)
+    curves.append((mse(model, x, y), mse(model, x_val, y_val)))
+curves = np.array(curves)
+
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.plot(sizes, curves[:, 0], "o-", label="train")
+ax.plot(sizes, curves[:, 1], "o-", label="validation")
+ax.axhline(NOISE**2, color="k", ls=":", label="noise floor")
+ax.set_xscale("log")
+ax.set_yscale("log")
+ax.set_xlabel("number of training points")
+ax.set_title("degree 9: error vs data size")
+ax.legend()
+for n, (tr, va) in zip(sizes, curves):
+    print(f"n = {n:3d}: train {tr:.4f}   validation {va:.4f}   gap {va - tr:.4f}")
+gap = curves[:, 1] - curves[:, 0]
+assert gap[0] > 10 * gap[-1]                        # the generalisation gap closes ...
+assert curves[0, 0] < NOISE**2 < curves[-1, 0] * 1.5 and curves[-1, 1] < 1.5 * NOISE**2  # ... both meet near the noise floor
+
+# %% [markdown]
+# With 10 points the model memorises; with 160 points the same model cannot, and both errors approach the
+# noise floor. More data is the best regulariser — when you cannot get it, constrain the model instead.
+#
+# ## Penalties: L2, L1 and elastic net
+#
+# Add a penalty on the weights to the loss:
+#
+# * **L2** (ridge): $\lambda \sum w^2$ — shrinks all weights smoothly towards 0;
+# * **L1** (lasso): $\lambda \sum |w|$ — pushes small weights to (nearly) exactly 0: a *sparse* model;
+# * **elastic net**: a mix of the two, $\lambda(\alpha \sum |w| + (1-\alpha) \sum w^2)$.
+#
+# The penalty is just more Tensor operations in the loss, so the engine differentiates it like everything
+# else. Applied to the over-fitting degree-14 model:
+
+# %%
+penalties = {
+    "none": None,
+    "L2, λ = 1e-3": lambda w: 1e-3 * (w**2).sum(),
+    "L1, λ = 1e-2": lambda w: 1e-2 * w.abs().sum(),
+    "elastic net, λ = 1e-2, α = 0.5": lambda w: 1e-2 * (0.5 * w.abs().sum() + 0.5 * (w**2).sum()),
+}
+regularised = {name: fit(x_train, y_train, 14, penalty) for name, penalty in penalties.items()}
+
+fig, axes = plt.subplots(1, 2, figsize=(14, 3.8))
+for k, (name, model) in enumerate(regularised.items()):
+    w = model.weight.detach().numpy().ravel()
+    axes[0].bar(np.arange(15) + (k - 1.5) * 0.2, w, width=0.2, label=name)
+    axes[1].plot(grid, predict(model, grid), label=f"{name}: val {mse(model, x_val, y_val):.3f}")
+axes[0].set_xlabel("Legendre coefficient (degree)")
+axes[0].set_title("weights")
+axes[0].legend(fontsize=8)
+axes[1].plot(x_train, y_train, "ko")
+axes[1].set_ylim(-2, 2)
+axes[1].set_title("fits")
+axes[1].legend(fontsize=8)
+fig.tight_layout()
+
+weights = {name: model.weight.detach().numpy().ravel() for name, model in regularised.items()}
+val = {name: mse(model, x_val, y_val) for name, model in regularised.items()}
+for name in penalties:
+    print(f"{name:31s} val MSE {val[name]:.4f}   Σw² {np.sum(weights[name]**2):.2f}   "
+          f"|w| < 0.02: {np.sum(np.abs(weights[name]) < 0.02)} of 15")
+for name in list(penalties)[1:]:
+    assert val[name] < 0.7 * val["none"]  # every penalty generalises better than none
+assert np.sum(weights["L2, λ = 1e-3"] ** 2) < np.sum(weights["none"] ** 2)
+assert np.sum(np.abs(weights["L1, λ = 1e-2"]) < 0.02) >= 5  # L1 zeroes many coefficients ...
+assert np.sum(np.abs(weights["L1, λ = 1e-2"]) < 0.02) > np.sum(np.abs(weights["L2, λ = 1e-3"]) < 0.02)  # ... L2 does not
+
+# %% [markdown]
+# (Adam's steps do not land exactly on 0, so L1's zeros are "below 0.02", not exact; proximal methods
+# give exact zeros.)
+#
+# ## Weight decay
+#
+# Weight decay shrinks every weight a little at each step: $w \leftarrow w - \text{lr}\,(g + \lambda w)$.
+# For plain SGD that is *exactly* gradient descent on the L2 penalty $\frac{\lambda}{2}\sum w^2$ — checked
+# here for one step. For Adam it is not: Adam rescales the penalty's gradient along with the rest, so
+# `AdamW` applies the decay separately ("decoupled"), $w \leftarrow w - \text{lr}\,\lambda w$, as the
+# weight-decay paper recommends.
+
+# %%
+def one_step(weight_decay, l2):
+    _ = ag.manual_seed(3)
+    model = nn.Linear(4, 2)
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1, weight_decay=weight_decay)
+    x, y = ag.randn(8, 4), ag.randn(8, 2)
+    loss = F.mse_loss(model(x), y) + l2 / 2 * sum((p**2).sum() for p in model.parameters())
+    loss.backward()
+    optimizer.step()
+    return np.concatenate([p.detach().numpy().ravel() for p in model.parameters()])
+
+
+decayed, penalised, plain = one_step(0.05, 0.0), one_step(0.0, 0.05), one_step(0.0, 0.0)
+print("SGD weight_decay=0.05 vs L2 penalty 0.025·Σw²: max difference", np.abs(decayed - penalised).max())
+assert np.allclose(decayed, penalised, atol=1e-7) and not np.allclose(decayed, plain)
+
+# %% [markdown]
+# ## Dropout: train vs eval
+#
+# In training mode, `nn.Dropout(p)` zeroes each activation with probability $p$ and scales the survivors
+# by $1/(1-p)$, so the *expected* activation is unchanged; in evaluation mode it does nothing. Each
+# training step thus trains a random sub-network, and no unit can rely on any particular other unit — a
+# strong regulariser for large networks. Forgetting `model.eval()` at test time is a classic bug: the
+# predictions become random.
+
+# %%
+dropout = nn.Dropout(p=0.5)
+activations = ag.ones(1000, 100)
+
+dropout.train()
+dropped = dropout(activations).numpy()
+dropout.eval()
+evaluated = dropout(activations).numpy()
+
+print(f"train mode: {np.mean(dropped == 0):.3f} of the values zeroed, survivors = {np.unique(dropped[dropped > 0])}, "
+      f"mean {dropped.mean():.3f}")
+print(f"eval mode:  identity: {np.array_equal(evaluated, activations.numpy())}")
+assert abs(np.mean(dropped == 0) - 0.5) < 0.01 and set(np.unique(dropped)) == {0.0, 2.0}
+assert abs(dropped.mean() - 1) < 0.02
+assert np.array_equal(evaluated, activations.numpy())
+
+dropout.train()
+fig, axes = plt.subplots(1, 3, figsize=(12, 2.6))
+for ax, title, image in ((axes[0], "train mode, call 1", dropout(ag.ones(10, 30)).numpy()),
+                         (axes[1], "train mode, call 2", dropout(ag.ones(10, 30)).numpy()),
+                         (axes[2], "eval mode", dropout.eval()(ag.ones(10, 30)).numpy())):
+    ax.imshow(image, cmap="Greys", vmin=0, vmax=2)
+    ax.set_title(f"{title} (black = 2, white = 0)", fontsize=9)
+    ax.axis("off")
+
+# %% [markdown]
+# ## Batch normalisation and layer normalisation
+#
+# Both normalise pre-activations to zero mean and unit variance, then apply a learned scale and shift:
+#
+# * **BatchNorm** normalises each *feature* over the *batch* (and keeps running averages of the mean and
+#   variance for evaluation mode);
+# * **LayerNorm** normalises each *sample* over its *features* — no dependence on the batch, the same in
+#   training and evaluation (the norm of choice in Transformers and RNNs).
+
+# %%
+_ = ag.manual_seed(0)
+h = ag.randn(32, 6) * ag.tensor([1.0, 5.0, 0.1, 2.0, 10.0, 0.5]) + ag.tensor([3.0, -2.0, 0.0, 1.0, 7.0, -4.0])
+bn, ln = nn.BatchNorm1d(6), nn.LayerNorm(6)
+out_bn, out_ln = bn(h).detach().numpy(), ln(h).detach().numpy()
+print("BatchNorm: per-feature mean", np.round(out_bn.mean(0), 4), " std", np.round(out_bn.std(0), 3))
+print("LayerNorm: per-sample  mean", np.round(out_ln.mean(1)[:6], 4), "…  std", np.round(out_ln.std(1)[:6], 3), "…")
+assert np.allclose(out_bn.mean(0), 0, atol=1e-5) and np.allclose(out_bn.std(0), 1, atol=1e-3)
+assert np.allclose(out_ln.mean(1), 0, atol=1e-5) and np.allclose(out_ln.std(1), 1, atol=1e-2)
+
+# In training mode a sample's BatchNorm output depends on the rest of its batch; LayerNorm's never does.
+first_alone = bn(h[:4]).detach().numpy()[0]
+print("BatchNorm, sample 0 normalised with its batch of 32 vs of 4:", np.round(out_bn[0, :3], 3), np.round(first_alone[:3], 3))
+assert not np.allclose(first_alone, out_bn[0], atol=1e-3)
+assert np.allclose(ln(h[:4]).detach().numpy()[0], out_ln[0], atol=1e-6)
+bn.eval()  # evaluation mode uses the running statistics instead: deterministic, one sample at a time
+assert np.allclose(bn(h[:4]).detach().numpy(), bn(h).detach().numpy()[:4], atol=1e-6)
+print("running mean after 2 training batches:", np.round(bn.running_mean.numpy(), 2))
+
+# %% [markdown]
+# ### The effect on training
+#
+# A 6-layer tanh network on the digits, fed the raw pixel values (0 to 16, deliberately not standardised),
+# trained for 3 epochs with SGD and momentum — without normalisation, with a `BatchNorm1d` and with a
+# `LayerNorm` after every hidden `Linear`. Without normalisation the large inputs saturate the tanh units
+# and training thrashes; with normalisation every layer sees well-scaled inputs.
+
+# %%
+digits = load_digits()
+X, Y = ag.tensor(digits.data.astype(np.float32)), ag.tensor(digits.target)
+
+
+def deep_tanh(norm):
+    layers, width = [], 64
+    for _ in range(5):
+        layers += [nn.Linear(64, width)] + ([norm(width)] if norm else []) + [nn.Tanh()]
+    layers.append(nn.Linear(width, 10))
+    return nn.Sequential(*layers)
+
+
+norm_curves, norm_acc = {}, {}
+for name, norm in (("no normalisation", None), ("BatchNorm1d", nn.BatchNorm1d), ("LayerNorm", nn.LayerNorm)):
+    _ = ag.manual_seed(0)
+    model = deep_tanh(norm)
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    losses = []
+    for _ in range(3):
+        for xb, yb in DataLoader(TensorDataset(X, Y), batch_size=64, shuffle=True):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+    model.eval()
+    with ag.no_grad():
+        norm_acc[name] = (model(X).argmax(dim=1).numpy() == digits.target).mean()
+    norm_curves[name] = np.convolve(losses, np.ones(5) / 5, mode="valid")  # smoothed over 5 steps
+
+fig, ax = plt.subplots(figsize=(8, 3.5))
+for name, curve in norm_curves.items():
+    ax.plot(curve, label=f"{name} (training accuracy {norm_acc[name]:.2f})")
+ax.set_xlabel("SGD step")
+ax.set_ylabel("cross-entropy (smoothed)")
+ax.set_title("6-layer tanh network on raw digit pixels")
+ax.legend()
+print({name: round(float(acc), 3) for name, acc in norm_acc.items()})
+assert norm_acc["BatchNorm1d"] > 0.9 and norm_acc["LayerNorm"] > 0.8
+assert norm_acc["no normalisation"] < norm_acc["LayerNorm"] - 0.2
+
+# %% [markdown]
+# ## Takeaways
+#
+# * Diagnose with curves: training and validation error both high → under-fitting (bigger model, better
+#   features, train longer); training low but validation high → over-fitting (more data, smaller model,
+#   regularise).
+# * L2 shrinks weights, L1 selects a sparse subset, elastic net mixes both; with SGD, weight decay *is* L2;
+#   with Adam, prefer decoupled weight decay (`AdamW`).
+# * Dropout: random sub-networks in training, the full network (no randomness) in `eval()` mode.
+# * BatchNorm and LayerNorm keep every layer's inputs well scaled, which makes deep networks trainable
+#   with larger learning rates; BatchNorm behaves differently in training and evaluation, LayerNorm does not.
