@@ -15,6 +15,13 @@ from ..parameter import Parameter
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d"]
 
 
+def _register_running_stats(module: Module, num_features: int, track: bool, dtype) -> None:
+    """running_mean (zeros), running_var (ones) and num_batches_tracked buffers, or None placeholders."""
+    stats = (zeros(num_features, dtype=dtype), ones(num_features, dtype=dtype), tensor(0, dtype=np.int64))
+    for name, value in zip(("running_mean", "running_var", "num_batches_tracked"), stats):
+        module.register_buffer(name, value if track else None)
+
+
 class _BatchNorm(Module):
     """Shared by BatchNorm1d/2d, which differ only in the input ranks they accept.
 
@@ -41,14 +48,7 @@ class _BatchNorm(Module):
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
-            self.register_buffer("running_var", ones(num_features, dtype=dtype))
-            self.register_buffer("num_batches_tracked", tensor(0, dtype=np.int64))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+        _register_running_stats(self, num_features, track_running_stats, dtype)
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
@@ -168,14 +168,7 @@ class _InstanceNorm(Module):
         self._bias_flag = affine and bias
         self.weight = Parameter(ones(num_features, dtype=dtype)) if affine else None
         self.bias = Parameter(zeros(num_features, dtype=dtype)) if affine and bias else None
-        if track_running_stats:
-            self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
-            self.register_buffer("running_var", ones(num_features, dtype=dtype))
-            self.register_buffer("num_batches_tracked", tensor(0, dtype=np.int64))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+        _register_running_stats(self, num_features, track_running_stats, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
         name = type(self).__name__
