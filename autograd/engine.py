@@ -77,7 +77,8 @@ class Node:
     # --- the context interface seen by Function.forward / Function.backward
     def save_for_backward(self, *tensors) -> None:
         """Keep these tensors for backward, with their versions, so in-place changes are caught."""
-        self._saved = tuple([(t, t._version_counter[0]) if isinstance(t, Tensor) else (t, None) for t in tensors])
+        self._saved = tuple([(t, t._version_counter[0]) if type(t) is Tensor or isinstance(t, Tensor) else (t, None)
+                             for t in tensors])
 
     @property
     def saved_tensors(self) -> tuple:

@@ -31,6 +31,9 @@ def _binary_forward(op: str, fn, a, b):
         raise
     if type(out) is not np.ndarray:
         out = np.asarray(out)
+    elif type(x) is np.ndarray and out.dtype == x.dtype and (type(y) is float or type(y) is int or
+                                                           type(y) is np.ndarray and y.dtype == x.dtype):
+        return out  # the common case: nothing for PyTorch's promotion rules to change
     dtype = promoted_dtype(x, y)
     return out if dtype is None or dtype == out.dtype else out.astype(dtype)
 
@@ -92,7 +95,9 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        if ctx.needs_input_grad:  # keep only what backward will read
+            need_a, need_b = ctx.needs_input_grad
+            ctx.save_for_backward(a if need_b else None, b if need_a else None)
         return _binary_forward("mul", np.multiply, a, b)
 
     @staticmethod
