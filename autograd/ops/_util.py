@@ -18,7 +18,7 @@ def tensor_method(fn=None, *, name: str | None = None):
 
 def normalize_dim(dim: int, ndim: int, op: str) -> int:
     """A dimension index in [0, ndim), from a possibly negative one; a clear error when out of range."""
-    if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
+    if type(dim) is not int and (not isinstance(dim, numbers.Integral) or isinstance(dim, bool)):
         raise TypeError(f"{op}: dim must be an int, got {dim!r}")
     span = max(ndim, 1)
     if not -span <= dim < span:
@@ -33,6 +33,8 @@ def normalize_dims(dim, ndim: int, op: str) -> tuple:
     """A sorted tuple of dimensions; None means all of them."""
     if dim is None:
         return tuple(range(ndim))
+    if type(dim) is int and 0 <= dim < ndim:  # the common case, without the general checks
+        return (dim,)
     dims = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)
     out = tuple(sorted({normalize_dim(d, ndim, op) for d in dims}))
     if len(out) != len(dims):

@@ -18,8 +18,10 @@ from ._util import normalize_dim, tensor_method
 
 
 def _view_of(base: Tensor, array: np.ndarray) -> Tensor:
+    """Wrap an array that numpy made as a view of base's data (or, rarely, a copy: then treated as a
+    view too, which only makes in-place checks stricter)."""
     out = Tensor._wrap(array)
-    if array.size and np.may_share_memory(array, base.data):
+    if array.base is not None:
         out._version_counter = base._version_counter
         out._base = base
     return out
@@ -47,15 +49,25 @@ def _shape_args(shape, op):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     for s in shape:
-        if not isinstance(s, numbers.Integral) or s < -1:
+        if type(s) is not int and not isinstance(s, numbers.Integral) or s < -1:
             raise ValueError(f"{op}: invalid size {s!r} in shape {shape}")
-    return tuple(int(s) for s in shape)
+    return tuple(shape) if all(type(s) is int for s in shape) else tuple(int(s) for s in shape)
+
+
+def _resolve_minus_one(shape: tuple, size: int) -> tuple:
+    """Fill in one -1 so that the shape holds `size` elements (left as is when it cannot: reshape reports that)."""
+    if -1 not in shape:
+        return shape
+    known = math.prod(s for s in shape if s != -1)
+    if shape.count(-1) != 1 or known == 0 or size % known:
+        return shape
+    return tuple(size // known if s == -1 else s for s in shape)
 
 
 @tensor_method
 def reshape(input, *shape):
     """The same elements in a new shape (one dimension may be -1)."""
-    shape = _shape_args(shape, "reshape")
+    shape = _resolve_minus_one(_shape_args(shape, "reshape"), input.data.size)
     if shape == input.data.shape:
         return input
     return Reshape.apply(input, shape)
@@ -114,7 +126,7 @@ class Permute(Function):
 
     @staticmethod
     def forward(ctx, x, dims):
-        ctx.inverse = tuple(np.argsort(dims))
+        ctx.inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))
         return _view_of(x, np.transpose(x.data, dims))
 
     @staticmethod
@@ -163,7 +175,17 @@ def t(input):
 
 
 Tensor.T = property(lambda self: permute(self, tuple(reversed(range(self.ndim)))) if self.ndim > 1 else self)
-Tensor.mT = property(lambda self: transpose(self, -2, -1))
+
+
+def _matrix_transpose(self):
+    """Swap the last two dimensions (used by every matmul backward, so kept short)."""
+    n = self.data.ndim
+    if n < 2:
+        raise RuntimeError(f"mT: expected a tensor with at least 2 dimensions, got shape {self.shape}")
+    return Permute.apply(self, tuple(range(n - 2)) + (n - 1, n - 2))
+
+
+Tensor.mT = property(_matrix_transpose)
 
 
 @tensor_method
