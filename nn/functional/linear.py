@@ -33,11 +33,26 @@ class Linear(Function):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
         out_features, in_features = weight.shape
-        g2 = grad.reshape(-1, out_features) if (need_w or need_b) else None
+        g2 = grad if grad.ndim == 2 else grad.reshape(-1, out_features)
         grad_x = grad @ weight if need_x else None
-        grad_w = g2.mT @ x.reshape(-1, in_features) if need_w else None
+        grad_w = _TransposedMatmul.apply(g2, x if x.ndim == 2 else x.reshape(-1, in_features)) if need_w else None
         grad_b = g2.sum(0) if need_b and ctx.has_bias else None
         return grad_x, grad_w, grad_b
+
+
+class _TransposedMatmul(Function):
+    """aᵀ b for 2-D a (n, o) and b (n, i) as one node (was a transpose node and a matmul node)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a.data.T @ b.data
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return (b @ grad.mT if ctx.needs_input_grad[0] else None,
+                a @ grad if ctx.needs_input_grad[1] else None)
 
 
 def _check_linear(input, weight, bias) -> None:
