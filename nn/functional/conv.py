@@ -221,15 +221,20 @@ def _check_positive(op, **values):
             raise ValueError(f"{op}: {name} must be positive, got {value}")
 
 
-def _conv(op: str, input, weight, bias, stride, padding, dilation, groups, dims: int):
+def _common_arguments(op: str, input, weight, bias, stride, dilation, dims: int):
+    """Checks shared by convolution and transposed convolution; an unbatched input gains a batch dim."""
     _check_operands(op, input, weight, bias, dims)
     unbatched = input.ndim == dims + 1
     if unbatched:
         input = input.unsqueeze(0)
-    kernel = tuple(weight.shape[2:])
     stride = _tuple(stride, dims, "stride", op)
     dilation = _tuple(dilation, dims, "dilation", op)
     _check_positive(op, stride=stride, dilation=dilation)
+    return input, unbatched, tuple(weight.shape[2:]), stride, dilation
+
+
+def _conv(op: str, input, weight, bias, stride, padding, dilation, groups, dims: int):
+    input, unbatched, kernel, stride, dilation = _common_arguments(op, input, weight, bias, stride, dilation, dims)
     pads = _resolve_padding(op, padding, kernel, dilation, stride, dims)
     if not isinstance(groups, numbers.Integral) or groups < 1:
         raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
@@ -280,14 +285,7 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
 
 
 def _conv_transpose(op, input, weight, bias, stride, padding, output_padding, groups, dilation, dims):
-    _check_operands(op, input, weight, bias, dims)
-    unbatched = input.ndim == dims + 1
-    if unbatched:
-        input = input.unsqueeze(0)
-    kernel = tuple(weight.shape[2:])
-    stride = _tuple(stride, dims, "stride", op)
-    dilation = _tuple(dilation, dims, "dilation", op)
-    _check_positive(op, stride=stride, dilation=dilation)
+    input, unbatched, kernel, stride, dilation = _common_arguments(op, input, weight, bias, stride, dilation, dims)
     if isinstance(padding, str):
         raise ValueError(f"{op}: padding must be an int or a tuple of ints, got {padding!r}")
     pads = _tuple(padding, dims, "padding", op)
