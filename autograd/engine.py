@@ -227,9 +227,6 @@ class _UnrecordedContext:
     def save_for_backward(self, *tensors) -> None:
         pass
 
-    def mark_non_differentiable(self, *tensors) -> None:
-        pass
-
 
 class Function:
     """Base class of differentiable operations.

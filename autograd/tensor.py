@@ -239,9 +239,8 @@ class Tensor:
     def numel(self) -> int:
         return self.data.size
 
-    @property
-    def is_floating_point(self):
-        return lambda: self.data.dtype.kind == "f"
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
 
     def element_size(self) -> int:
         return self.data.itemsize
@@ -372,8 +371,8 @@ def _shape_arg(size, where: str) -> tuple:
 
 
 def _float_dtype(dtype, where):
-    dtype = _as_dtype(dtype) or _default_dtype
-    return dtype
+    """The requested dtype, or the default float dtype."""
+    return _as_dtype(dtype) or _default_dtype
 
 
 def _finish(array, requires_grad):
