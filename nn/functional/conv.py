@@ -233,6 +233,12 @@ def _common_arguments(op: str, input, weight, bias, stride, dilation, dims: int)
     return input, unbatched, tuple(weight.shape[2:]), stride, dilation
 
 
+def _as_2d(input, weight, spatial, kernel, stride, pads, dilation, out_size):
+    """A 1-d problem as a 2-d one on a height-1 image (one kernel serves both)."""
+    return (input.unsqueeze(2), weight.unsqueeze(2), (1,) + spatial, (1,) + kernel, (1,) + stride,
+            ((0, 0),) + pads, (1,) + dilation, (1,) + out_size)
+
+
 def _conv(op: str, input, weight, bias, stride, padding, dilation, groups, dims: int):
     input, unbatched, kernel, stride, dilation = _common_arguments(op, input, weight, bias, stride, dilation, dims)
     pads = _resolve_padding(op, padding, kernel, dilation, stride, dims)
@@ -258,10 +264,9 @@ def _conv(op: str, input, weight, bias, stride, padding, dilation, groups, dims:
             f"{padding!r} and dilation {dilation} gives output size {out_size}, which is < 1. The input is too "
             "small for the kernel: pad the input, or use a smaller kernel, stride or dilation."
         )
-    if dims == 1:  # run as 2-d on a height-1 image
-        input, weight = input.unsqueeze(2), weight.unsqueeze(2)
-        spatial, kernel, stride, pads, dilation, out_size = ((1,) + spatial, (1,) + kernel, (1,) + stride,
-                                                              ((0, 0),) + pads, (1,) + dilation, (1,) + out_size)
+    if dims == 1:
+        input, weight, spatial, kernel, stride, pads, dilation, out_size = _as_2d(
+            input, weight, spatial, kernel, stride, pads, dilation, out_size)
     geo = _Geometry(spatial, kernel, stride, pads, dilation, int(groups), out_size)
     out = _Conv2d.apply(input, weight, bias, geo)
     if dims == 1:
@@ -319,9 +324,8 @@ def _conv_transpose(op, input, weight, bias, stride, padding, output_padding, gr
         )
     pads = tuple((p, p) for p in pads)
     if dims == 1:
-        input, weight = input.unsqueeze(2), weight.unsqueeze(2)
-        spatial, kernel, stride, pads, dilation, out_size = ((1,) + spatial, (1,) + kernel, (1,) + stride,
-                                                              ((0, 0),) + pads, (1,) + dilation, (1,) + out_size)
+        input, weight, spatial, kernel, stride, pads, dilation, out_size = _as_2d(
+            input, weight, spatial, kernel, stride, pads, dilation, out_size)
     # The geometry of the convolution this transposes: from the output (size out_size) back to the input.
     geo = _Geometry(out_size, kernel, stride, pads, dilation, int(groups), spatial)
     out = _ConvTranspose2d.apply(input, weight, bias, geo)
