@@ -53,7 +53,7 @@ class Node:
             if isinstance(a, Tensor) and a._requires_grad:
                 needs.append(True)
                 edges.append((a.grad_fn if a.grad_fn is not None else a._grad_accumulator(), 0))
-                meta.append((a.data.shape, a.data.dtype))
+                meta.append((a._data.shape, a._data.dtype))
             else:
                 needs.append(False)
                 edges.append((None, 0))
@@ -110,7 +110,7 @@ class Node:
         for i, (t, version) in enumerate(saved):
             if t is result:
                 self._saved = saved[:i] + ((_SAVED_OUTPUT, version),) + saved[i + 1:]
-                self._output = (result.data, result._version_counter)
+                self._output = (result._data, result._version_counter)
                 return
 
     def _unpack_output(self) -> Tensor:
@@ -161,7 +161,7 @@ class Node:
             m = meta[index]
             if m is None or g is None:
                 out.append(None)
-            elif type(g) is Tensor and g.data.shape == m[0] and g.data.dtype == m[1]:
+            elif type(g) is Tensor and g._data.shape == m[0] and g._data.dtype == m[1]:
                 out.append(g)
             else:
                 out.append(_conform_gradient(g, m, self, index))
@@ -195,16 +195,16 @@ def _conform_gradient(g, meta, node, index):
     shape, dtype = meta
     if not isinstance(g, Tensor):
         g = Tensor._wrap(np.asarray(g))
-    if g.data.shape != shape:
+    if g._data.shape != shape:
         g = sum_to_shape(g, shape, node.name(), index)
-    if g.data.dtype != dtype:
+    if g._data.dtype != dtype:
         g = g.to(dtype)
     return g
 
 
 def sum_to_shape(g: Tensor, shape: tuple, op_name: str = "backward", index: int = 0) -> Tensor:
     """Undo numpy broadcasting: sum `g` over the dimensions that broadcasting added or stretched."""
-    gshape = g.data.shape
+    gshape = g._data.shape
     lead = len(gshape) - len(shape)
     if lead < 0 or any(s != 1 and s != gs for s, gs in zip(shape, gshape[lead:])):
         raise RuntimeError(
@@ -269,7 +269,7 @@ class Function:
         finally:
             grad_mode._enabled = True
         result = Tensor._wrap(out) if type(out) is np.ndarray else _output_tensor(out, args, cls)
-        if result.data.dtype.kind == "f":
+        if result._data.dtype.kind == "f":
             result._requires_grad = True
             result.grad_fn = ctx
             if ctx._saved:
@@ -285,7 +285,7 @@ def _output_tensor(out, args, cls) -> Tensor:
     if isinstance(out, Tensor):
         if out.grad_fn is None and not out._requires_grad and not any(out is a for a in args):
             return out  # a fresh tensor made by forward: adopt it (it may be saved as the output)
-        t = Tensor._wrap(out.data)
+        t = Tensor._wrap(out._data)
         t._version_counter = out._version_counter
         return t
     if isinstance(out, np.ndarray):
@@ -342,16 +342,16 @@ def _root_gradients(outputs, grad_outputs, where):
                 "Did you compute it under no_grad(), or forget requires_grad=True on the inputs?"
             )
         if g is None:
-            if out.data.size != 1:
+            if out._data.size != 1:
                 raise RuntimeError(
                     f"{where}: grad can be implicitly created only for scalar outputs; output {i} has "
                     f"shape {out.shape}. Pass gradient= (a tensor of that shape), or reduce it first (e.g. .sum())."
                 )
-            g = Tensor._wrap(np.ones(out.data.shape, dtype=out.data.dtype))
+            g = Tensor._wrap(np.ones(out._data.shape, dtype=out._data.dtype))
         else:
             if not isinstance(g, Tensor):
-                g = Tensor(np.asarray(g, dtype=out.data.dtype))
-            if g.data.shape != out.data.shape:
+                g = Tensor(np.asarray(g, dtype=out._data.dtype))
+            if g._data.shape != out._data.shape:
                 raise RuntimeError(
                     f"{where}: gradient has shape {g.shape} but output {i} has shape {out.shape}; they must match."
                 )
@@ -371,7 +371,7 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
     if targets is not None:
         needed = _nodes_leading_to(order, targets)
     grads = {}
-    handed_out = {id(g.data) for g in root_grads}
+    handed_out = {id(g._data) for g in root_grads}
     for root, g in zip(roots, root_grads):
         grads[root] = grads[root] + g if root in grads else g
     captured = {}
@@ -423,24 +423,24 @@ def _accumulate(leaf: Tensor, g: Tensor, create_graph: bool, handed_out: set) ->
     if create_graph:
         leaf.grad = g if leaf.grad is None else leaf.grad + g
         return
-    data = g.data
+    data = g._data
     if leaf.grad is None:
         # Take the array without copying unless something else may hold it too.
         if id(data) in handed_out or data.base is not None or not data.flags.writeable:
             data = data.copy()
         handed_out.add(id(data))
         leaf.grad = Tensor._wrap(data)
-    elif leaf.grad.data.flags.writeable and leaf.grad.data.base is None and leaf.grad.data.shape == data.shape:
-        np.add(leaf.grad.data, data, out=leaf.grad.data, casting="unsafe")
+    elif leaf.grad._data.flags.writeable and leaf.grad._data.base is None and leaf.grad._data.shape == data.shape:
+        np.add(leaf.grad._data, data, out=leaf.grad._data, casting="unsafe")
     else:
-        leaf.grad = Tensor._wrap(leaf.grad.data + data)
+        leaf.grad = Tensor._wrap(leaf.grad._data + data)
 
 
 def _check_finite(node, input_grads) -> None:
     for index, g in enumerate(input_grads):
-        if g is not None and g.data.dtype.kind == "f" and not np.all(np.isfinite(g.data)):
+        if g is not None and g._data.dtype.kind == "f" and not np.all(np.isfinite(g._data)):
             where = _user_frames(node._creation_stack)
-            bad = "nan" if np.isnan(g.data).any() else "inf"
+            bad = "nan" if np.isnan(g._data).any() else "inf"
             raise RuntimeError(
                 f"Function '{node.name()}' returned {bad} values in its gradient for input {index} "
                 f"(shape {g.shape}). The operation was created at:\n{where}"

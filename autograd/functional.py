@@ -119,7 +119,7 @@ def _stack_rows(rows: list, shape: tuple, create_graph: bool) -> Tensor:
     if create_graph:
         from .ops.shape import stack
         return stack([r.reshape(-1) for r in rows]).reshape(shape)
-    return Tensor._wrap(np.stack([r.data.reshape(-1) for r in rows]).reshape(shape))
+    return Tensor._wrap(np.stack([r._data.reshape(-1) for r in rows]).reshape(shape))
 
 
 def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = False, vectorize: bool = False,

@@ -106,7 +106,7 @@ def _vjp(outputs: tuple, o: int, cotangent: np.ndarray, inputs: tuple, checked: 
     grads = _grad((out,), tuple(inputs[i] for i in checked), (go,), retain_graph=True, allow_unused=True)
     for k, g in enumerate(grads):
         if g is not None:
-            result[k] = np.asarray(g.data, dtype=np.float64)
+            result[k] = np.asarray(g._data, dtype=np.float64)
     return result
 
 
@@ -117,9 +117,9 @@ def _analytic_jacobians(outputs, inputs, checked) -> dict:
         if not _differentiable(out):
             continue
         for i in checked:
-            jac[o, i] = np.zeros((out.data.size, inputs[i].data.size))
-        onehot = np.zeros(out.data.size)
-        for row in range(out.data.size):
+            jac[o, i] = np.zeros((out._data.size, inputs[i]._data.size))
+        onehot = np.zeros(out._data.size)
+        for row in range(out._data.size):
             onehot[row] = 1.0
             for k, g in zip(checked, _vjp(outputs, o, onehot.reshape(out.shape), inputs, checked)):
                 jac[o, k][row] = g.reshape(-1)
@@ -133,15 +133,15 @@ def _evaluate(fn, inputs) -> list:
     Recording stays on: fn may itself call autograd.grad (gradgradcheck's fn does).
     """
     outs = _as_tuple(fn(*inputs))
-    return [np.array(out.data, dtype=np.float64) if _differentiable(out) else None for out in outs]
+    return [np.array(out._data, dtype=np.float64) if _differentiable(out) else None for out in outs]
 
 
 def _numerical_jacobians(fn, inputs, outputs, checked, eps) -> dict:
-    """{(o, i): J} by central differences, perturbing each input element's .data in place and restoring it."""
-    jac = {(o, i): np.zeros((out.data.size, inputs[i].data.size))
+    """{(o, i): J} by central differences, perturbing each input element's ._data in place and restoring it."""
+    jac = {(o, i): np.zeros((out._data.size, inputs[i]._data.size))
            for o, out in enumerate(outputs) if _differentiable(out) for i in checked}
     for i in checked:
-        data = inputs[i].data
+        data = inputs[i]._data
         for col, index in enumerate(np.ndindex(data.shape)):
             original = data[index].copy()
             try:
@@ -216,10 +216,10 @@ def _compare(analytic, numerical, atol, rtol, *, o, i, outputs, inputs, what, or
     if np.allclose(analytic, 0) and not np.allclose(numerical, 0, atol=atol):
         if order == 2:
             lines.append("  hint: the analytic second derivative is all zeros: does a backward rule compute with raw "
-                         "numpy (x.data, np.*) or wrap values in a new tensor, instead of using Tensor operations?")
+                         "numpy (x._data, np.*) or wrap values in a new tensor, instead of using Tensor operations?")
         else:
             lines.append("  hint: the analytic Jacobian is all zeros: is the output computed outside the graph "
-                         "(numpy, .detach(), .data, no_grad) or does backward return None?")
+                         "(numpy, .detach(), ._data, no_grad) or does backward return None?")
     elif analytic.ndim == 2 and analytic.shape[0] == analytic.shape[1] and np.allclose(analytic.T, numerical,
                                                                                          rtol=rtol, atol=atol):
         lines.append("  hint: the analytic Jacobian is the transpose of the numerical one")
@@ -344,7 +344,7 @@ def _fast_check(fn, inputs, outputs, checked, eps, atol, rtol, order):
             analytic[o, k] = np.array([np.sum(g * vs[k])])
     max_error = 0.0
     for i in checked:
-        data = inputs[i].data
+        data = inputs[i]._data
         original = data.copy()
         try:
             data[...] = original + eps * vs[i]

@@ -233,7 +233,7 @@ def _setitem_sample(kind):
             index = ag.tensor(rng.integers(0, s[0], size=1))
         else:
             index = ag.tensor(_bool_mask(rng, s))
-        value_shape = np.zeros(s)[index.data if isinstance(index, ag.Tensor) else index].shape
+        value_shape = np.zeros(s)[index._data if isinstance(index, ag.Tensor) else index].shape
         if kind == "basic" and rng.random() < 0.5:
             value_shape = value_shape[1:]  # broadcast the value over the first dim
         return Sample([real(rng, s), real(rng, value_shape)], {"index": index})

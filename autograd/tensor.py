@@ -1,6 +1,6 @@
 """The `Tensor`: a numpy array plus what reverse-mode differentiation needs.
 
-A tensor holds its data (`.data`, a numpy array; scalars are 0-d), whether gradients
+A tensor holds its values (`_data`, a numpy array; scalars are 0-d), whether gradients
 flow to it (`requires_grad`), the node that produced it (`grad_fn`) and, for leaves,
 the accumulated gradient (`.grad`). Operations are attached as methods by the
 modules in `autograd/ops/`, where each operation's forward and backward rule live
@@ -44,7 +44,7 @@ def _as_dtype(dtype) -> np.dtype | None:
 def _to_array(data, dtype=None) -> np.ndarray:
     """numpy array from Python data: floats take the default dtype, numpy data keeps its own."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     dtype = _as_dtype(dtype)
     if isinstance(data, np.ndarray):
         return data if dtype is None or data.dtype == dtype else data.astype(dtype)
@@ -72,7 +72,7 @@ def _flatten(data):
 
 def _nested_to_numpy(data):
     if isinstance(data, Tensor):
-        return data.data
+        return data._data
     if isinstance(data, (list, tuple)):
         return [_nested_to_numpy(x) for x in data]
     return data
@@ -94,12 +94,12 @@ def _check_can_require_grad(dtype: np.dtype, where: str) -> None:
 class Tensor:
     """An n-dimensional array that records the operations applied to it."""
 
-    __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "_version_counter", "_base",
+    __slots__ = ("_data", "grad", "_requires_grad", "grad_fn", "_version_counter", "_base",
                  "_accumulator", "_retains_grad", "name", "__weakref__")
     __array_priority__ = 1000  # numpy defers `array * tensor` to Tensor.__rmul__
 
     def __init__(self, data: Any, dtype=None, requires_grad: bool = False):
-        self.data = _to_array(data, dtype)
+        self._data = _to_array(data, dtype)
         self.grad: Tensor | None = None
         self._requires_grad = False
         self.grad_fn = None
@@ -115,7 +115,7 @@ class Tensor:
     def _wrap(cls, array: np.ndarray) -> Tensor:
         """Fast constructor for an array that is already right: no conversion, no checks."""
         t = object.__new__(cls)
-        t.data = array
+        t._data = array
         t.grad = None
         t._requires_grad = False
         t.grad_fn = None
@@ -128,6 +128,28 @@ class Tensor:
 
     # ----------------------------------------------------------------- autograd state
     @property
+    def data(self) -> Tensor:
+        """The same storage as a tensor outside the graph, as PyTorch's `.data`.
+
+        Unlike `detach()` it has a version counter of its own: in-place changes through it are
+        not seen by autograd's checks (the old, unsafe idiom `p.data -= lr * p.grad`).
+        Assigning `p.data = other` makes `p` use `other`'s storage (same shape required).
+        """
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value) -> None:
+        array = value._data if isinstance(value, Tensor) else np.asarray(value)
+        if array.shape != self._data.shape:
+            raise RuntimeError(
+                f"data: cannot assign a value of shape {array.shape} to the .data of a tensor of shape "
+                f"{self._data.shape}; create a new tensor (or Parameter) for a different shape."
+            )
+        if self._requires_grad:
+            _check_can_require_grad(array.dtype, "data")
+        self._data = array
+
+    @property
     def requires_grad(self) -> bool:
         return self._requires_grad
 
@@ -135,7 +157,7 @@ class Tensor:
     def requires_grad(self, flag: bool) -> None:
         flag = bool(flag)
         if flag:
-            _check_can_require_grad(self.data.dtype, "requires_grad")
+            _check_can_require_grad(self._data.dtype, "requires_grad")
         elif self.grad_fn is not None:
             raise RuntimeError(
                 "requires_grad can only be changed on leaf tensors; this tensor was computed "
@@ -163,7 +185,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A tensor with the same data (shared memory and version counter), outside the graph."""
-        t = Tensor._wrap(self.data)
+        t = Tensor._wrap(self._data)
         t._version_counter = self._version_counter
         return t
 
@@ -215,35 +237,35 @@ class Tensor:
     # ----------------------------------------------------------------- attributes
     @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def size(self, dim: int | None = None):
         """The shape, or one dimension's length."""
         if dim is None:
-            return self.data.shape
+            return self._data.shape
         from .ops._util import normalize_dim
 
-        return self.data.shape[normalize_dim(dim, self.data.ndim, "size")]
+        return self._data.shape[normalize_dim(dim, self._data.ndim, "size")]
 
     def numel(self) -> int:
-        return self.data.size
+        return self._data.size
 
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     def element_size(self) -> int:
-        return self.data.itemsize
+        return self._data.itemsize
 
     @property
     def device(self) -> str:
@@ -252,23 +274,23 @@ class Tensor:
     # ----------------------------------------------------------------- conversions
     def item(self):
         """The single value as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item(): only one-element tensors can be converted, got shape {self.shape}")
-        return self.data.reshape(()).item()
+        return self._data.reshape(()).item()
 
     def numpy(self) -> np.ndarray:
         """The data as a numpy array (shared memory). Refuses tensors that require grad, as PyTorch."""
         if self._requires_grad:
             raise RuntimeError("numpy(): can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()")
-        return self.data
+        return self._data
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype=None, copy=None):
-        if dtype is not None and np.dtype(dtype) != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        if dtype is not None and np.dtype(dtype) != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
 
     def __float__(self) -> float:
         return float(self.item())
@@ -277,27 +299,27 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"bool(): the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                f"bool(): the truth value of a tensor with {self._data.size} elements is ambiguous; "
                 "use .any() or .all()"
             )
         return bool(self.item())
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     def __hash__(self) -> int:
         return id(self)
@@ -308,7 +330,7 @@ class Tensor:
     __str__ = __repr__
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild_tensor, (self.data, self._requires_grad))
+        return (_rebuild_tensor, (self._data, self._requires_grad))
 
 
 def _rebuild_tensor(data, requires_grad):
@@ -316,7 +338,7 @@ def _rebuild_tensor(data, requires_grad):
 
 
 def _format_tensor(t: Tensor) -> str:
-    data = t.data
+    data = t._data
     if data.dtype.kind == "f" and data.size and np.all(np.isfinite(data)) and np.all(data == np.round(data)):
         body = np.array2string(data, separator=", ", prefix="tensor(", floatmode="unique",
                                formatter={"float_kind": lambda v: f"{v:.0f}."}, threshold=1000, edgeitems=3)
@@ -340,7 +362,7 @@ def _format_tensor(t: Tensor) -> str:
 def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
     """A new leaf tensor holding a copy of `data` (Python numbers, lists, numpy arrays)."""
     array = _to_array(data, dtype)
-    if isinstance(data, (np.ndarray, Tensor)) and (array is data or (isinstance(data, Tensor) and array is data.data)):
+    if isinstance(data, (np.ndarray, Tensor)) and (array is data or (isinstance(data, Tensor) and array is data._data)):
         array = array.copy()
     return Tensor(array, requires_grad=requires_grad)
 

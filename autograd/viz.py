@@ -161,13 +161,13 @@ def _shape_text(meta, show_shapes: bool, show_dtypes: bool) -> str:
 
 
 def _meta_of(tensor) -> tuple:
-    return tensor.data.shape, tensor.data.dtype
+    return tensor._data.shape, tensor._data.dtype
 
 
 def _norm(grad) -> float | None:
     if grad is None:
         return None
-    data = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
+    data = grad._data if isinstance(grad, Tensor) else np.asarray(grad)
     return float(np.linalg.norm(data.ravel()))
 
 
@@ -383,7 +383,7 @@ def draw_graph(*outputs: Tensor, params=None, show_shapes: bool = True, show_dty
                 if node._saved is None:
                     lines.append("saved: freed by backward")
                 else:
-                    shapes = [str(tuple(t.data.shape)) for t in node.saved_values if isinstance(t, Tensor)]
+                    shapes = [str(tuple(t._data.shape)) for t in node.saved_values if isinstance(t, Tensor)]
                     lines.append("saved: " + (", ".join(shapes) if shapes else "nothing"))
             scope = node.scope if group_modules else None
             line = f"n{i} [label={_dot_string(chr(10).join(lines))}, {_style('op')}]"

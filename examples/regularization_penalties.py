@@ -60,7 +60,7 @@ def fit(penalty, steps: int = 500, seed: int = 0) -> np.ndarray:
         loss.backward()
         optimizer.step()
         scheduler.step()
-    return model.weight.data[0].copy()
+    return model.weight.detach().numpy()[0].copy()
 
 
 def compare(progress: bool = True) -> dict[str, np.ndarray]:

@@ -54,7 +54,7 @@ class TensorDataset(Dataset):
 
     def _batch(self, indices: np.ndarray) -> tuple:
         """The samples at `indices`, batched by one fancy-index per tensor (no per-sample stacking)."""
-        return tuple(t[indices] if t.requires_grad else Tensor._wrap(t.data[indices]) for t in self.tensors)
+        return tuple(t[indices] if t.requires_grad else Tensor._wrap(t._data[indices]) for t in self.tensors)
 
 
 class Subset(Dataset):
@@ -119,7 +119,7 @@ def default_collate(batch: list):
     Python ints become int64 and floats float64 tensors, tuples/lists/dicts are collated field by field."""
     first = batch[0]
     if isinstance(first, Tensor):
-        return Tensor._wrap(np.stack([sample.data for sample in batch]))
+        return Tensor._wrap(np.stack([sample._data for sample in batch]))
     if isinstance(first, (np.ndarray, np.generic)):
         return Tensor._wrap(np.stack(batch))
     if isinstance(first, bool):

@@ -31,7 +31,7 @@ def _write(tensor: Tensor, values, where: str) -> Tensor:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"nn.init.{where}: expected a Tensor, got {type(tensor).__name__}")
     with no_grad():
-        tensor.data[...] = values
+        tensor._data[...] = values
         tensor._bump_version()
     return tensor
 

@@ -300,9 +300,9 @@ class Module:
             if set_to_none:
                 param.grad = None
             elif param.grad.grad_fn is not None:
-                param.grad = Tensor._wrap(np.zeros_like(param.grad.data))
+                param.grad = Tensor._wrap(np.zeros_like(param.grad._data))
             else:
-                param.grad.data[...] = 0
+                param.grad._data[...] = 0
                 param.grad._bump_version()
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
@@ -318,11 +318,11 @@ class Module:
             for tensor in itertools.chain(module._parameters.values(), module._buffers.values()):
                 if tensor is None or not fn(tensor):
                     continue
-                if tensor.data.dtype != dtype:
-                    tensor.data = tensor.data.astype(dtype)
+                if tensor._data.dtype != dtype:
+                    tensor._data = tensor._data.astype(dtype)
                     tensor._bump_version()
-                if tensor.grad is not None and tensor.grad.data.dtype != dtype:
-                    tensor.grad = Tensor._wrap(tensor.grad.data.astype(dtype))
+                if tensor.grad is not None and tensor.grad._data.dtype != dtype:
+                    tensor.grad = Tensor._wrap(tensor.grad._data.astype(dtype))
         return self
 
     def to(self, *args, dtype=None, device=None) -> Module:
@@ -339,7 +339,7 @@ class Module:
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"{self._get_name()}.to only accepts floating point dtypes, but got desired dtype={dtype}")
-        return self._convert(lambda t: t.data.dtype.kind == "f", dtype)
+        return self._convert(lambda t: t._data.dtype.kind == "f", dtype)
 
     def double(self) -> Module:
         return self.to(np.float64)
@@ -386,10 +386,10 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = value.data if isinstance(value, Tensor) else np.asarray(value)
-            if array.shape != target.data.shape:
+            array = value._data if isinstance(value, Tensor) else np.asarray(value)
+            if array.shape != target._data.shape:
                 errors.append(f"size mismatch for {key}: copying a param with shape {tuple(array.shape)} from checkpoint, "
-                              f"the shape in current model is {tuple(target.data.shape)}.")
+                              f"the shape in current model is {tuple(target._data.shape)}.")
             else:
                 values[key] = array
         if strict:
@@ -402,7 +402,7 @@ class Module:
         with no_grad():
             for key, array in values.items():
                 target = own[key]
-                target.data[...] = array
+                target._data[...] = array
                 target._bump_version()
         return _IncompatibleKeys(missing, unexpected)
 

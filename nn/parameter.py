@@ -15,7 +15,7 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad: bool = True):
         if data is None:
             data = np.empty((0,), dtype=np.float32)
-        array = data.data if isinstance(data, Tensor) else _to_array(data)
+        array = data._data if isinstance(data, Tensor) else _to_array(data)
         super().__init__(array, requires_grad=requires_grad)
         if isinstance(data, Tensor):
             self._version_counter = data._version_counter
@@ -26,7 +26,7 @@ class Parameter(Tensor):
     __str__ = __repr__
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild_parameter, (self.data, self._requires_grad))
+        return (_rebuild_parameter, (self._data, self._requires_grad))
 
 
 def _rebuild_parameter(data, requires_grad):

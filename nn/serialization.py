@@ -31,7 +31,7 @@ def _encode(obj, path: str, arrays: dict):
         raise TypeError("save: modules are code and are not saved; save model.state_dict() and rebuild the model, "
                         "then call model.load_state_dict(nn.load(path))")
     if isinstance(obj, (Tensor, np.ndarray, np.generic)):
-        array = np.asarray(obj.data if isinstance(obj, Tensor) else obj)
+        array = np.asarray(obj._data if isinstance(obj, Tensor) else obj)
         if array.dtype.kind not in "biufc":
             raise TypeError(f"save: cannot store an array of dtype {array.dtype} at {path or '<root>'!r} without pickle")
         name = path or "value"

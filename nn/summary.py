@@ -124,7 +124,7 @@ def summary(model: Module, input_size, batch_size: int = -1, dtype=None, dtypes=
     input_bytes = sum(math.prod(size) * per_batch * d.itemsize for size, d in zip(sizes, dtypes))
     float_size = np.dtype(get_default_dtype()).itemsize
     output_bytes = 2 * sum(_numel(r.output_shape) * float_size for r in rows)  # x2: values and their gradients
-    params_bytes = sum(p.numel() * p.data.itemsize for p in params)
+    params_bytes = sum(p.numel() * p._data.itemsize for p in params)
     result = ModelSummary(rows, total, trainable, total - trainable, input_bytes / mb, output_bytes / mb,
                           params_bytes / mb, (input_bytes + output_bytes + params_bytes) / mb)
     if print_table:

@@ -49,7 +49,7 @@ def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if isinstance(x, (bool, int, float)) and like is not None:
-        dtype = like.data.dtype
+        dtype = like._data.dtype
         if isinstance(x, float) and dtype.kind != "f":
             dtype = get_default_dtype()
         elif isinstance(x, bool):

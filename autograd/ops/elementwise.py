@@ -17,13 +17,13 @@ from ._util import as_tensor_arg, check_broadcast, tensor_method
 
 
 def _data(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _binary_forward(op: str, fn, a, b):
     """fn(a, b) on the data, with PyTorch's type promotion and a clear error for shapes that do not broadcast."""
-    x = a.data if isinstance(a, Tensor) else a.item() if isinstance(a, np.generic) else a
-    y = b.data if isinstance(b, Tensor) else b.item() if isinstance(b, np.generic) else b
+    x = a._data if isinstance(a, Tensor) else a.item() if isinstance(a, np.generic) else a
+    y = b._data if isinstance(b, Tensor) else b.item() if isinstance(b, np.generic) else b
     try:
         out = fn(x, y)
     except ValueError:
@@ -131,7 +131,7 @@ class Neg(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return np.negative(x.data)
+        return np.negative(x._data)
 
     @staticmethod
     def backward(ctx, grad):
@@ -153,12 +153,12 @@ class Pow(Function):
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
             if isinstance(b, Tensor):  # 0 where the exponent is 0, as PyTorch (not 0 · 0^-1 = nan)
-                grad_a = where(b.data == 0, 0.0, grad * b * a ** (b - 1))
+                grad_a = where(b._data == 0, 0.0, grad * b * a ** (b - 1))
             else:
                 grad_a = grad * b * a ** (b - 1) if b != 0 else grad * 0.0
         if ctx.needs_input_grad[1]:
             base = a if isinstance(a, Tensor) else as_tensor_arg(a, b)
-            safe_base = where(base.data == 0, 1.0, base) if isinstance(a, Tensor) else base
+            safe_base = where(base._data == 0, 1.0, base) if isinstance(a, Tensor) else base
             grad_b = grad * out * safe_base.log()
         return grad_a, grad_b
 
@@ -168,8 +168,8 @@ class Abs(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.sign = np.sign(x.data)
-        return np.abs(x.data)
+        ctx.sign = np.sign(x._data)
+        return np.abs(x._data)
 
     @staticmethod
     def backward(ctx, grad):
@@ -258,8 +258,8 @@ def remainder(input, other):
     return _no_grad_result(np.remainder(_data(input), _data(other)))
 
 
-Tensor.__rfloordiv__ = lambda self, other: _no_grad_result(np.floor_divide(other, self.data))
-Tensor.__rmod__ = lambda self, other: _no_grad_result(np.remainder(other, self.data))
+Tensor.__rfloordiv__ = lambda self, other: _no_grad_result(np.floor_divide(other, self._data))
+Tensor.__rmod__ = lambda self, other: _no_grad_result(np.remainder(other, self._data))
 fmod = remainder
 
 
@@ -284,16 +284,16 @@ ne = tensor_method(_comparison("ne", np.not_equal))
 less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
 Tensor.__lt__, Tensor.__le__, Tensor.__gt__, Tensor.__ge__ = lt, le, gt, ge
 Tensor.__eq__, Tensor.__ne__ = eq, ne
-Tensor.__and__ = lambda self, other: _no_grad_result(self.data & _data(other))
-Tensor.__or__ = lambda self, other: _no_grad_result(self.data | _data(other))
-Tensor.__xor__ = lambda self, other: _no_grad_result(self.data ^ _data(other))
-Tensor.__invert__ = lambda self: _no_grad_result(~self.data)
+Tensor.__and__ = lambda self, other: _no_grad_result(self._data & _data(other))
+Tensor.__or__ = lambda self, other: _no_grad_result(self._data | _data(other))
+Tensor.__xor__ = lambda self, other: _no_grad_result(self._data ^ _data(other))
+Tensor.__invert__ = lambda self: _no_grad_result(~self._data)
 Tensor.__rand__, Tensor.__ror__ = Tensor.__and__, Tensor.__or__
 
 
 def _no_grad_unary(name, fn, doc):
     def op(input):
-        return _no_grad_result(fn(input.data))
+        return _no_grad_result(fn(input._data))
     op.__name__ = name
     op.__doc__ = doc
     return tensor_method(op)
@@ -326,7 +326,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = Tensor._wrap(np.exp(x.data))
+        out = Tensor._wrap(np.exp(x._data))
         ctx.save_for_backward(out)
         return out
 
@@ -342,7 +342,7 @@ class Log(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.log(x.data)
+        return np.log(x._data)
 
     @staticmethod
     def backward(ctx, grad):
@@ -356,7 +356,7 @@ class Log1p(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.log1p(x.data)
+        return np.log1p(x._data)
 
     @staticmethod
     def backward(ctx, grad):
@@ -369,7 +369,7 @@ class Expm1(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = Tensor._wrap(np.expm1(x.data))
+        out = Tensor._wrap(np.expm1(x._data))
         ctx.save_for_backward(out)
         return out
 
@@ -384,7 +384,7 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = Tensor._wrap(np.sqrt(x.data))
+        out = Tensor._wrap(np.sqrt(x._data))
         ctx.save_for_backward(out)
         return out
 
@@ -400,7 +400,7 @@ class Sin(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.sin(x.data)
+        return np.sin(x._data)
 
     @staticmethod
     def backward(ctx, grad):
@@ -414,7 +414,7 @@ class Cos(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.cos(x.data)
+        return np.cos(x._data)
 
     @staticmethod
     def backward(ctx, grad):
@@ -427,7 +427,7 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = Tensor._wrap(np.tanh(x.data))
+        out = Tensor._wrap(np.tanh(x._data))
         ctx.save_for_backward(out)
         return out
 
@@ -446,8 +446,8 @@ class TanhGrad(Function):
     @staticmethod
     def forward(ctx, grad, out):
         ctx.save_for_backward(grad, out)
-        y = out.data
-        return grad.data * (1 - y * y)
+        y = out._data
+        return grad._data * (1 - y * y)
 
     @staticmethod
     def backward(ctx, gg):
@@ -461,8 +461,8 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        z = np.exp(-np.abs(x.data))
-        out = Tensor._wrap(np.where(x.data >= 0, 1 / (1 + z), z / (1 + z)))
+        z = np.exp(-np.abs(x._data))
+        out = Tensor._wrap(np.where(x._data >= 0, 1 / (1 + z), z / (1 + z)))
         ctx.save_for_backward(out)
         return out
 
@@ -478,8 +478,8 @@ class SigmoidGrad(Function):
     @staticmethod
     def forward(ctx, grad, out):
         ctx.save_for_backward(grad, out)
-        y = out.data
-        return grad.data * (y * (1 - y))
+        y = out._data
+        return grad._data * (y * (1 - y))
 
     @staticmethod
     def backward(ctx, gg):
@@ -494,7 +494,7 @@ class Erf(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _erf(x.data)
+        return _erf(x._data)
 
     @staticmethod
     def backward(ctx, grad):
@@ -592,8 +592,8 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.mask = x.data > 0
-        return np.maximum(x.data, 0, dtype=x.data.dtype) if x.data.dtype.kind == "f" else np.maximum(x.data, 0)
+        ctx.mask = x._data > 0
+        return np.maximum(x._data, 0, dtype=x._data.dtype) if x._data.dtype.kind == "f" else np.maximum(x._data, 0)
 
     @staticmethod
     def backward(ctx, grad):
@@ -605,8 +605,8 @@ class LeakyRelu(Function):
 
     @staticmethod
     def forward(ctx, x, negative_slope):
-        ctx.scale = np.where(x.data > 0, 1, negative_slope).astype(x.data.dtype)
-        return x.data * ctx.scale
+        ctx.scale = np.where(x._data > 0, 1, negative_slope).astype(x._data.dtype)
+        return x._data * ctx.scale
 
     @staticmethod
     def backward(ctx, grad):
@@ -618,8 +618,8 @@ class Elu(Function):
 
     @staticmethod
     def forward(ctx, x, alpha):
-        ctx.positive = x.data > 0
-        out = Tensor._wrap(np.where(ctx.positive, x.data, alpha * np.expm1(np.minimum(x.data, 0))).astype(x.data.dtype))
+        ctx.positive = x._data > 0
+        out = Tensor._wrap(np.where(ctx.positive, x._data, alpha * np.expm1(np.minimum(x._data, 0))).astype(x._data.dtype))
         ctx.alpha = alpha
         ctx.save_for_backward(out)
         return out
@@ -636,10 +636,10 @@ class Softplus(Function):
     @staticmethod
     def forward(ctx, x, beta, threshold):
         ctx.save_for_backward(x)
-        ctx.beta, ctx.linear = beta, x.data * beta > threshold
-        bx = x.data * beta
+        ctx.beta, ctx.linear = beta, x._data * beta > threshold
+        bx = x._data * beta
         soft = (np.log1p(np.exp(-np.abs(bx))) + np.maximum(bx, 0)) / beta
-        return np.where(ctx.linear, x.data, soft).astype(x.data.dtype)
+        return np.where(ctx.linear, x._data, soft).astype(x._data.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -653,7 +653,7 @@ class LogSigmoid(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return -(np.log1p(np.exp(-np.abs(x.data))) + np.maximum(-x.data, 0))
+        return -(np.log1p(np.exp(-np.abs(x._data))) + np.maximum(-x._data, 0))
 
     @staticmethod
     def backward(ctx, grad):
@@ -666,12 +666,12 @@ class Clamp(Function):
 
     @staticmethod
     def forward(ctx, x, min, max):
-        ctx.inside = np.ones(x.data.shape, dtype=bool)
+        ctx.inside = np.ones(x._data.shape, dtype=bool)
         if min is not None:
-            ctx.inside &= x.data >= min
+            ctx.inside &= x._data >= min
         if max is not None:
-            ctx.inside &= x.data <= max
-        return np.clip(x.data, min, max).astype(x.data.dtype, copy=False)
+            ctx.inside &= x._data <= max
+        return np.clip(x._data, min, max).astype(x._data.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
@@ -691,10 +691,10 @@ class Where(Function):
                 f"where: condition {ctx.condition.shape}, input {np.shape(_data(a))} and other "
                 f"{np.shape(_data(b))} cannot be broadcast together"
             ) from None
-        if isinstance(a, Tensor) and not isinstance(b, Tensor) and a.data.dtype.kind == "f":
-            out = out.astype(a.data.dtype, copy=False)
-        elif isinstance(b, Tensor) and not isinstance(a, Tensor) and b.data.dtype.kind == "f":
-            out = out.astype(b.data.dtype, copy=False)
+        if isinstance(a, Tensor) and not isinstance(b, Tensor) and a._data.dtype.kind == "f":
+            out = out.astype(a._data.dtype, copy=False)
+        elif isinstance(b, Tensor) and not isinstance(a, Tensor) and b._data.dtype.kind == "f":
+            out = out.astype(b._data.dtype, copy=False)
         return out
 
     @staticmethod
@@ -737,7 +737,7 @@ class Cast(Function):
 
     @staticmethod
     def forward(ctx, x, dtype):
-        return x.data.astype(dtype)
+        return x._data.astype(dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -839,16 +839,16 @@ def _to(self, *args, dtype=None, **kwargs):
         if isinstance(a, str) and a == "cpu":
             continue
         dtype = a
-    if dtype is None or np.dtype(dtype) == self.data.dtype:
+    if dtype is None or np.dtype(dtype) == self._data.dtype:
         return self
     dtype = np.dtype(dtype)
     if self._requires_grad and dtype.kind == "f" and grad_mode._enabled:
         return Cast.apply(self, dtype)
-    return Tensor._wrap(self.data.astype(dtype))
+    return Tensor._wrap(self._data.astype(dtype))
 
 
 Tensor.to = _to
-Tensor.type = lambda self, dtype=None: str(self.data.dtype) if dtype is None else _to(self, dtype)
+Tensor.type = lambda self, dtype=None: str(self._data.dtype) if dtype is None else _to(self, dtype)
 Tensor.float = lambda self: _to(self, np.float32)
 Tensor.double = lambda self: _to(self, np.float64)
 Tensor.half = lambda self: _to(self, np.float16)
@@ -878,7 +878,7 @@ def _inplace(self: Tensor, name: str, op, *args) -> Tensor:
                 "not supported: the view's base would not see the change in its graph. Use an out-of-place "
                 "operation, or .clone() the view first."
             )
-        snapshot = Tensor._wrap(self.data.copy())
+        snapshot = Tensor._wrap(self._data.copy())
         snapshot._requires_grad, snapshot.grad_fn, snapshot._accumulator = self._requires_grad, self.grad_fn, None
         result = op(snapshot, *args)
     else:
@@ -888,16 +888,16 @@ def _inplace(self: Tensor, name: str, op, *args) -> Tensor:
             result = op(self, *args)
         finally:
             grad_mode._enabled = previous
-    if result.data.shape != self.data.shape:
+    if result._data.shape != self._data.shape:
         raise RuntimeError(
             f"{name}: the result has shape {result.shape} but the in-place target has shape {self.shape}; "
             "an in-place operation cannot change the shape (broadcasting only goes the other way)."
         )
-    if not np.can_cast(result.data.dtype, self.data.dtype, "same_kind"):
+    if not np.can_cast(result._data.dtype, self._data.dtype, "same_kind"):
         raise RuntimeError(
-            f"{name}: result type {result.data.dtype} can't be cast to the in-place target's dtype {self.data.dtype}"
+            f"{name}: result type {result._data.dtype} can't be cast to the in-place target's dtype {self._data.dtype}"
         )
-    self.data[...] = result.data
+    self._data[...] = result._data
     if recording:
         self.grad_fn, self._requires_grad = result.grad_fn, result._requires_grad
     self._bump_version()

@@ -17,7 +17,7 @@ class Matmul(Function):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         try:
-            return np.matmul(a.data, b.data)
+            return np.matmul(a._data, b._data)
         except ValueError:
             raise RuntimeError(
                 f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied; the last dimension of the first "
@@ -136,9 +136,9 @@ class Einsum(Function):
 
     @staticmethod
     def forward(ctx, equation, *operands):
-        ctx.inputs, ctx.output = _parse_einsum(equation, [o.data.shape for o in operands])
+        ctx.inputs, ctx.output = _parse_einsum(equation, [o._data.shape for o in operands])
         ctx.save_for_backward(*operands)
-        return np.einsum(",".join(ctx.inputs) + "->" + ctx.output, *[o.data for o in operands], optimize=len(operands) > 2)
+        return np.einsum(",".join(ctx.inputs) + "->" + ctx.output, *[o._data for o in operands], optimize=len(operands) > 2)
 
     @staticmethod
     def backward(ctx, grad):
@@ -163,8 +163,8 @@ class DiagonalEmbed(Function):
     @staticmethod
     def forward(ctx, x, unique, term, shape):
         ctx.unique, ctx.term = unique, term
-        out = np.zeros(shape, dtype=x.data.dtype)
-        np.einsum(term + "->" + unique, out)[...] = x.data
+        out = np.zeros(shape, dtype=x._data.dtype)
+        np.einsum(term + "->" + unique, out)[...] = x._data
         return out
 
     @staticmethod

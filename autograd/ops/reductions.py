@@ -53,8 +53,8 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        ctx.shape, ctx.dims, ctx.keepdim = x.data.shape, dims, keepdim
-        return np.sum(x.data, axis=dims, keepdims=keepdim)
+        ctx.shape, ctx.dims, ctx.keepdim = x._data.shape, dims, keepdim
+        return np.sum(x._data, axis=dims, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -66,9 +66,9 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        ctx.shape, ctx.dims, ctx.keepdim = x.data.shape, dims, keepdim
-        ctx.count = math.prod(x.data.shape[d] for d in dims)
-        return np.mean(x.data, axis=dims, keepdims=keepdim)
+        ctx.shape, ctx.dims, ctx.keepdim = x._data.shape, dims, keepdim
+        ctx.count = math.prod(x._data.shape[d] for d in dims)
+        return np.mean(x._data, axis=dims, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -76,7 +76,7 @@ class Mean(Function):
 
 
 def _float_input(input: Tensor, op: str) -> None:
-    if input.data.dtype.kind not in "fc":
+    if input._data.dtype.kind not in "fc":
         raise RuntimeError(f"{op}: expected a floating point tensor, got dtype {input.dtype}; convert with .float()")
 
 
@@ -87,7 +87,7 @@ def sum(input, dim=None, keepdim: bool = False, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     dims = normalize_dims(dim, input.ndim, "sum")
-    if input.data.dtype == np.bool_:
+    if input._data.dtype == np.bool_:
         input = input.long()
     return Sum.apply(input, dims, keepdim)
 
@@ -146,7 +146,7 @@ class Prod(Function):
     def forward(ctx, x, dim, keepdim):
         ctx.save_for_backward(x)
         ctx.dim, ctx.keepdim = dim, keepdim
-        return np.asarray(np.prod(x.data, axis=dim, keepdims=keepdim))
+        return np.asarray(np.prod(x._data, axis=dim, keepdims=keepdim))
 
     @staticmethod
     def backward(ctx, grad):
@@ -154,7 +154,7 @@ class Prod(Function):
         flat = x.reshape(-1) if ctx.dim is None else x
         dim = 0 if ctx.dim is None else ctx.dim
         g = grad.reshape((1,) * flat.ndim) if ctx.dim is None else _to_keepdim(grad, x.shape, (dim,), ctx.keepdim)
-        if not np.any(flat.data == 0):
+        if not np.any(flat._data == 0):
             out = flat.prod(dim, keepdim=True)
             result = g * out / flat
         else:
@@ -191,12 +191,12 @@ class Amax(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim, largest):
         reduce = np.max if largest else np.min
-        if x.data.size == 0:
+        if x._data.size == 0:
             raise RuntimeError(f"{'amax' if largest else 'amin'}: cannot reduce an empty tensor of shape {x.shape}")
-        out = reduce(x.data, axis=dims, keepdims=True)
-        hits = x.data == out
+        out = reduce(x._data, axis=dims, keepdims=True)
+        hits = x._data == out
         ctx.share = hits / np.sum(hits, axis=dims, keepdims=True)
-        ctx.shape, ctx.dims, ctx.keepdim = x.data.shape, dims, keepdim
+        ctx.shape, ctx.dims, ctx.keepdim = x._data.shape, dims, keepdim
         return out if keepdim else np.squeeze(out, axis=dims)
 
     @staticmethod
@@ -229,7 +229,7 @@ def max(input, dim=None, keepdim: bool = False):
     if dim is None:
         return amax(input)
     dim = normalize_dim(dim, input.ndim, "max")
-    indices = np.expand_dims(np.argmax(input.data, axis=dim), dim)
+    indices = np.expand_dims(np.argmax(input._data, axis=dim), dim)
     values = gather(input, dim, Tensor._wrap(indices))
     if not keepdim:
         values, indices = values.squeeze(dim), np.squeeze(indices, axis=dim)
@@ -245,7 +245,7 @@ def min(input, dim=None, keepdim: bool = False):
     if dim is None:
         return amin(input)
     dim = normalize_dim(dim, input.ndim, "min")
-    indices = np.expand_dims(np.argmin(input.data, axis=dim), dim)
+    indices = np.expand_dims(np.argmin(input._data, axis=dim), dim)
     values = gather(input, dim, Tensor._wrap(indices))
     if not keepdim:
         values, indices = values.squeeze(dim), np.squeeze(indices, axis=dim)
@@ -257,9 +257,9 @@ def min(input, dim=None, keepdim: bool = False):
 def argmax(input, dim=None, keepdim: bool = False):
     """Index of the largest value (of the flattened tensor when dim is None); no gradient."""
     if dim is None:
-        return Tensor._wrap(np.asarray(np.argmax(input.data)))
+        return Tensor._wrap(np.asarray(np.argmax(input._data)))
     dim = normalize_dim(dim, input.ndim, "argmax")
-    return Tensor._wrap(np.argmax(input.data, axis=dim, keepdims=keepdim))
+    return Tensor._wrap(np.argmax(input._data, axis=dim, keepdims=keepdim))
 
 
 @tensor_method
@@ -267,23 +267,23 @@ def argmax(input, dim=None, keepdim: bool = False):
 def argmin(input, dim=None, keepdim: bool = False):
     """Index of the smallest value; no gradient."""
     if dim is None:
-        return Tensor._wrap(np.asarray(np.argmin(input.data)))
+        return Tensor._wrap(np.asarray(np.argmin(input._data)))
     dim = normalize_dim(dim, input.ndim, "argmin")
-    return Tensor._wrap(np.argmin(input.data, axis=dim, keepdims=keepdim))
+    return Tensor._wrap(np.argmin(input._data, axis=dim, keepdims=keepdim))
 
 
 @tensor_method
 @numpy_aliases
 def all(input, dim=None, keepdim: bool = False):
     axis = None if dim is None else normalize_dims(dim, input.ndim, "all")
-    return Tensor._wrap(np.asarray(np.all(input.data, axis=axis, keepdims=keepdim)))
+    return Tensor._wrap(np.asarray(np.all(input._data, axis=axis, keepdims=keepdim)))
 
 
 @tensor_method
 @numpy_aliases
 def any(input, dim=None, keepdim: bool = False):
     axis = None if dim is None else normalize_dims(dim, input.ndim, "any")
-    return Tensor._wrap(np.asarray(np.any(input.data, axis=axis, keepdims=keepdim)))
+    return Tensor._wrap(np.asarray(np.any(input._data, axis=axis, keepdims=keepdim)))
 
 
 class Gather(Function):
@@ -291,8 +291,8 @@ class Gather(Function):
 
     @staticmethod
     def forward(ctx, x, dim, index):
-        ctx.shape, ctx.dim, ctx.index = x.data.shape, dim, index
-        return np.take_along_axis(x.data, index, axis=dim)
+        ctx.shape, ctx.dim, ctx.index = x._data.shape, dim, index
+        return np.take_along_axis(x._data, index, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -305,11 +305,11 @@ class ScatterAdd(Function):
     @staticmethod
     def forward(ctx, src, dim, index, shape):
         ctx.dim, ctx.index = dim, index
-        out = np.zeros(shape, dtype=src.data.dtype)
+        out = np.zeros(shape, dtype=src._data.dtype)
         if _unique_along(index, dim):
-            np.put_along_axis(out, index, src.data, axis=dim)
+            np.put_along_axis(out, index, src._data, axis=dim)
         else:
-            np.add.at(out, _full_index(index, dim), src.data)
+            np.add.at(out, _full_index(index, dim), src._data)
         return out
 
     @staticmethod
@@ -331,7 +331,7 @@ def _full_index(index: np.ndarray, dim: int) -> tuple:
 def gather(input, dim: int, index):
     """Pick values along `dim` at integer `index` (same rank as input), as torch.gather."""
     dim = normalize_dim(dim, input.ndim, "gather")
-    index = np.asarray(index.data if isinstance(index, Tensor) else index)
+    index = np.asarray(index._data if isinstance(index, Tensor) else index)
     if index.dtype.kind not in "iu":
         raise TypeError(f"gather: index must be an integer tensor, got dtype {index.dtype}")
     if index.ndim != input.ndim:
@@ -346,9 +346,9 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        shift = np.max(x.data, axis=dims, keepdims=True) if x.data.size else 0
+        shift = np.max(x._data, axis=dims, keepdims=True) if x._data.size else 0
         shift = np.where(np.isfinite(shift), shift, 0)
-        out_keep = np.log(np.sum(np.exp(x.data - shift), axis=dims, keepdims=True)) + shift
+        out_keep = np.log(np.sum(np.exp(x._data - shift), axis=dims, keepdims=True)) + shift
         ctx.dims, ctx.keepdim = dims, keepdim
         out = Tensor._wrap(out_keep if keepdim else np.squeeze(out_keep, axis=dims))
         ctx.save_for_backward(x, out)
@@ -371,7 +371,7 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
-        shifted = np.exp(x.data - np.max(x.data, axis=dim, keepdims=True, initial=-np.inf))  # initial: empty ok
+        shifted = np.exp(x._data - np.max(x._data, axis=dim, keepdims=True, initial=-np.inf))  # initial: empty ok
         out = Tensor._wrap(shifted / np.sum(shifted, axis=dim, keepdims=True))
         ctx.dim = dim
         ctx.save_for_backward(out)
@@ -388,7 +388,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
-        shifted = x.data - np.max(x.data, axis=dim, keepdims=True, initial=-np.inf)  # initial: empty ok
+        shifted = x._data - np.max(x._data, axis=dim, keepdims=True, initial=-np.inf)  # initial: empty ok
         out = Tensor._wrap(shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True)))
         ctx.dim = dim
         ctx.save_for_backward(out)
@@ -427,7 +427,7 @@ class Norm2(Function):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        out = Tensor._wrap(np.sqrt(np.sum(x.data * x.data, axis=dims, keepdims=keepdim)))
+        out = Tensor._wrap(np.sqrt(np.sum(x._data * x._data, axis=dims, keepdims=keepdim)))
         ctx.save_for_backward(x, out)
         ctx.dims, ctx.keepdim = dims, keepdim
         return out
@@ -436,7 +436,7 @@ class Norm2(Function):
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
         out = _to_keepdim(out, x.shape, ctx.dims, ctx.keepdim)
-        safe = where(out.data == 0, 1.0, out)
+        safe = where(out._data == 0, 1.0, out)
         return _to_keepdim(grad, x.shape, ctx.dims, ctx.keepdim) * x / safe, None, None
 
 
@@ -464,7 +464,7 @@ class Cumsum(Function):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        return np.cumsum(x.data, axis=dim, dtype=x.data.dtype if x.data.dtype.kind == "f" else None)
+        return np.cumsum(x._data, axis=dim, dtype=x._data.dtype if x._data.dtype.kind == "f" else None)
 
     @staticmethod
     def backward(ctx, grad):
@@ -489,7 +489,7 @@ TopkResult = namedtuple("topk", ["values", "indices"])
 def sort(input, dim: int = -1, descending: bool = False, stable: bool = False):
     """Sorted values along `dim` and their indices; the gradient follows the values back to their places."""
     dim = normalize_dim(dim, input.ndim, "sort")
-    order = np.argsort(-input.data if descending else input.data, axis=dim, kind="stable")
+    order = np.argsort(-input._data if descending else input._data, axis=dim, kind="stable")
     return SortResult(gather(input, dim, order) if input.ndim else input, Tensor._wrap(order))
 
 
@@ -504,7 +504,7 @@ def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
     dim = normalize_dim(dim, input.ndim, "topk")
     if not 0 <= k <= (input.shape[dim] if input.ndim else 1):
         raise RuntimeError(f"topk: k ({k}) is out of range for dimension {dim} of size {input.shape[dim]}")
-    order = np.argsort(-input.data if largest else input.data, axis=dim, kind="stable")
+    order = np.argsort(-input._data if largest else input._data, axis=dim, kind="stable")
     index = np.take(order, np.arange(k), axis=dim)
     return TopkResult(gather(input, dim, index), Tensor._wrap(index))
 
@@ -539,37 +539,37 @@ def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1):
 
 @tensor_method
 def isclose(input, other, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False):
-    return Tensor._wrap(np.isclose(input.data, getattr(other, "data", other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return Tensor._wrap(np.isclose(input._data, getattr(other, "_data", other), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 @tensor_method
 def allclose(input, other, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
-    return bool(np.allclose(input.data, getattr(other, "data", other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return bool(np.allclose(input._data, getattr(other, "_data", other), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 @tensor_method
 def equal(input, other) -> bool:
-    return input.shape == other.shape and bool(np.array_equal(input.data, other.data))
+    return input.shape == other.shape and bool(np.array_equal(input._data, other._data))
 
 
 @tensor_method
 def nonzero(input, as_tuple: bool = False):
     """Indices of non-zero elements: an (n, ndim) integer tensor, or a tuple of index tensors."""
     if as_tuple:
-        return tuple(Tensor._wrap(i) for i in np.nonzero(input.data))
-    return Tensor._wrap(np.argwhere(input.data))
+        return tuple(Tensor._wrap(i) for i in np.nonzero(input._data))
+    return Tensor._wrap(np.argwhere(input._data))
 
 
 @tensor_method
 def count_nonzero(input, dim=None):
-    return Tensor._wrap(np.asarray(np.count_nonzero(input.data, axis=dim)))
+    return Tensor._wrap(np.asarray(np.count_nonzero(input._data, axis=dim)))
 
 
 Tensor.new_zeros = lambda self, *size, dtype=None: Tensor(np.zeros(_size(size), dtype=dtype or self.dtype))
 Tensor.new_ones = lambda self, *size, dtype=None: Tensor(np.ones(_size(size), dtype=dtype or self.dtype))
 Tensor.new_full = lambda self, size, fill_value, dtype=None: Tensor(np.full(tuple(size), fill_value, dtype=dtype or self.dtype))
 Tensor.new_empty = Tensor.new_zeros
-Tensor.new_tensor = lambda self, data, dtype=None: Tensor(np.array(getattr(data, "data", data), dtype=dtype or self.dtype))
+Tensor.new_tensor = lambda self, data, dtype=None: Tensor(np.array(getattr(data, "_data", data), dtype=dtype or self.dtype))
 Tensor.type_as = lambda self, other: self.to(other.dtype)
 
 

@@ -32,9 +32,9 @@ class Reshape(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.shape = x.data.shape
+        ctx.shape = x._data.shape
         try:
-            return _view_of(x, x.data.reshape(shape))
+            return _view_of(x, x._data.reshape(shape))
         except ValueError:
             raise RuntimeError(
                 f"reshape: shape {tuple(shape)} is invalid for input of shape {x.shape} ({x.numel()} elements)"
@@ -67,8 +67,8 @@ def _resolve_minus_one(shape: tuple, size: int) -> tuple:
 @tensor_method
 def reshape(input, *shape):
     """The same elements in a new shape (one dimension may be -1)."""
-    shape = _resolve_minus_one(_shape_args(shape, "reshape"), input.data.size)
-    if shape == input.data.shape:
+    shape = _resolve_minus_one(_shape_args(shape, "reshape"), input._data.size)
+    if shape == input._data.shape:
         return input
     return Reshape.apply(input, shape)
 
@@ -127,7 +127,7 @@ class Permute(Function):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))
-        return _view_of(x, np.transpose(x.data, dims))
+        return _view_of(x, np.transpose(x._data, dims))
 
     @staticmethod
     def backward(ctx, grad):
@@ -179,7 +179,7 @@ Tensor.T = property(lambda self: permute(self, tuple(reversed(range(self.ndim)))
 
 def _matrix_transpose(self):
     """Swap the last two dimensions (used by every matmul backward, so kept short)."""
-    n = self.data.ndim
+    n = self._data.ndim
     if n < 2:
         raise RuntimeError(f"mT: expected a tensor with at least 2 dimensions, got shape {self.shape}")
     return Permute.apply(self, tuple(range(n - 2)) + (n - 1, n - 2))
@@ -202,7 +202,7 @@ class Expand(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
-        return _view_of(x, np.broadcast_to(x.data, shape))
+        return _view_of(x, np.broadcast_to(x._data, shape))
 
     @staticmethod
     def backward(ctx, grad):
@@ -244,10 +244,10 @@ class Repeat(Function):
 
     @staticmethod
     def forward(ctx, x, repeats):
-        lead = len(repeats) - x.data.ndim
-        ctx.shape = (1,) * lead + x.data.shape
+        lead = len(repeats) - x._data.ndim
+        ctx.shape = (1,) * lead + x._data.shape
         ctx.repeats = repeats
-        return np.tile(x.data.reshape(ctx.shape), repeats)
+        return np.tile(x._data.reshape(ctx.shape), repeats)
 
     @staticmethod
     def backward(ctx, grad):
@@ -273,7 +273,7 @@ class Flip(Function):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return np.flip(x.data, axis=dims).copy()
+        return np.flip(x._data, axis=dims).copy()
 
     @staticmethod
     def backward(ctx, grad):
@@ -292,7 +292,7 @@ def _convert_index(index):
     if isinstance(index, tuple):
         return tuple(_convert_index(i) for i in index)
     if isinstance(index, Tensor):
-        return index.data
+        return index._data
     if isinstance(index, list):
         return np.asarray(index)
     return index
@@ -309,9 +309,9 @@ class GetItem(Function):
 
     @staticmethod
     def forward(ctx, x, index):
-        ctx.shape, ctx.index = x.data.shape, index
+        ctx.shape, ctx.index = x._data.shape, index
         try:
-            out = x.data[index]
+            out = x._data[index]
         except IndexError as error:
             raise IndexError(f"index {index!r} is invalid for a tensor of shape {x.shape}: {error}") from None
         return _view_of(x, out) if _is_basic(index) else np.asarray(out)
@@ -327,11 +327,11 @@ class IndexAdd(Function):
     @staticmethod
     def forward(ctx, src, shape, index):
         ctx.index = index
-        out = np.zeros(shape, dtype=src.data.dtype)
+        out = np.zeros(shape, dtype=src._data.dtype)
         if _is_basic(index):
-            out[index] = src.data
+            out[index] = src._data
         else:
-            np.add.at(out, index, src.data)
+            np.add.at(out, index, src._data)
         return out
 
     @staticmethod
@@ -353,13 +353,13 @@ class SetItem(Function):
     @staticmethod
     def forward(ctx, x, index, value):
         ctx.index = index
-        out = x.data.copy()
+        out = x._data.copy()
         try:
-            out[index] = value.data if isinstance(value, Tensor) else value
+            out[index] = value._data if isinstance(value, Tensor) else value
         except ValueError:
             raise RuntimeError(
-                f"setitem: value of shape {np.shape(value.data if isinstance(value, Tensor) else value)} cannot be "
-                f"assigned to x[{index!r}] of shape {np.shape(x.data[index])}"
+                f"setitem: value of shape {np.shape(value._data if isinstance(value, Tensor) else value)} cannot be "
+                f"assigned to x[{index!r}] of shape {np.shape(x._data[index])}"
             ) from None
         return out
 
@@ -401,7 +401,7 @@ Tensor.masked_fill_ = _masked_fill_
 @tensor_method
 def index_select(input, dim: int, index):
     dim = normalize_dim(dim, input.ndim, "index_select")
-    index = index.data if isinstance(index, Tensor) else np.asarray(index)
+    index = index._data if isinstance(index, Tensor) else np.asarray(index)
     return input[(slice(None),) * dim + (index,)]
 
 
@@ -419,7 +419,7 @@ def select(input, dim: int, index: int):
 
 @tensor_method
 def masked_select(input, mask):
-    mask = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     return input[np.broadcast_to(mask, input.shape)]
 
 
@@ -430,8 +430,8 @@ class Cat(Function):
     @staticmethod
     def forward(ctx, dim, *tensors):
         ctx.dim = dim
-        ctx.sizes = [t.data.shape[dim] for t in tensors]
-        return np.concatenate([t.data for t in tensors], axis=dim)
+        ctx.sizes = [t._data.shape[dim] for t in tensors]
+        return np.concatenate([t._data for t in tensors], axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -530,8 +530,8 @@ class Pad(Function):
 
     @staticmethod
     def forward(ctx, x, widths, value):
-        ctx.slices = tuple(slice(before, before + s) for (before, _), s in zip(widths, x.data.shape))
-        return np.pad(x.data, widths, mode="constant", constant_values=value)
+        ctx.slices = tuple(slice(before, before + s) for (before, _), s in zip(widths, x._data.shape))
+        return np.pad(x._data, widths, mode="constant", constant_values=value)
 
     @staticmethod
     def backward(ctx, grad):
@@ -557,7 +557,7 @@ class Clone(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return x.data.copy()
+        return x._data.copy()
 
     @staticmethod
     def backward(ctx, grad):
@@ -575,10 +575,10 @@ Tensor.contiguous = lambda self: self
 @tensor_method
 def tril(input, diagonal: int = 0):
     mask = np.tril(np.ones(input.shape[-2:], dtype=bool), diagonal)
-    return input * mask.astype(input.dtype) if input.dtype.kind == "f" else Tensor._wrap(np.where(mask, input.data, 0))
+    return input * mask.astype(input.dtype) if input.dtype.kind == "f" else Tensor._wrap(np.where(mask, input._data, 0))
 
 
 @tensor_method
 def triu(input, diagonal: int = 0):
     mask = np.triu(np.ones(input.shape[-2:], dtype=bool), diagonal)
-    return input * mask.astype(input.dtype) if input.dtype.kind == "f" else Tensor._wrap(np.where(mask, input.data, 0))
+    return input * mask.astype(input.dtype) if input.dtype.kind == "f" else Tensor._wrap(np.where(mask, input._data, 0))

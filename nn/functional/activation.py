@@ -45,8 +45,8 @@ class Hardtanh(Function):
 
     @staticmethod
     def forward(ctx, x, min_val, max_val):
-        ctx.inside = (x.data > min_val) & (x.data < max_val)
-        return np.clip(x.data, min_val, max_val).astype(x.data.dtype, copy=False)
+        ctx.inside = (x._data > min_val) & (x._data < max_val)
+        return np.clip(x._data, min_val, max_val).astype(x._data.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
@@ -89,7 +89,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         weight = weight.reshape((channels,) + (1,) * (input.ndim - 2))
     elif weight.ndim == 1 and input.ndim == 0:
         weight = weight.reshape(())
-    return where(input.data > 0, input, weight * input)
+    return where(input._data > 0, input, weight * input)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -152,7 +152,7 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x · relu6(x + 3) / 6: 0 up to -3, x from 3, x(x + 3)/6 strictly between (so the gradient at -3 and 3
     is 0 and 1, as PyTorch's)."""
     _check_tensor(input, "hardswish")
-    x = input.data
+    x = input._data
     return where(x <= -3, 0.0, where(x < 3, input * (input + 3) / 6, input))
 
 
@@ -213,7 +213,7 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, else value."""
     _check_tensor(input, "threshold")
-    return where(input.data > threshold, input, value)
+    return where(input._data > threshold, input, value)
 
 
 def tanhshrink(input: Tensor) -> Tensor:
@@ -223,10 +223,10 @@ def tanhshrink(input: Tensor) -> Tensor:
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x - λ above λ, x + λ below -λ, 0 in between."""
-    return where(input.data > lambd, input - lambd, where(input.data < -lambd, input + lambd, 0.0))
+    return where(input._data > lambd, input - lambd, where(input._data < -lambd, input + lambd, 0.0))
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x where |x| > λ, else 0."""
-    return where(np.abs(input.data) > lambd, input, 0.0)
+    return where(np.abs(input._data) > lambd, input, 0.0)
 

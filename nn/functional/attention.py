@@ -17,7 +17,7 @@ __all__ = ["scaled_dot_product_attention"]
 
 
 def _mask_array(mask) -> np.ndarray:
-    return mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    return mask._data if isinstance(mask, Tensor) else np.asarray(mask)
 
 
 def _attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None, dropout_p: float = 0.0,

@@ -102,13 +102,13 @@ class _Conv2d(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, geo):
-        n, g = x.data.shape[0], geo.groups
-        cols = _im2col(x.data, geo)
-        out_channels = weight.data.shape[0]
-        out = np.matmul(weight.data.reshape(g, out_channels // g, -1), cols)  # N, G, O/G, OH·OW
+        n, g = x._data.shape[0], geo.groups
+        cols = _im2col(x._data, geo)
+        out_channels = weight._data.shape[0]
+        out = np.matmul(weight._data.reshape(g, out_channels // g, -1), cols)  # N, G, O/G, OH·OW
         out = out.reshape(n, out_channels, *geo.output_size)
         if bias is not None:
-            out += bias.data.reshape(1, -1, 1, 1)
+            out += bias._data.reshape(1, -1, 1, 1)
         ctx.save_for_backward(x, weight)
         ctx.geo = geo
         ctx.cols = cols if ctx.needs_input_grad and ctx.needs_input_grad[1] else None  # reused for dw
@@ -129,14 +129,14 @@ class _ConvTranspose2d(Function):
 
     @staticmethod
     def forward(ctx, g, weight, bias, geo):
-        n, groups = g.data.shape[0], geo.groups
-        out_channels, per_group = weight.data.shape[:2]
-        gmat = g.data.reshape(n, groups, out_channels // groups, -1)
-        wmat = weight.data.reshape(groups, out_channels // groups, -1)
+        n, groups = g._data.shape[0], geo.groups
+        out_channels, per_group = weight._data.shape[:2]
+        gmat = g._data.reshape(n, groups, out_channels // groups, -1)
+        wmat = weight._data.reshape(groups, out_channels // groups, -1)
         cols = np.matmul(wmat.transpose(0, 2, 1), gmat)  # N, G, C/G·kh·kw, OH·OW
         out = _col2im(cols, geo, n, per_group * groups)
         if bias is not None:
-            out += bias.data.reshape(1, -1, 1, 1)
+            out += bias._data.reshape(1, -1, 1, 1)
         ctx.save_for_backward(g, weight)
         ctx.geo = geo
         return out
@@ -157,14 +157,14 @@ class _Conv2dWeightGrad(Function):
     @staticmethod
     def forward(ctx, x, g, geo, cols):
         if cols is None:
-            cols = _im2col(x.data, geo)
-        n, groups = x.data.shape[0], geo.groups
-        out_channels = g.data.shape[1]
-        gmat = g.data.reshape(n, groups, out_channels // groups, -1)
+            cols = _im2col(x._data, geo)
+        n, groups = x._data.shape[0], geo.groups
+        out_channels = g._data.shape[1]
+        gmat = g._data.reshape(n, groups, out_channels // groups, -1)
         dw = np.matmul(gmat, cols.transpose(0, 1, 3, 2)).sum(0)  # G, O/G, C/G·kh·kw
         ctx.save_for_backward(x, g)
         ctx.geo = geo
-        return dw.reshape(out_channels, x.data.shape[1] // groups, *geo.kernel_size)
+        return dw.reshape(out_channels, x._data.shape[1] // groups, *geo.kernel_size)
 
     @staticmethod
     def backward(ctx, grad):

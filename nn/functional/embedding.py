@@ -39,8 +39,8 @@ class Embedding(Function):
 
     @staticmethod
     def forward(ctx, weight, index, padding_idx):
-        ctx.index, ctx.padding_idx, ctx.num_rows = index, padding_idx, weight.data.shape[0]
-        return weight.data[index]
+        ctx.index, ctx.padding_idx, ctx.num_rows = index, padding_idx, weight._data.shape[0]
+        return weight._data[index]
 
     @staticmethod
     def backward(ctx, grad):
@@ -53,9 +53,9 @@ class EmbeddingBackward(Function):
     @staticmethod
     def forward(ctx, grad, index, num_rows, padding_idx):
         ctx.index, ctx.padding_idx = index, padding_idx
-        dim = grad.data.shape[-1]
+        dim = grad._data.shape[-1]
         flat_index = index.reshape(-1)
-        rows = grad.data.reshape(-1, dim)
+        rows = grad._data.reshape(-1, dim)
         if padding_idx is not None:
             keep = flat_index != padding_idx
             flat_index, rows = flat_index[keep], rows[keep]
@@ -72,7 +72,7 @@ class EmbeddingBackward(Function):
 def embedding(input, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
               norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of `weight` (num_embeddings, embedding_dim) selected by the integer tensor `input`."""
-    index = input.data if isinstance(input, Tensor) else np.asarray(input)
+    index = input._data if isinstance(input, Tensor) else np.asarray(input)
     if index.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be an integer tensor, got dtype {index.dtype}; convert with .long()")
     if weight.ndim != 2:
@@ -87,9 +87,9 @@ def embedding(input, weight: Tensor, padding_idx: int | None = None, max_norm: f
         padding_idx = padding_idx % num
     if max_norm is not None:
         rows = np.unique(index)
-        norms = np.linalg.norm(weight.data[rows], ord=norm_type, axis=1, keepdims=True)
+        norms = np.linalg.norm(weight._data[rows], ord=norm_type, axis=1, keepdims=True)
         scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
-        weight.data[rows] *= scale.astype(weight.dtype)  # renormalised in place, unrecorded, as PyTorch
+        weight._data[rows] *= scale.astype(weight.dtype)  # renormalised in place, unrecorded, as PyTorch
         weight._bump_version()
     if scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: scale_grad_by_freq and sparse gradients are not supported")

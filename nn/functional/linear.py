@@ -22,11 +22,11 @@ class Linear(Function):
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
         ctx.has_bias = bias is not None
-        x2 = x.data.reshape(-1, x.data.shape[-1])  # a view for contiguous inputs: one BLAS call
-        out = x2 @ weight.data.T
+        x2 = x._data.reshape(-1, x._data.shape[-1])  # a view for contiguous inputs: one BLAS call
+        out = x2 @ weight._data.T
         if bias is not None:
-            out += bias.data
-        return out.reshape(x.data.shape[:-1] + (weight.data.shape[0],))
+            out += bias._data
+        return out.reshape(x._data.shape[:-1] + (weight._data.shape[0],))
 
     @staticmethod
     def backward(ctx, grad):
@@ -46,7 +46,7 @@ class _TransposedMatmul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a.data.T @ b.data
+        return a._data.T @ b._data
 
     @staticmethod
     def backward(ctx, grad):

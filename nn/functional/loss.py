@@ -112,7 +112,7 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
     target = _pointwise_args(input, target, "huber_loss")
     diff = input - target
     z = diff.abs()
-    return _reduce(where(z.data < delta, 0.5 * diff * diff, delta * (z - 0.5 * delta)), reduction)
+    return _reduce(where(z._data < delta, 0.5 * diff * diff, delta * (z - 0.5 * delta)), reduction)
 
 
 def smooth_l1_loss(input: Tensor, target, *, reduction: str = "mean", beta: float = 1.0) -> Tensor:
@@ -125,7 +125,7 @@ def smooth_l1_loss(input: Tensor, target, *, reduction: str = "mean", beta: floa
     z = diff.abs()
     if beta == 0:
         return _reduce(z, reduction)
-    return _reduce(where(z.data < beta, 0.5 * diff * diff / beta, z - 0.5 * beta), reduction)
+    return _reduce(where(z._data < beta, 0.5 * diff * diff / beta, z - 0.5 * beta), reduction)
 
 
 # --------------------------------------------------------------------------- classification over dim 1
@@ -143,7 +143,7 @@ def _class_weight(weight, input: Tensor, op: str) -> np.ndarray | None:
     if isinstance(weight, Tensor) and weight.requires_grad and grad_mode.is_grad_enabled():
         raise NotImplementedError(f"{op}: the derivative with respect to 'weight' is not implemented (as in PyTorch); "
                                   "pass weight.detach()")
-    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=input.dtype)
+    w = np.asarray(weight._data if isinstance(weight, Tensor) else weight, dtype=input.dtype)
     n_classes = input.shape[1]
     if w.shape != (n_classes,):
         raise ValueError(f"{op}: weight must have one entry per class, shape ({n_classes},) for input of shape "
@@ -153,7 +153,7 @@ def _class_weight(weight, input: Tensor, op: str) -> np.ndarray | None:
 
 def _is_probability_target(input: Tensor, target, op: str) -> bool:
     """Class probabilities when the target has the input's shape; class indices when it lacks dim 1."""
-    shape = tuple(np.shape(target.data if isinstance(target, Tensor) else target))
+    shape = tuple(np.shape(target._data if isinstance(target, Tensor) else target))
     kind = (target.dtype if isinstance(target, Tensor) else np.asarray(target).dtype).kind
     index_shape = input.shape[:1] + input.shape[2:]
     if shape == input.shape:
@@ -181,7 +181,7 @@ def _is_probability_target(input: Tensor, target, op: str) -> bool:
 
 def _index_target(input: Tensor, target, ignore_index: int, op: str) -> tuple[np.ndarray, np.ndarray]:
     """The class indices (ignored ones replaced by 0) and the mask of those not ignored, after a bounds check."""
-    target = np.asarray(target.data if isinstance(target, Tensor) else target)
+    target = np.asarray(target._data if isinstance(target, Tensor) else target)
     n_classes = input.shape[1]
     mask = target != ignore_index
     bad = mask & ((target < 0) | (target >= n_classes))
@@ -215,7 +215,7 @@ class CrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, x, target, weight, reduction, label_smoothing, index_target):
-        logits = x.data
+        logits = x._data
         n_classes, dtype = logits.shape[1], logits.dtype
         shifted = logits - logits.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
@@ -231,7 +231,7 @@ class CrossEntropy(Function):
                 loss -= smooth * (log_probs if w is None else log_probs * w).sum(axis=1) * mask
             denominator = target_weight.sum()
         else:
-            q = target.data * keep + smooth if label_smoothing else target.data
+            q = target._data * keep + smooth if label_smoothing else target._data
             a = q if w is None else q * w
             loss = -(a * log_probs).sum(axis=1)
             denominator, target_weight = loss.size, None
@@ -351,10 +351,10 @@ class BinaryCrossEntropy(Function):
     @staticmethod
     def forward(ctx, x, t):
         with np.errstate(divide="ignore"):
-            log_x = np.maximum(np.log(x.data), -100)
-            log_1mx = np.maximum(np.log1p(-x.data), -100)
+            log_x = np.maximum(np.log(x._data), -100)
+            log_1mx = np.maximum(np.log1p(-x._data), -100)
         ctx.save_for_backward(x, t)
-        return -(t.data * log_x + (1 - t.data) * log_1mx)
+        return -(t._data * log_x + (1 - t._data) * log_1mx)
 
     @staticmethod
     def backward(ctx, grad):
@@ -378,7 +378,7 @@ def binary_cross_entropy(input: Tensor, target, weight=None, *, reduction: str =
     _check_input(input, op)
     target = _float_target(target, input, op)
     _check_same_shape(input, target, op, strict=True)
-    data = input.data
+    data = input._data
     if data.size and not ((data >= 0) & (data <= 1)).all():
         raise ValueError(
             f"{op}: all elements of input should be between 0 and 1 (got values in [{np.nanmin(data):.4g}, "
@@ -429,7 +429,7 @@ def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool =
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        positive = target.data > 0
+        positive = target._data > 0
         entropy_term = where(positive, target * where(positive, target, 1.0).log(), 0.0)
         loss = entropy_term - target * input
     if reduction == "batchmean":

@@ -46,11 +46,11 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         var = (centred * centred).mean(dims, keepdim=True)
         if training and running_mean is not None and running_var is not None:
             with no_grad():
-                unbiased = var.data.reshape(channels) * (count / max(count - 1, 1))
-                running_mean.data *= 1 - momentum
-                running_mean.data += momentum * mean.data.reshape(channels)
-                running_var.data *= 1 - momentum
-                running_var.data += momentum * unbiased.astype(running_var.dtype, copy=False)
+                unbiased = var._data.reshape(channels) * (count / max(count - 1, 1))
+                running_mean._data *= 1 - momentum
+                running_mean._data += momentum * mean._data.reshape(channels)
+                running_var._data *= 1 - momentum
+                running_var._data += momentum * unbiased.astype(running_var.dtype, copy=False)
                 running_mean._bump_version()
                 running_var._bump_version()
         out = centred * (var + eps).rsqrt()
@@ -160,12 +160,12 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
         var = (centred * centred).mean(dims, keepdim=True)
         if running_mean is not None and running_var is not None:
             with no_grad():
-                batch_mean = mean.data.reshape(input.shape[0], channels).mean(0)
-                batch_var = var.data.reshape(input.shape[0], channels).mean(0) * (count / (count - 1))
-                running_mean.data *= 1 - momentum
-                running_mean.data += (momentum * batch_mean).astype(running_mean.dtype, copy=False)
-                running_var.data *= 1 - momentum
-                running_var.data += (momentum * batch_var).astype(running_var.dtype, copy=False)
+                batch_mean = mean._data.reshape(input.shape[0], channels).mean(0)
+                batch_var = var._data.reshape(input.shape[0], channels).mean(0) * (count / (count - 1))
+                running_mean._data *= 1 - momentum
+                running_mean._data += (momentum * batch_mean).astype(running_mean.dtype, copy=False)
+                running_var._data *= 1 - momentum
+                running_var._data += (momentum * batch_var).astype(running_var.dtype, copy=False)
                 running_mean._bump_version()
                 running_var._bump_version()
         out = centred * (var + eps).rsqrt()

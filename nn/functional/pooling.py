@@ -131,8 +131,8 @@ class _IndexGather(Function):
 
     @staticmethod
     def forward(ctx, x, index, unique):
-        ctx.shape, ctx.index, ctx.unique = x.data.shape, index, unique
-        return x.data.reshape(-1)[_global_index(index, x.data.shape)]
+        ctx.shape, ctx.index, ctx.unique = x._data.shape, index, unique
+        return x._data.reshape(-1)[_global_index(index, x._data.shape)]
 
     @staticmethod
     def backward(ctx, grad):
@@ -147,10 +147,10 @@ class _IndexScatter(Function):
         ctx.index, ctx.unique = index, unique
         flat = _global_index(index, shape)
         if unique:  # non-overlapping windows: plain assignment
-            out = np.zeros(math.prod(shape), dtype=src.data.dtype)
-            out[flat] = src.data
+            out = np.zeros(math.prod(shape), dtype=src._data.dtype)
+            out[flat] = src._data
         else:
-            out = np.bincount(flat.ravel(), weights=src.data.ravel(), minlength=math.prod(shape)).astype(src.data.dtype)
+            out = np.bincount(flat.ravel(), weights=src._data.ravel(), minlength=math.prod(shape)).astype(src._data.dtype)
         return out.reshape(shape)
 
     @staticmethod
@@ -163,7 +163,7 @@ def _max_pool(op, input, kernel_size, stride, padding, dilation, ceil_mode, retu
                                                                     dilation, ceil_mode, dims)
     x, back = _as_4d(input, dims)
     kernel, stride, padding, dilation, out, extra = _lift(dims, kernel, stride, padding, dilation, out, extra)
-    index = _max_pool_indices(x.data, kernel, stride, padding, dilation, out, extra)
+    index = _max_pool_indices(x._data, kernel, stride, padding, dilation, out, extra)
     unique = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
     result = back(_IndexGather.apply(x, index, unique))
     if return_indices:
@@ -198,7 +198,7 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
     if tuple(indices.shape) != tuple(input.shape):
         raise RuntimeError(f"max_unpool2d: indices of shape {tuple(indices.shape)} must match input {tuple(input.shape)}")
     x, back = _as_4d(input, 2)
-    index = np.asarray(indices.data, dtype=np.int64).reshape(x.shape)
+    index = np.asarray(indices._data, dtype=np.int64).reshape(x.shape)
     return back(_IndexScatter.apply(x, index, tuple(x.shape[:2]) + output_size, False))
 
 
@@ -218,10 +218,10 @@ class _AvgPool2d(Function):
     @staticmethod
     def forward(ctx, x, geo):
         (kh, kw), (sh, sw), (ph, pw), (oh, ow), extra, scale = geo
-        n, c, h, w = x.data.shape
-        xp = np.zeros((n, c, h + 2 * ph + extra[0], w + 2 * pw + extra[1]), dtype=x.data.dtype)
-        xp[:, :, ph:ph + h, pw:pw + w] = x.data
-        out = np.zeros((n, c, oh, ow), dtype=x.data.dtype)
+        n, c, h, w = x._data.shape
+        xp = np.zeros((n, c, h + 2 * ph + extra[0], w + 2 * pw + extra[1]), dtype=x._data.dtype)
+        xp[:, :, ph:ph + h, pw:pw + w] = x._data
+        out = np.zeros((n, c, oh, ow), dtype=x._data.dtype)
         for i in range(kh):
             for j in range(kw):
                 out += xp[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
@@ -240,9 +240,9 @@ class _AvgPool2dAdjoint(Function):
     @staticmethod
     def forward(ctx, g, geo, input_size):
         (kh, kw), (sh, sw), (ph, pw), (oh, ow), extra, scale = geo
-        (h, w), (n, c) = input_size, g.data.shape[:2]
-        scaled = g.data * scale
-        xp = np.zeros((n, c, h + 2 * ph + extra[0], w + 2 * pw + extra[1]), dtype=g.data.dtype)
+        (h, w), (n, c) = input_size, g._data.shape[:2]
+        scaled = g._data * scale
+        xp = np.zeros((n, c, h + 2 * ph + extra[0], w + 2 * pw + extra[1]), dtype=g._data.dtype)
         for i in range(kh):
             for j in range(kw):
                 xp[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw] += scaled

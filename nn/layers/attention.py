@@ -20,7 +20,7 @@ __all__ = ["MultiheadAttention"]
 
 
 def _mask_array(mask) -> np.ndarray:
-    return mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    return mask._data if isinstance(mask, Tensor) else np.asarray(mask)
 
 
 class MultiheadAttention(Module):

@@ -72,7 +72,7 @@ class _BatchNorm(Module):
                              f"{tuple(input.shape)}")
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked._data += 1
             self.num_batches_tracked._bump_version()
             if self.momentum is None:
                 momentum = 1.0 / float(self.num_batches_tracked.item())

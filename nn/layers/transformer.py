@@ -116,7 +116,7 @@ class PositionalEncoding(Module):
                              f"{self.d_model}), got {tuple(x.shape)}")
         if length > self.max_len:
             raise ValueError(f"PositionalEncoding: sequence length {length} exceeds max_len={self.max_len}")
-        table = self.pe.data[:length].astype(x.dtype, copy=False)
+        table = self.pe._data[:length].astype(x.dtype, copy=False)
         table = table[None] if self.batch_first else table[:, None]
         return _dropout(x + Tensor._wrap(table), self.p, self.training)
 

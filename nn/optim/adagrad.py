@@ -35,10 +35,10 @@ class Adagrad(Optimizer):
             state = self._state(p)
             if not state:
                 state["step"] = 0
-                state["sum"] = Tensor._wrap(np.full_like(p.data, group["initial_accumulator_value"]))
+                state["sum"] = Tensor._wrap(np.full_like(p._data, group["initial_accumulator_value"]))
             state["step"] += 1
-            state_sum = state["sum"].data
+            state_sum = state["sum"]._data
             state_sum += g * g
             std = np.sqrt(state_sum)
             std += eps
-            p.data -= (lr / (1 + (state["step"] - 1) * lr_decay)) * (g / std)
+            p._data -= (lr / (1 + (state["step"] - 1) * lr_decay)) * (g / std)

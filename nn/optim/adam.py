@@ -46,25 +46,25 @@ class Adam(Optimizer):
             state = self._state(p)
             if not state:
                 state["step"] = 0
-                state["exp_avg"] = Tensor._wrap(np.zeros_like(p.data))
-                state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p.data))
+                state["exp_avg"] = Tensor._wrap(np.zeros_like(p._data))
+                state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._data))
                 if amsgrad:
-                    state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(p.data))
+                    state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._data))
             state["step"] += 1
             step = state["step"]
             if weight_decay and group["decoupled_weight_decay"]:
-                p.data *= 1 - lr * weight_decay
-            exp_avg, exp_avg_sq = state["exp_avg"].data, state["exp_avg_sq"].data
+                p._data *= 1 - lr * weight_decay
+            exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
             exp_avg += (1 - beta1) * (g - exp_avg)  # lerp towards g, as PyTorch computes it
             exp_avg_sq *= beta2
             exp_avg_sq += (1 - beta2) * (g * g)
             second = exp_avg_sq
             if amsgrad:
-                second = state["max_exp_avg_sq"].data
+                second = state["max_exp_avg_sq"]._data
                 np.maximum(second, exp_avg_sq, out=second)
             denom = np.sqrt(second) / math.sqrt(1 - beta2 ** step)
             denom += eps
-            p.data -= (lr / (1 - beta1 ** step)) * (exp_avg / denom)
+            p._data -= (lr / (1 - beta1 ** step)) * (exp_avg / denom)
 
 
 class AdamW(Adam):

@@ -1,7 +1,7 @@
 """The `Optimizer` base class: parameter groups, per-parameter state, zero_grad, state_dict.
 
 Subclasses implement `_update(group, params)`, which changes each parameter's array in place
-(`p.data`) with numpy operations on whole arrays. `step()` runs it under `no_grad` and bumps each
+(`p._data`) with numpy operations on whole arrays. `step()` runs it under `no_grad` and bumps each
 updated parameter's version once, so a graph built before the step and used after it is caught.
 The structure of `state_dict()` is PyTorch's: `{'state': {index: {...}}, 'param_groups': [{..., 'params': [index, ...]}]}`
 with parameters numbered in the order of the groups.
@@ -97,10 +97,10 @@ class Optimizer:
                     continue
                 if set_to_none:
                     p.grad = None
-                elif p.grad.grad_fn is None and p.grad.data.flags.writeable:
-                    p.grad.data[...] = 0
+                elif p.grad.grad_fn is None and p.grad._data.flags.writeable:
+                    p.grad._data[...] = 0
                 else:
-                    p.grad = Tensor._wrap(np.zeros_like(p.grad.data))
+                    p.grad = Tensor._wrap(np.zeros_like(p.grad._data))
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Update every parameter that has a gradient; `closure` (re-evaluates the loss) is called first if given."""
@@ -123,14 +123,14 @@ class Optimizer:
     # ------------------------------------------------------------------ helpers for subclasses
     def _gradient(self, p: Tensor, group: dict) -> np.ndarray:
         """The gradient as an array in the parameter's dtype, negated for `maximize`, plus L2 `weight_decay`·p."""
-        g = p.grad.data
-        if g.dtype != p.data.dtype:
-            g = g.astype(p.data.dtype)
+        g = p.grad._data
+        if g.dtype != p._data.dtype:
+            g = g.astype(p._data.dtype)
         if group.get("maximize", False):
             g = -g
         weight_decay = group.get("weight_decay", 0)
         if weight_decay and not group.get("decoupled_weight_decay", False):
-            g = g + weight_decay * p.data
+            g = g + weight_decay * p._data
         return g
 
     def _state(self, p: Tensor) -> dict:
@@ -181,7 +181,7 @@ class Optimizer:
 
 def _copy_value(value):
     if isinstance(value, Tensor):
-        return Tensor._wrap(value.data.copy())
+        return Tensor._wrap(value._data.copy())
     if isinstance(value, np.ndarray):
         return value.copy()
     return copy.deepcopy(value)
@@ -191,7 +191,7 @@ def _restore_value(value, p: Tensor, key: str, name: str):
     """A saved state entry as a fresh Tensor in the parameter's dtype (step counts stay numbers)."""
     if not isinstance(value, (Tensor, np.ndarray)):
         return copy.deepcopy(value)
-    array = np.array(value.data if isinstance(value, Tensor) else value)
+    array = np.array(value._data if isinstance(value, Tensor) else value)
     if array.ndim and array.shape != p.shape:
         raise ValueError(f"{name}.load_state_dict: state '{key}' has shape {array.shape} but its parameter has shape "
                          f"{p.shape}; the state dict comes from a different model")

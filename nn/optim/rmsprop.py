@@ -35,26 +35,26 @@ class RMSprop(Optimizer):
             state = self._state(p)
             if not state:
                 state["step"] = 0
-                state["square_avg"] = Tensor._wrap(np.zeros_like(p.data))
+                state["square_avg"] = Tensor._wrap(np.zeros_like(p._data))
                 if momentum > 0:
-                    state["momentum_buffer"] = Tensor._wrap(np.zeros_like(p.data))
+                    state["momentum_buffer"] = Tensor._wrap(np.zeros_like(p._data))
                 if centered:
-                    state["grad_avg"] = Tensor._wrap(np.zeros_like(p.data))
+                    state["grad_avg"] = Tensor._wrap(np.zeros_like(p._data))
             state["step"] += 1
-            square_avg = state["square_avg"].data
+            square_avg = state["square_avg"]._data
             square_avg *= alpha
             square_avg += (1 - alpha) * (g * g)
             if centered:
-                grad_avg = state["grad_avg"].data
+                grad_avg = state["grad_avg"]._data
                 grad_avg += (1 - alpha) * (g - grad_avg)
                 avg = np.sqrt(square_avg - grad_avg * grad_avg)
             else:
                 avg = np.sqrt(square_avg)
             avg += eps
             if momentum > 0:
-                buf = state["momentum_buffer"].data
+                buf = state["momentum_buffer"]._data
                 buf *= momentum
                 buf += g / avg
-                p.data -= lr * buf
+                p._data -= lr * buf
             else:
-                p.data -= lr * (g / avg)
+                p._data -= lr * (g / avg)

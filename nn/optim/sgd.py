@@ -42,7 +42,7 @@ class SGD(Optimizer):
                 if buf is None:
                     buf = state["momentum_buffer"] = Tensor._wrap(np.array(g, dtype=p.dtype))
                 else:
-                    buf.data *= momentum
-                    buf.data += (1 - dampening) * g
-                g = g + momentum * buf.data if nesterov else buf.data
-            p.data -= lr * g
+                    buf._data *= momentum
+                    buf._data += (1 - dampening) * g
+                g = g + momentum * buf._data if nesterov else buf._data
+            p._data -= lr * g

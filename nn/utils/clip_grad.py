@@ -44,7 +44,7 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float, norm
     if not grads:
         return Tensor(0.0)
     dtype = np.result_type(*(g.dtype for g in grads))
-    norms = np.array([_vector_norm(g.data, norm_type) for g in grads], dtype=dtype)
+    norms = np.array([_vector_norm(g._data, norm_type) for g in grads], dtype=dtype)
     total = _vector_norm(norms, norm_type)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(
@@ -54,7 +54,7 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float, norm
         )
     coefficient = min(max_norm / (float(total) + 1e-6), 1.0)
     for g in grads:
-        g.data *= g.data.dtype.type(coefficient)
+        g._data *= g._data.dtype.type(coefficient)
     return Tensor(np.asarray(total, dtype=dtype))
 
 
@@ -62,4 +62,4 @@ def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float) -
     """Clamp every gradient element into [−clip_value, clip_value]."""
     clip_value = float(clip_value)
     for g in _grads(parameters):
-        np.clip(g.data, -clip_value, clip_value, out=g.data)
+        np.clip(g._data, -clip_value, clip_value, out=g._data)

@@ -28,6 +28,6 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     offset = 0
     for p in parameters:
         n = p.numel()
-        np.copyto(p.data, vec.data[offset:offset + n].reshape(p.shape), casting="same_kind")
+        np.copyto(p._data, vec._data[offset:offset + n].reshape(p.shape), casting="same_kind")
         p._bump_version()
         offset += n

@@ -19,7 +19,7 @@ def _pair(*arrays):
 def _compare(fn_ours, fn_torch, *arrays, second_order=True, atol=1e-9):
     ours, theirs = _pair(*arrays)
     out_o, out_t = fn_ours(*ours), fn_torch(*theirs)
-    np.testing.assert_allclose(out_o.data, out_t.detach().numpy(), rtol=1e-7, atol=atol)
+    np.testing.assert_allclose(out_o._data, out_t.detach().numpy(), rtol=1e-7, atol=atol)
     weight = rng.standard_normal(out_o.shape)
     loss_o = (out_o * ag.tensor(weight)).sum()
     loss_t = (out_t * torch.tensor(weight)).sum()
@@ -27,9 +27,9 @@ def _compare(fn_ours, fn_torch, *arrays, second_order=True, atol=1e-9):
     grads_t = torch.autograd.grad(loss_t, theirs, create_graph=second_order, allow_unused=True)
     for go, gt in zip(grads_o, grads_t):
         if gt is None:
-            assert go is None or np.allclose(go.data, 0)
+            assert go is None or np.allclose(go._data, 0)
             continue
-        np.testing.assert_allclose(go.data, gt.detach().numpy(), rtol=1e-7, atol=atol)
+        np.testing.assert_allclose(go._data, gt.detach().numpy(), rtol=1e-7, atol=atol)
     if not second_order:
         return
     used = [(go, gt) for go, gt in zip(grads_o, grads_t) if gt is not None and gt.requires_grad]
@@ -45,11 +45,11 @@ def _compare(fn_ours, fn_torch, *arrays, second_order=True, atol=1e-9):
     h_o = ag.grad(s_o, ours, allow_unused=True)
     for ho, ht in zip(h_o, h_t):
         if ht is None:
-            assert ho is None or np.allclose(ho.data, 0, atol=1e-9)
+            assert ho is None or np.allclose(ho._data, 0, atol=1e-9)
         elif ho is None:
             np.testing.assert_allclose(ht.numpy(), 0, atol=1e-9)
         else:
-            np.testing.assert_allclose(ho.data, ht.numpy(), rtol=1e-6, atol=1e-8)
+            np.testing.assert_allclose(ho._data, ht.numpy(), rtol=1e-6, atol=1e-8)
 
 
 A = rng.standard_normal((3, 4))
@@ -105,7 +105,7 @@ UNARY = [
     ("flip", lambda x: x.flip(0), lambda x: x.flip(0), A),
     ("getitem", lambda x: x[1:, ::-2], lambda x: x.flip(1)[1:, ::2], A),
     ("getitem_adv", lambda x: x[[0, 0, 2], [1, 1, 3]], lambda x: x[[0, 0, 2], [1, 1, 3]], A),
-    ("getitem_mask", lambda x: x[x.data > 0], lambda x: x[x > 0], A),
+    ("getitem_mask", lambda x: x[x._data > 0], lambda x: x[x > 0], A),
     ("pad", lambda x: ag.pad(x, (1, 2)), lambda x: torch.nn.functional.pad(x, (1, 2)), A),
     ("tril", lambda x: x.tril(), lambda x: x.tril(), A),
     ("sort", lambda x: x.sort(dim=1).values, lambda x: x.sort(dim=1).values, A),
@@ -127,7 +127,7 @@ BINARY = [
     ("pow", lambda a, b: a**b, lambda a, b: a**b, P, B),
     ("maximum", lambda a, b: ag.maximum(a, b), lambda a, b: torch.maximum(a, b), A, B),
     ("minimum", lambda a, b: ag.minimum(a, b), lambda a, b: torch.minimum(a, b), A, B),
-    ("where", lambda a, b: ag.where(a.data > 0, a, b), lambda a, b: torch.where(a > 0, a, b), A, B),
+    ("where", lambda a, b: ag.where(a._data > 0, a, b), lambda a, b: torch.where(a > 0, a, b), A, B),
     ("matmul", lambda a, b: a @ b.T, lambda a, b: a @ b.T, A, B),
     ("matmul_vec", lambda a, b: a @ b[0], lambda a, b: a @ b[0], A, B),
     ("vec_matmul", lambda a, b: a[0] @ b.T, lambda a, b: a[0] @ b.T, A, B),

@@ -28,7 +28,7 @@ class Doubled(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return x.data * 3
+        return x._data * 3
 
     @staticmethod
     def backward(ctx, grad):

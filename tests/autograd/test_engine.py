@@ -32,7 +32,7 @@ def test_tensor_used_twice_accumulates_and_each_node_runs_once():
     class Counted(Function):
         @staticmethod
         def forward(ctx, x):
-            return x.data * 3
+            return x._data * 3
 
         @staticmethod
         def backward(ctx, grad):
@@ -43,25 +43,25 @@ def test_tensor_used_twice_accumulates_and_each_node_runs_once():
     y = Counted.apply(x)
     (y * y + y).sum().backward()
     assert len(calls) == 1
-    np.testing.assert_allclose(x.grad.data, (2 * 3 * np.array([1.0, 2.0]) * 3) + 3)
+    np.testing.assert_allclose(x.grad._data, (2 * 3 * np.array([1.0, 2.0]) * 3) + 3)
 
 
 def test_leaf_grad_accumulates_across_calls_until_zeroed():
     x = ag.tensor([1.0, -2.0], requires_grad=True)
     (x * 2).sum().backward()
     (x * 2).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [4.0, 4.0])
+    np.testing.assert_allclose(x.grad._data, [4.0, 4.0])
     x.grad = None
     (x * 5).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [5.0, 5.0])
+    np.testing.assert_allclose(x.grad._data, [5.0, 5.0])
 
 
 def test_shared_gradient_array_is_not_aliased_between_leaves():
     a = ag.tensor([1.0, 2.0], requires_grad=True)
     b = ag.tensor([3.0, 4.0], requires_grad=True)
     (a + b).sum().backward()
-    a.grad.data *= 10
-    np.testing.assert_allclose(b.grad.data, [1.0, 1.0])
+    a.grad._data *= 10
+    np.testing.assert_allclose(b.grad._data, [1.0, 1.0])
 
 
 def test_broadcasting_is_undone_in_gradients():
@@ -70,8 +70,8 @@ def test_broadcasting_is_undone_in_gradients():
     c = ag.randn(4, 1, dtype="float64", requires_grad=True)
     (x * b + c).sum().backward()
     assert b.grad.shape == (3,) and c.grad.shape == (4, 1)
-    np.testing.assert_allclose(b.grad.data, x.data.sum(0))
-    np.testing.assert_allclose(c.grad.data, np.full((4, 1), 3.0))
+    np.testing.assert_allclose(b.grad._data, x._data.sum(0))
+    np.testing.assert_allclose(c.grad._data, np.full((4, 1), 3.0))
 
 
 def test_non_leaf_has_no_grad_unless_retained():
@@ -81,7 +81,7 @@ def test_non_leaf_has_no_grad_unless_retained():
     k.retain_grad()
     (h * k).sum().backward()
     assert h.grad is None
-    np.testing.assert_allclose(k.grad.data, h.data)
+    np.testing.assert_allclose(k.grad._data, h._data)
     assert k.retains_grad and not h.retains_grad
 
 
@@ -97,9 +97,9 @@ def test_retain_graph_allows_second_backward():
     x = ag.tensor([1.0, 2.0], requires_grad=True)
     y = (x.exp() * x).sum()
     y.backward(retain_graph=True)
-    first = x.grad.data.copy()
+    first = x.grad._data.copy()
     y.backward()
-    np.testing.assert_allclose(x.grad.data, 2 * first, rtol=1e-6)
+    np.testing.assert_allclose(x.grad._data, 2 * first, rtol=1e-6)
 
 
 def test_non_scalar_backward_needs_gradient():
@@ -107,7 +107,7 @@ def test_non_scalar_backward_needs_gradient():
     with pytest.raises(RuntimeError, match=r"scalar outputs.*shape \(2,\)"):
         (x * 2).backward()
     (x * 2).backward(gradient=ag.tensor([1.0, 10.0]))
-    np.testing.assert_allclose(x.grad.data, [2.0, 20.0])
+    np.testing.assert_allclose(x.grad._data, [2.0, 20.0])
     with pytest.raises(RuntimeError, match="gradient has shape"):
         (x * 2).backward(gradient=ag.tensor([1.0, 2.0, 3.0]))
 
@@ -148,31 +148,31 @@ def test_detach_shares_data_and_version_but_leaves_graph():
     y = x * 2
     d = y.detach()
     assert d.grad_fn is None and not d.requires_grad
-    d.data[0] = 100.0
-    assert y.data[0] == 100.0
+    d._data[0] = 100.0
+    assert y._data[0] == 100.0
 
 
 def test_hooks_see_and_replace_gradients():
     x = ag.tensor([1.0, 2.0], requires_grad=True)
     seen = []
     h = x * 3
-    h.register_hook(lambda g: seen.append(g.data.copy()))
+    h.register_hook(lambda g: seen.append(g._data.copy()))
     handle = x.register_hook(lambda g: g * 10)
     h.sum().backward()
     np.testing.assert_allclose(seen[0], [1.0, 1.0])
-    np.testing.assert_allclose(x.grad.data, [30.0, 30.0])
+    np.testing.assert_allclose(x.grad._data, [30.0, 30.0])
     handle.remove()
     x.grad = None
     (x * 3).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [3.0, 3.0])
+    np.testing.assert_allclose(x.grad._data, [3.0, 3.0])
 
 
 def test_grad_returns_tuple_and_leaves_dot_grad_alone():
     x = ag.tensor([1.0, 2.0], requires_grad=True)
     y = ag.tensor([3.0], requires_grad=True)
     gx, gy = ag.grad((x * y).sum(), (x, y))
-    np.testing.assert_allclose(gx.data, [3.0, 3.0])
-    np.testing.assert_allclose(gy.data, [3.0])
+    np.testing.assert_allclose(gx._data, [3.0, 3.0])
+    np.testing.assert_allclose(gy._data, [3.0])
     assert x.grad is None and y.grad is None
 
 
@@ -181,28 +181,28 @@ def test_grad_of_non_leaf_and_unused_inputs():
     h = x * 2
     z = ag.tensor([1.0], requires_grad=True)
     (gh,) = ag.grad((h * h).sum(), h, retain_graph=True)
-    np.testing.assert_allclose(gh.data, 2 * h.data)
+    np.testing.assert_allclose(gh._data, 2 * h._data)
     with pytest.raises(RuntimeError, match="allow_unused"):
         ag.grad((h * h).sum(), (x, z), retain_graph=True)
     gx, gz = ag.grad((h * h).sum(), (x, z), allow_unused=True)
     assert gz is None
-    np.testing.assert_allclose(gx.data, 8 * x.data)
+    np.testing.assert_allclose(gx._data, 8 * x._data)
 
 
 def test_create_graph_gives_second_derivatives():
     x = ag.tensor([0.5, -1.5], dtype="float64", requires_grad=True)
     (g,) = ag.grad((x**3).sum(), x, create_graph=True)
-    np.testing.assert_allclose(g.data, 3 * x.data**2)
+    np.testing.assert_allclose(g._data, 3 * x._data**2)
     (h,) = ag.grad(g.sum(), x)
-    np.testing.assert_allclose(h.data, 6 * x.data)
+    np.testing.assert_allclose(h._data, 6 * x._data)
     # gradient penalty: d/dx of |dy/dx|^2
     x.grad = None
     y = (x.sin() * x).sum()
     (g,) = ag.grad(y, x, create_graph=True)
     (g * g).sum().backward()
-    d1 = np.sin(x.data) + x.data * np.cos(x.data)
-    d2 = 2 * np.cos(x.data) - x.data * np.sin(x.data)
-    np.testing.assert_allclose(x.grad.data, 2 * d1 * d2)
+    d1 = np.sin(x._data) + x._data * np.cos(x._data)
+    d2 = 2 * np.cos(x._data) - x._data * np.sin(x._data)
+    np.testing.assert_allclose(x.grad._data, 2 * d1 * d2)
 
 
 def test_without_create_graph_gradients_carry_no_graph():
@@ -248,7 +248,7 @@ def test_in_place_on_leaf_requiring_grad_is_refused():
         x += 1
     with ag.no_grad():
         x.add_(1)
-    np.testing.assert_allclose(x.data, [2.0, 3.0])
+    np.testing.assert_allclose(x._data, [2.0, 3.0])
 
 
 def test_in_place_ops_on_non_leaves_are_differentiated_correctly():
@@ -259,8 +259,8 @@ def test_in_place_ops_on_non_leaves_are_differentiated_correctly():
     h += 1
     h[0] = 10.0
     h.sum().backward()
-    np.testing.assert_allclose(x.grad.data, [0.0, 3.0, 4.0])
-    np.testing.assert_allclose(w.grad.data, [0.0, 2.0, 3.0])
+    np.testing.assert_allclose(x.grad._data, [0.0, 3.0, 4.0])
+    np.testing.assert_allclose(w.grad._data, [0.0, 2.0, 3.0])
 
 
 def test_setitem_gradient_flows_to_value():
@@ -277,7 +277,7 @@ def test_custom_function_with_ctx():
         def forward(ctx, x, scale):
             ctx.save_for_backward(x)
             ctx.scale = scale
-            return x.data**3 * scale
+            return x._data**3 * scale
 
         @staticmethod
         def backward(ctx, grad):
@@ -289,16 +289,16 @@ def test_custom_function_with_ctx():
     y = Cube.apply(x, 2.0)
     assert y.grad_fn.name() == "CubeBackward"
     (g,) = ag.grad(y.sum(), x, create_graph=True)
-    np.testing.assert_allclose(g.data, 6 * x.data**2)
+    np.testing.assert_allclose(g._data, 6 * x._data**2)
     (h,) = ag.grad(g.sum(), x)
-    np.testing.assert_allclose(h.data, 12 * x.data)
+    np.testing.assert_allclose(h._data, 12 * x._data)
 
 
 def test_custom_function_returning_wrong_number_of_gradients():
     class Bad(Function):
         @staticmethod
         def forward(ctx, x):
-            return x.data
+            return x._data
 
         @staticmethod
         def backward(ctx, grad):
@@ -313,7 +313,7 @@ def test_gradient_of_wrong_shape_is_reported():
     class Bad(Function):
         @staticmethod
         def forward(ctx, x):
-            return x.data.sum()
+            return x._data.sum()
 
         @staticmethod
         def backward(ctx, grad):
@@ -333,7 +333,7 @@ def test_anomaly_mode_names_the_op_that_produced_nan():
             y.sum().backward()
     y = x.sqrt() * 0
     y.sum().backward()  # without anomaly mode: nan silently, as PyTorch
-    assert np.isnan(x.grad.data[0])
+    assert np.isnan(x.grad._data[0])
 
 
 def test_grad_fn_names_and_next_functions():

@@ -49,12 +49,12 @@ def test_output_not_depending_on_an_input_has_zero_gradient_both_ways():
 
 def test_inputs_are_restored_exactly_and_global_generator_untouched():
     x = randn(2, 3)
-    before = x.data.copy()
+    before = x._data.copy()
     ag.manual_seed(123)
     state = ag.default_generator().bit_generator.state
     gradcheck(lambda t: t.sigmoid(), x)
     gradgradcheck(lambda t: t.sigmoid(), x, fast_mode=True)
-    assert np.array_equal(x.data, before)
+    assert np.array_equal(x._data, before)
     assert ag.default_generator().bit_generator.state == state
     assert x.grad is None
 
@@ -100,7 +100,7 @@ class ScaledWrong(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a.data * b.data
+        return a._data * b._data
 
     @staticmethod
     def backward(ctx, grad):
@@ -123,7 +123,7 @@ def test_off_by_a_factor_is_caught_with_input_and_element():
                  "a constant factor is off", "|"):
         assert text in message
     # the worst element is where |a| is largest, since the error is |a| there
-    assert error.input_element == np.unravel_index(np.argmax(np.abs(a.data)), a.shape)
+    assert error.input_element == np.unravel_index(np.argmax(np.abs(a._data)), a.shape)
     assert gradcheck(ScaledWrong.apply, (a, b), raise_exception=False) is False
 
 
@@ -140,7 +140,7 @@ class TransposedWrong(Function):
     @staticmethod
     def forward(ctx, A, x):
         ctx.save_for_backward(A, x)
-        return A.data @ x.data
+        return A._data @ x._data
 
     @staticmethod
     def backward(ctx, grad):
@@ -157,7 +157,7 @@ def test_transposed_gradient_is_caught():
     assert error.input_index == 1
     row, col = error.output_element[0], error.input_element[0]
     assert row != col  # off-diagonal: analytic J[i, j] = A[j, i], numerical A[i, j]
-    assert np.isclose(error.analytic, A.data[col, row]) and np.isclose(error.numerical, A.data[row, col])
+    assert np.isclose(error.analytic, A._data[col, row]) and np.isclose(error.numerical, A._data[row, col])
     assert "transpose" in str(error)
 
 
@@ -166,7 +166,7 @@ class BroadcastWrong(Function):
 
     @staticmethod
     def forward(ctx, x, bias):
-        return x.data + bias.data
+        return x._data + bias._data
 
     @staticmethod
     def backward(ctx, grad):
@@ -191,12 +191,12 @@ class CubeWithConstantDerivative(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x.data ** 3
+        return x._data ** 3
 
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        return grad * ag.tensor(3 * x.data ** 2)  # a constant to autograd: d/dx of it is 0
+        return grad * ag.tensor(3 * x._data ** 2)  # a constant to autograd: d/dx of it is 0
 
 
 def test_wrong_second_derivative_passes_gradcheck_and_fails_gradgradcheck():
@@ -217,7 +217,7 @@ class MultiOutput(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return x.data * 2
+        return x._data * 2
 
     @staticmethod
     def backward(ctx, grad):
@@ -234,7 +234,7 @@ def test_wrong_second_output_is_reported_as_output_1():
 def test_output_computed_outside_the_graph_gets_a_hint():
     x = randn(3)
     with pytest.raises(GradcheckError, match="outside the graph") as info:
-        gradcheck(lambda t: ag.tensor(np.sin(t.data)), x)
+        gradcheck(lambda t: ag.tensor(np.sin(t._data)), x)
     assert "does not require grad" in info.value.grad_fn
 
 
@@ -252,7 +252,7 @@ class Nondeterministic(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return x.data * 2
+        return x._data * 2
 
     @staticmethod
     def backward(ctx, grad):
@@ -269,7 +269,7 @@ def test_nondeterministic_backward_needs_nondet_tol():
 
 def test_inputs_are_restored_when_fn_raises_during_finite_differences():
     x = randn(3)
-    before = x.data.copy()
+    before = x._data.copy()
     calls = []
 
     def fragile(t):
@@ -280,7 +280,7 @@ def test_inputs_are_restored_when_fn_raises_during_finite_differences():
 
     with pytest.raises(ValueError, match="perturbed"):
         gradcheck(fragile, x)
-    assert np.array_equal(x.data, before)
+    assert np.array_equal(x._data, before)
 
 
 def test_fast_mode_checks_large_inputs_quickly():

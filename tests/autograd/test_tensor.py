@@ -36,18 +36,18 @@ def test_integer_and_bool_tensors_cannot_require_grad():
 
 
 def test_creation_functions():
-    assert ag.zeros((2, 3)).shape == (2, 3) and ag.ones(4).data.sum() == 4
-    np.testing.assert_array_equal(ag.full((2,), 7).data, [7, 7])
+    assert ag.zeros((2, 3)).shape == (2, 3) and ag.ones(4)._data.sum() == 4
+    np.testing.assert_array_equal(ag.full((2,), 7)._data, [7, 7])
     assert ag.full((2,), 7).dtype == np.int64 and ag.full((2,), 7.0).dtype == np.float32
     x = ag.randn(2, 2, dtype=ag.float64)
     assert ag.zeros_like(x).dtype == np.float64 and ag.ones_like(x).shape == (2, 2)
-    np.testing.assert_array_equal(ag.full_like(x, 3).data, np.full((2, 2), 3.0))
-    np.testing.assert_allclose(ag.linspace(0, 1, 5).data, [0, 0.25, 0.5, 0.75, 1])
-    np.testing.assert_array_equal(ag.eye(2).data, np.eye(2))
+    np.testing.assert_array_equal(ag.full_like(x, 3)._data, np.full((2, 2), 3.0))
+    np.testing.assert_allclose(ag.linspace(0, 1, 5)._data, [0, 0.25, 0.5, 0.75, 1])
+    np.testing.assert_array_equal(ag.eye(2)._data, np.eye(2))
     r = ag.randint(0, 5, (100,))
-    assert r.dtype == np.int64 and r.data.min() >= 0 and r.data.max() < 5
+    assert r.dtype == np.int64 and r._data.min() >= 0 and r._data.max() < 5
     u = ag.rand(1000)
-    assert 0 <= u.data.min() and u.data.max() < 1
+    assert 0 <= u._data.min() and u._data.max() < 1
 
 
 def test_bad_creation_arguments_are_caught_at_the_call():
@@ -64,7 +64,7 @@ def test_bad_creation_arguments_are_caught_at_the_call():
 def test_manual_seed_makes_every_random_function_reproducible():
     def draw():
         ag.manual_seed(123)
-        return ag.randn(3).data, ag.rand(2).data, ag.randint(0, 9, (4,)).data, ag.zeros(3).uniform_().data
+        return ag.randn(3)._data, ag.rand(2)._data, ag.randint(0, 9, (4,))._data, ag.zeros(3).uniform_()._data
     first, second = draw(), draw()
     for a, b in zip(first, second):
         np.testing.assert_array_equal(a, b)
@@ -81,7 +81,7 @@ def test_attributes_and_conversions():
     assert isinstance(np.asarray(x), np.ndarray) and np.mean(x) == 2.5
     with pytest.raises(RuntimeError, match="detach"):
         x.numpy()
-    assert x.detach().numpy() is x.data
+    assert x.detach().numpy() is x._data
     with pytest.raises(ValueError, match="one-element"):
         x.item()
     with pytest.raises(RuntimeError, match="ambiguous"):
@@ -140,14 +140,14 @@ def test_in_place_ops_change_the_data_and_bump_the_version():
     x.fill_(2.0)
     x.clamp_(0, 1)
     assert x._version == v + 4
-    np.testing.assert_array_equal(x.data, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(x._data, [1.0, 1.0, 1.0])
     x.copy_(ag.tensor([1.0, 2.0, 3.0]))
-    np.testing.assert_array_equal(x.data, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(x._data, [1.0, 2.0, 3.0])
     x.zero_()
-    assert not x.data.any()
+    assert not x._data.any()
     ag.manual_seed(0)
     x.normal_(5.0, 0.1)
-    assert abs(x.data.mean() - 5.0) < 1
+    assert abs(x._data.mean() - 5.0) < 1
     with pytest.raises(RuntimeError, match="cannot change the shape"):
         ag.zeros(3).add_(ag.ones(2, 3))
     with pytest.raises(RuntimeError, match="can't be cast"):
@@ -158,5 +158,5 @@ def test_comparisons_and_integer_ops_carry_no_gradient():
     x = ag.tensor([1.0, 5.0], requires_grad=True)
     for out in (x > 2, x == 1, x <= 5, x != 1, x // 2, x % 2, x.sign(), x.argmax()):
         assert not out.requires_grad
-    np.testing.assert_array_equal((x > 2).data, [False, True])
-    np.testing.assert_array_equal((x // 2).data, [0.0, 2.0])
+    np.testing.assert_array_equal((x > 2)._data, [False, True])
+    np.testing.assert_array_equal((x // 2)._data, [0.0, 2.0])

@@ -19,7 +19,7 @@ class MySoftplus(autograd.Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.logaddexp(0.0, x.data)
+        return np.logaddexp(0.0, x._data)
 
     @staticmethod
     def backward(ctx, grad):
@@ -44,7 +44,7 @@ class MySoftplusWrongSecondDerivative(MySoftplus):
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        return grad * autograd.tensor(1 / (1 + np.exp(-x.data)))  # right value, but a constant to autograd
+        return grad * autograd.tensor(1 / (1 + np.exp(-x._data)))  # right value, but a constant to autograd
 
 
 class MySoftplusWrong(MySoftplus):

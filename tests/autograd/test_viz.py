@@ -365,7 +365,7 @@ def test_record_gradient_norms_colours_every_edge_with_the_norm_of_its_gradient(
     nodes, edges, _ = parse(ag.draw_graph(loss, params={"fc.weight": w, "fc.bias": b}, show_grads=True).source)
     assert all("penwidth" in a for t, h, a in edges if h != "out0")
     # loss = sum(y * y), so the gradient reaching y = relu(...) is 2y: its norm colours both edges out of ReluBackward
-    expected = viz.gradient_colour(float(np.linalg.norm(2 * y.data)), dark=True)
+    expected = viz.gradient_colour(float(np.linalg.norm(2 * y._data)), dark=True)
     relu_edges = [a for t, h, a in edges if t == by_label(nodes)["ReluBackward"]]
     assert len(relu_edges) == 2 and all(re.search(r'color="(#\w+)"', a).group(1) == expected for a in relu_edges)
     assert expected not in (viz.gradient_colour(1e-6, dark=True), viz.gradient_colour(1e3, dark=True))

@@ -81,9 +81,9 @@ def test_every_activation_is_in_the_table():
 def test_values_match_reference(name):
     fn, module, reference = ACTIVATIONS[name]
     x = _input(scale=4.0)
-    expected = reference(x.data)
-    np.testing.assert_allclose(fn(x).data, expected, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(module(x).data, expected, rtol=1e-10, atol=1e-12)
+    expected = reference(x._data)
+    np.testing.assert_allclose(fn(x)._data, expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(module(x)._data, expected, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", ACTIVATIONS)
@@ -110,21 +110,21 @@ def test_gradcheck_random_shapes(shape, name):
     if name == "softmax_dim0" or name in ("log_softmax", "softmin") and len(shape) < 2:
         shape = shape + [2] * (2 - len(shape))
     x = _input(tuple(shape), seed=len(shape))
-    np.testing.assert_allclose(fn(x).data, reference(x.data), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(fn(x)._data, reference(x._data), rtol=1e-10, atol=1e-12)
     assert gradcheck(fn, (x,))
 
 
 @pytest.mark.parametrize("num_parameters", [1, 3])
 def test_prelu_learnable_slope(num_parameters):
     layer = nn.PReLU(num_parameters).double()
-    assert layer.weight.shape == (num_parameters,) and np.all(layer.weight.data == 0.25)
+    assert layer.weight.shape == (num_parameters,) and np.all(layer.weight._data == 0.25)
     x = _input((2, 3, 2), seed=3)
-    slope = layer.weight.data.reshape(-1, 1) if num_parameters == 3 else layer.weight.data
-    np.testing.assert_allclose(layer(x).data, np.where(x.data > 0, x.data, slope * x.data))
+    slope = layer.weight._data.reshape(-1, 1) if num_parameters == 3 else layer.weight._data
+    np.testing.assert_allclose(layer(x)._data, np.where(x._data > 0, x._data, slope * x._data))
     assert gradcheck(lambda x, w: F.prelu(x, w), (x, layer.weight))
     assert gradgradcheck(lambda x, w: F.prelu(x, w), (x, layer.weight))
     layer(x).sum().backward()
-    assert layer.weight.grad is not None and np.any(layer.weight.grad.data != 0)
+    assert layer.weight.grad is not None and np.any(layer.weight.grad._data != 0)
 
 
 def test_prelu_channel_mismatch_is_explained():
@@ -135,16 +135,16 @@ def test_prelu_channel_mismatch_is_explained():
 def test_hardtanh_gradient_passes_strictly_inside():
     x = autograd.tensor([-1.0, -0.5, 0.0, 1.0, 2.0], requires_grad=True)
     F.hardtanh(x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [0, 1, 1, 0, 0])
+    np.testing.assert_array_equal(x.grad._data, [0, 1, 1, 0, 0])
     y = autograd.tensor([0.0, 3.0, 6.0], requires_grad=True)
     F.relu6(y).sum().backward()
-    np.testing.assert_array_equal(y.grad.data, [0, 1, 0])
+    np.testing.assert_array_equal(y.grad._data, [0, 1, 0])
 
 
 def test_relu_gradient_at_zero_is_zero():
     x = autograd.tensor([-1.0, 0.0, 2.0], requires_grad=True)
     F.relu(x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [0, 0, 1])
+    np.testing.assert_array_equal(x.grad._data, [0, 0, 1])
 
 
 def test_inplace_variants_write_into_the_input():
@@ -158,21 +158,21 @@ def test_softmax_without_dim_warns_and_uses_pytorch_legacy_choice():
     x = _input((2, 3))
     with pytest.warns(UserWarning, match="Implicit dimension"):
         out = F.softmax(x)
-    np.testing.assert_allclose(out.data.sum(1), 1.0)
+    np.testing.assert_allclose(out._data.sum(1), 1.0)
 
 
 def test_softmax_is_stable_for_large_logits():
     x = autograd.tensor([[1000.0, 0.0, -1000.0]])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        np.testing.assert_allclose(F.softmax(x, dim=1).data, [[1, 0, 0]], atol=1e-30)
-        assert np.isfinite(F.log_softmax(x, dim=1).data).all()
+        np.testing.assert_allclose(F.softmax(x, dim=1)._data, [[1, 0, 0]], atol=1e-30)
+        assert np.isfinite(F.log_softmax(x, dim=1)._data).all()
 
 
 def test_normalize():
     x = _input((3, 4), seed=5)
     out = F.normalize(x, dim=1)
-    np.testing.assert_allclose(np.linalg.norm(out.data, axis=1), 1.0)
+    np.testing.assert_allclose(np.linalg.norm(out._data, axis=1), 1.0)
     assert gradcheck(lambda t: F.normalize(t, dim=1), (x,))
     assert gradgradcheck(lambda t: F.normalize(t, dim=1), (x,))
 

@@ -27,12 +27,12 @@ def compare(ours, theirs, shapes, seed=0, **kwargs):
     t = [torch.tensor(x, requires_grad=True) for x in arrays]
     out, ref = ours(*a, **kwargs), theirs(*t, **kwargs)
     assert out.shape == tuple(ref.shape)
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), atol=1e-10)
+    np.testing.assert_allclose(out._data, ref.detach().numpy(), atol=1e-10)
     g = rng.standard_normal(out.shape)
     out.backward(autograd.tensor(g))
     ref.backward(torch.tensor(g))
     for x, y in zip(a, t):
-        np.testing.assert_allclose(x.grad.data, y.grad.numpy(), atol=1e-10)
+        np.testing.assert_allclose(x.grad._data, y.grad.numpy(), atol=1e-10)
 
 
 @pytest.mark.parametrize("shapes,kwargs", [
@@ -70,7 +70,7 @@ def test_pooling(ours, theirs, args, kwargs):
     compare(lambda x: ours(x, *args, **kwargs), lambda x: theirs(x, *args, **kwargs), [shape])
     x = np.random.default_rng(1).standard_normal(shape)
     if ours in (P.max_pool2d, P.max_pool1d):
-        np.testing.assert_array_equal(ours(autograd.tensor(x), *args, return_indices=True, **kwargs)[1].data,
+        np.testing.assert_array_equal(ours(autograd.tensor(x), *args, return_indices=True, **kwargs)[1]._data,
                                       theirs(torch.tensor(x), *args, return_indices=True, **kwargs)[1].numpy())
 
 
@@ -85,7 +85,7 @@ def test_norms():
     N.instance_norm(autograd.tensor(x), *ours, momentum=0.3)
     F.instance_norm(torch.tensor(x), *theirs, momentum=0.3)
     for a, b in zip(ours, theirs):
-        np.testing.assert_allclose(a.data, b.numpy(), atol=1e-12)
+        np.testing.assert_allclose(a._data, b.numpy(), atol=1e-12)
 
 
 def test_scaled_dot_product_attention():
@@ -99,7 +99,7 @@ def test_scaled_dot_product_attention():
 
 
 def _load_into_torch(ours, theirs):
-    result = theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+    result = theirs.load_state_dict({k: torch.tensor(v._data) for k, v in ours.state_dict().items()})
     assert not result.missing_keys and not result.unexpected_keys
 
 
@@ -121,18 +121,18 @@ def test_recurrent_layers(cls, tcls, kwargs):
         c = rng.standard_normal(h.shape)
         out, (hn, cn) = ours(a, (autograd.tensor(h), autograd.tensor(c)))
         ref, (thn, tcn) = theirs(t, (torch.tensor(h), torch.tensor(c)))
-        np.testing.assert_allclose(cn.data, tcn.detach().numpy(), atol=1e-12)
+        np.testing.assert_allclose(cn._data, tcn.detach().numpy(), atol=1e-12)
     else:
         out, hn = ours(a, autograd.tensor(h))
         ref, thn = theirs(t, torch.tensor(h))
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), atol=1e-12)
-    np.testing.assert_allclose(hn.data, thn.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(out._data, ref.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(hn._data, thn.detach().numpy(), atol=1e-12)
     g = rng.standard_normal(out.shape)
     out.backward(autograd.tensor(g))
     ref.backward(torch.tensor(g))
-    np.testing.assert_allclose(a.grad.data, t.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(a.grad._data, t.grad.numpy(), atol=1e-12)
     for (name, p), tp in zip(ours.named_parameters(), theirs.parameters()):
-        np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(p.grad._data, tp.grad.numpy(), atol=1e-12, err_msg=name)
 
 
 @pytest.mark.parametrize("cls,tcls", [(LSTMCell, torch.nn.LSTMCell), (GRUCell, torch.nn.GRUCell),
@@ -144,7 +144,7 @@ def test_cells(cls, tcls):
     out, ref = ours(autograd.tensor(x)), theirs(torch.tensor(x))
     if isinstance(out, tuple):
         out, ref = out[1], ref[1]
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(out._data, ref.detach().numpy(), atol=1e-12)
 
 
 @pytest.mark.parametrize("kwargs", [dict(), dict(batch_first=True), dict(kdim=3, vdim=5)])
@@ -161,8 +161,8 @@ def test_multihead_attention(kwargs):
     mask = rng.random((4, 6)) > 0.8
     out, w = ours(*map(autograd.tensor, (q, k, v)), key_padding_mask=padding, attn_mask=mask)
     ref, tw = theirs(*map(torch.tensor, (q, k, v)), key_padding_mask=torch.tensor(padding), attn_mask=torch.tensor(mask))
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), atol=1e-12)
-    np.testing.assert_allclose(w.data, tw.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(out._data, ref.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(w._data, tw.detach().numpy(), atol=1e-12)
 
 
 @pytest.mark.parametrize("kwargs", [dict(), dict(norm_first=True, activation="gelu", batch_first=True)])
@@ -174,7 +174,7 @@ def test_transformer_encoder(kwargs):
     x = np.random.default_rng(7).standard_normal((4, 3, 8))
     length = x.shape[1] if kwargs.get("batch_first") else x.shape[0]
     causal = np.triu(np.ones((length, length), bool), 1)
-    np.testing.assert_allclose(ours(autograd.tensor(x), mask=causal).data,
+    np.testing.assert_allclose(ours(autograd.tensor(x), mask=causal)._data,
                                theirs(torch.tensor(x), mask=torch.tensor(causal)).detach().numpy(), atol=1e-12)
 
 

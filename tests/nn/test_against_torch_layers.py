@@ -29,11 +29,11 @@ def _pair(shape, seed=0, scale=3.0):
 
 
 def _compare(ours, theirs, x, tx, rtol=1e-10, atol=1e-12):
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(ours._data, theirs.detach().numpy(), rtol=rtol, atol=atol)
     g = np.random.default_rng(1).standard_normal(ours.shape)
     ours.backward(autograd.tensor(g))
     theirs.backward(torch.tensor(g))
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(x.grad._data, tx.grad.numpy(), rtol=rtol, atol=atol)
 
 
 ACTIVATIONS = [
@@ -67,19 +67,19 @@ def test_hardtanh_and_relu_gradients_at_the_kinks():
         ours_fn(x).sum().backward()
         theirs_fn(tx).sum().backward()
         # zero exactly where PyTorch's is zero; rtol covers PyTorch's float32 1/6 in hardsigmoid
-        np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-7, atol=0, err_msg=ours_fn.__name__)
+        np.testing.assert_allclose(x.grad._data, tx.grad.numpy(), rtol=1e-7, atol=0, err_msg=ours_fn.__name__)
 
 
 def test_prelu():
     x, tx = _pair((3, 4, 2))
     ours, theirs = nn.PReLU(4).double(), tnn.PReLU(4)
     _compare(ours(x), theirs(tx), x, tx)
-    np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy())
+    np.testing.assert_allclose(ours.weight.grad._data, theirs.weight.grad.numpy())
 
 
 def _copy_weights(ours: nn.Module, theirs):
     for key, value in theirs.state_dict().items():
-        ours.state_dict(keep_vars=True)[key].data[...] = value.numpy()
+        ours.state_dict(keep_vars=True)[key]._data[...] = value.numpy()
 
 
 @pytest.mark.parametrize("make", [
@@ -96,7 +96,7 @@ def test_layers_with_the_same_weights(make):
     _compare(ours(x), theirs(tx), x, tx)
     for (name, p), (tname, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
         assert name == tname
-        np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(p.grad._data, tp.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("momentum", [0.1, None])
@@ -112,7 +112,7 @@ def test_batchnorm1d_training_steps_then_eval(momentum, shape):
         x, tx = _pair(shape, seed=step)
         _compare(ours(x), theirs(tx), x, tx, rtol=1e-9, atol=1e-11)
     for key, value in theirs.state_dict().items():
-        np.testing.assert_allclose(ours.state_dict()[key].data, value.numpy(), rtol=1e-12, err_msg=key)
+        np.testing.assert_allclose(ours.state_dict()[key]._data, value.numpy(), rtol=1e-12, err_msg=key)
     ours.eval(), theirs.eval()
     x, tx = _pair(shape, seed=9)
     _compare(ours(x), theirs(tx), x, tx)
@@ -123,16 +123,16 @@ def test_embedding_with_padding_and_repeats():
     _copy_weights(ours, theirs)
     idx = np.array([[0, 2, 5, 5], [2, 1, 0, 0]])
     out, tout = ours(autograd.tensor(idx)), theirs(torch.tensor(idx))
-    np.testing.assert_allclose(out.data, tout.detach().numpy())
+    np.testing.assert_allclose(out._data, tout.detach().numpy())
     g = np.random.default_rng(0).standard_normal(out.shape)
     out.backward(autograd.tensor(g))
     tout.backward(torch.tensor(g))
-    np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.weight.grad._data, theirs.weight.grad.numpy(), rtol=1e-12)
 
 
 def test_dropout_statistics_and_eval():
     p = 0.3
-    ours = F.dropout(autograd.ones(200, 500), p).data
+    ours = F.dropout(autograd.ones(200, 500), p)._data
     theirs = TF.dropout(torch.ones(200, 500), p).numpy()
     assert abs((ours == 0).mean() - (theirs == 0).mean()) < 0.01
     assert set(np.unique(ours)) == {0.0, np.float32(1 / (1 - p))}
@@ -147,7 +147,7 @@ def test_dropout_statistics_and_eval():
 ])
 def test_initialiser_statistics_match_pytorch(name, kwargs):
     shape = (300, 20, 3, 3)  # conv-shaped, so the receptive field enters the fans
-    ours = getattr(nn.init, name)(autograd.zeros(*shape, dtype="float64"), **kwargs).data
+    ours = getattr(nn.init, name)(autograd.zeros(*shape, dtype="float64"), **kwargs)._data
     theirs = getattr(tnn.init, name)(torch.zeros(shape), **kwargs).numpy()
     n = ours.size
     std = theirs.std()
@@ -161,10 +161,10 @@ def test_initialiser_statistics_match_pytorch(name, kwargs):
 def test_linear_default_init_has_the_same_distribution():
     ours, theirs = nn.Linear(300, 200), tnn.Linear(300, 200)
     bound = 1 / math.sqrt(300)
-    w, tw = ours.weight.data, theirs.weight.detach().numpy()  # 60000 samples: the extremes are within 0.1% of ±bound
+    w, tw = ours.weight._data, theirs.weight.detach().numpy()  # 60000 samples: the extremes are within 0.1% of ±bound
     assert abs(w.std() - tw.std()) < 0.01 * bound
     assert abs(w.max() - tw.max()) < 0.005 * bound and abs(w.min() - tw.min()) < 0.005 * bound
-    b, tb = ours.bias.data, theirs.bias.detach().numpy()  # 200 samples: same support, similar spread
+    b, tb = ours.bias._data, theirs.bias.detach().numpy()  # 200 samples: same support, similar spread
     assert max(abs(b).max(), abs(tb).max()) <= bound and abs(b.std() - tb.std()) < 0.2 * bound
 
 
@@ -213,4 +213,4 @@ def test_state_dict_from_pytorch_loads():
     ours, theirs = _nested(nn).double(), _nested(tnn)
     missing, unexpected = ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     assert missing == [] == unexpected
-    np.testing.assert_array_equal(ours.heads[0].weight.data, theirs.heads[0].weight.detach().numpy())
+    np.testing.assert_array_equal(ours.heads[0].weight._data, theirs.heads[0].weight.detach().numpy())

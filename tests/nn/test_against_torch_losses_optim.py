@@ -19,12 +19,12 @@ def _pair(array, requires_grad=True):
 
 def _compare(ours, theirs, ours_inputs, their_inputs, rng, grad_rtol=1e-9):
     """Same values, and the same gradients for a random upstream gradient."""
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-10, atol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(ours._data, theirs.detach().numpy(), rtol=1e-10, atol=1e-12, equal_nan=True)
     upstream = rng.standard_normal(ours.shape)
     ours.backward(ag.tensor(upstream))
     theirs.backward(torch.tensor(upstream))
     for a, b in zip(ours_inputs, their_inputs):
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=grad_rtol, atol=1e-12)
+        np.testing.assert_allclose(a.grad._data, b.grad.numpy(), rtol=grad_rtol, atol=1e-12)
 
 
 REDUCTIONS = ["mean", "sum", "none"]
@@ -169,10 +169,10 @@ def test_optimiser_trajectories(ours_cls, their_cls, kwargs, dtype):
             opt.zero_grad()
             (sign * ((w ** 4).sum() + (w * 3).sum() + ((b - 1) ** 2).sum())).backward()
             opt.step()
-    assert np.isfinite(wo.data).all() and not np.allclose(wo.data, w0)
+    assert np.isfinite(wo._data).all() and not np.allclose(wo._data, w0)
     tol = 1e-12 if dtype == np.float64 else 2e-5
-    np.testing.assert_allclose(wo.data, wt.detach().numpy(), rtol=tol, atol=tol)
-    np.testing.assert_allclose(bo.data, bt.detach().numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(wo._data, wt.detach().numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(bo._data, bt.detach().numpy(), rtol=tol, atol=tol)
     assert wo.dtype == dtype
 
 

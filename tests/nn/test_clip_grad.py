@@ -24,7 +24,7 @@ def test_clip_grad_norm_scales_all_gradients_together(norm_type):
     expected_total = np.linalg.norm(flat, ord=norm_type)
     total = clip_grad_norm_(params, max_norm=1.0, norm_type=norm_type)
     np.testing.assert_allclose(total.item(), expected_total, rtol=1e-12)
-    clipped = np.concatenate([p.grad.data.ravel() for p in params])
+    clipped = np.concatenate([p.grad._data.ravel() for p in params])
     np.testing.assert_allclose(clipped, flat / (expected_total + 1e-6), rtol=1e-12)
     assert np.linalg.norm(clipped, ord=norm_type) <= 1.0
 
@@ -33,7 +33,7 @@ def test_clip_grad_norm_leaves_small_gradients_alone_and_accepts_one_tensor():
     (p,) = _params_with_grads([0.3, 0.4])
     total = clip_grad_norm_(p, max_norm=1.0)
     assert total.item() == pytest.approx(0.5)
-    np.testing.assert_array_equal(p.grad.data, [0.3, 0.4])
+    np.testing.assert_array_equal(p.grad._data, [0.3, 0.4])
 
 
 def test_clip_grad_norm_skips_missing_gradients_and_keeps_float32():
@@ -41,7 +41,7 @@ def test_clip_grad_norm_skips_missing_gradients_and_keeps_float32():
     params.append(ag.zeros(3, requires_grad=True))  # no grad
     total = clip_grad_norm_(params, 5.0)
     assert total.dtype == np.float32 and params[0].grad.dtype == np.float32
-    np.testing.assert_allclose(params[0].grad.data, [3.0, 4.0], rtol=1e-6)
+    np.testing.assert_allclose(params[0].grad._data, [3.0, 4.0], rtol=1e-6)
     assert clip_grad_norm_([ag.zeros(2, requires_grad=True)], 1.0).item() == 0.0
 
 
@@ -55,26 +55,26 @@ def test_clip_grad_norm_non_finite():
 def test_clip_grad_value_clamps_each_element():
     params = _params_with_grads([-3.0, 0.5, 2.0], [[-0.1, 7.0]])
     assert clip_grad_value_(params, 1.0) is None
-    np.testing.assert_array_equal(params[0].grad.data, [-1.0, 0.5, 1.0])
-    np.testing.assert_array_equal(params[1].grad.data, [[-0.1, 1.0]])
+    np.testing.assert_array_equal(params[0].grad._data, [-1.0, 0.5, 1.0])
+    np.testing.assert_array_equal(params[1].grad._data, [[-0.1, 1.0]])
 
 
 def test_clipping_inside_a_training_step():
     w = ag.tensor([1.0, 1.0], requires_grad=True)
     (100 * w).sum().backward()
     clip_grad_norm_([w], max_norm=math.sqrt(2))
-    np.testing.assert_allclose(w.grad.data, [1.0, 1.0], rtol=1e-6)
+    np.testing.assert_allclose(w.grad._data, [1.0, 1.0], rtol=1e-6)
 
 
 def test_parameters_to_vector_and_back():
     a, b = ag.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True), ag.tensor([5.0], requires_grad=True)
     vec = parameters_to_vector([a, b])
-    np.testing.assert_array_equal(vec.data, [1, 2, 3, 4, 5])
+    np.testing.assert_array_equal(vec._data, [1, 2, 3, 4, 5])
     (vec * ag.arange(5.0)).sum().backward()  # differentiable, as PyTorch
-    np.testing.assert_array_equal(a.grad.data, [[0, 1], [2, 3]])
+    np.testing.assert_array_equal(a.grad._data, [[0, 1], [2, 3]])
     version = a._version
     vector_to_parameters(ag.tensor([9.0, 8.0, 7.0, 6.0, 5.5]), [a, b])
-    np.testing.assert_array_equal(a.data, [[9, 8], [7, 6]])
-    assert b.data[0] == 5.5 and a._version == version + 1
+    np.testing.assert_array_equal(a._data, [[9, 8], [7, 6]])
+    assert b._data[0] == 5.5 and a._version == version + 1
     with pytest.raises(ValueError, match=r"vector_to_parameters: vec has shape \(4,\).*5 elements"):
         vector_to_parameters(ag.zeros(4), [a, b])

@@ -71,13 +71,13 @@ def test_conv2d_matches_naive_loop_forward_and_backward(stride, padding, dilatio
     expected = naive_conv2d(x, w, b, *args)
     tx, tw, tb = (autograd.tensor(a, requires_grad=True) for a in (x, w, b))
     out = conv2d(tx, tw, tb, stride, padding, dilation, groups)
-    np.testing.assert_allclose(out.data, expected, atol=1e-12)
+    np.testing.assert_allclose(out._data, expected, atol=1e-12)
     g = rng.standard_normal(out.shape)
     out.backward(autograd.tensor(g))
     gx, gw, gb = naive_grads(x, w, b, g, *args)
-    np.testing.assert_allclose(tx.grad.data, gx, atol=1e-6)
-    np.testing.assert_allclose(tw.grad.data, gw, atol=1e-6)
-    np.testing.assert_allclose(tb.grad.data, gb, atol=1e-6)
+    np.testing.assert_allclose(tx.grad._data, gx, atol=1e-6)
+    np.testing.assert_allclose(tw.grad._data, gw, atol=1e-6)
+    np.testing.assert_allclose(tb.grad._data, gb, atol=1e-6)
 
 
 @settings(max_examples=15)
@@ -131,7 +131,7 @@ def test_same_and_valid_padding():
     # even kernels pad one more at the end, as PyTorch
     w2 = _t(1, 2, 2, 2, requires_grad=False)
     expected = conv2d(autograd.pad(x, (0, 1, 0, 1)), w2)
-    np.testing.assert_allclose(conv2d(x, w2, padding="same").data, expected.data)
+    np.testing.assert_allclose(conv2d(x, w2, padding="same")._data, expected._data)
 
 
 def test_float32_stays_float32_and_unbatched_input():
@@ -145,8 +145,8 @@ def test_float32_stays_float32_and_unbatched_input():
 
 def test_one_by_one_convolution_is_a_channel_matmul():
     x, w = _t(2, 3, 4, 5, requires_grad=False), _t(6, 3, 1, 1, requires_grad=False)
-    expected = np.einsum("oc,nchw->nohw", w.data[:, :, 0, 0], x.data)
-    np.testing.assert_allclose(conv2d(x, w).data, expected, atol=1e-12)
+    expected = np.einsum("oc,nchw->nohw", w._data[:, :, 0, 0], x._data)
+    np.testing.assert_allclose(conv2d(x, w)._data, expected, atol=1e-12)
 
 
 @pytest.mark.parametrize("call,match", [
@@ -173,8 +173,8 @@ def test_conv2d_layer_parameters_and_init():
     layer = Conv2d(4, 6, (3, 2), stride=2, padding=1, groups=2)
     assert [(n, p.shape) for n, p in layer.named_parameters()] == [("weight", (6, 2, 3, 2)), ("bias", (6,))]
     bound = 1 / np.sqrt(2 * 3 * 2)  # 1/√fan_in
-    assert np.abs(layer.weight.data).max() <= bound and np.abs(layer.bias.data).max() <= bound
-    assert np.abs(layer.weight.data).max() > 0.5 * bound
+    assert np.abs(layer.weight._data).max() <= bound and np.abs(layer.bias._data).max() <= bound
+    assert np.abs(layer.weight._data).max() > 0.5 * bound
     assert layer(_t(2, 4, 5, 5, dtype=np.float32)).shape == (2, 6, 3, 3)
     assert Conv2d(1, 1, 3, bias=False).bias is None
     assert "Conv2d(4, 6, kernel_size=(3, 2), stride=(2, 2), padding=(1, 1), groups=2)" == repr(layer)

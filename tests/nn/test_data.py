@@ -23,7 +23,7 @@ class Squares(Dataset):
 def test_tensor_dataset_items_and_length():
     data = _dataset()
     x, y = data[3]
-    np.testing.assert_array_equal(x.data, [6.0, 7.0])
+    np.testing.assert_array_equal(x._data, [6.0, 7.0])
     assert y.item() == 3 and len(data) == 10
     with pytest.raises(ValueError, match=r"same size in dimension 0.*\(3, 2\).*\(4,\)"):
         TensorDataset(ag.zeros(3, 2), ag.zeros(4))
@@ -39,7 +39,7 @@ def test_loader_covers_every_sample_once_in_batches(dataset_factory, drop_last):
     sizes = [len(b[1]) for b in batches]
     expected_sizes = [3] * (n // 3) + ([] if drop_last or n % 3 == 0 else [n % 3])
     assert sizes == expected_sizes and len(loader) == len(batches)
-    labels = np.concatenate([b[1].data for b in batches])
+    labels = np.concatenate([b[1]._data for b in batches])
     reference = np.array([dataset[i][1] if isinstance(dataset[i][1], int) else dataset[i][1].item() for i in range(n)])
     np.testing.assert_array_equal(labels, reference[: len(labels)])
     assert batches[0][0].shape == (3, 2) and batches[0][1].dtype == np.int64
@@ -52,15 +52,15 @@ def test_fast_path_gives_the_same_batches_as_collating_samples():
     ag.manual_seed(3)
     slow = list(DataLoader(dataset, batch_size=4, shuffle=True, collate_fn=default_collate))
     for (xf, yf), (xs, ys) in zip(fast, slow):
-        np.testing.assert_array_equal(xf.data, xs.data)
-        np.testing.assert_array_equal(yf.data, ys.data)
+        np.testing.assert_array_equal(xf._data, xs._data)
+        np.testing.assert_array_equal(yf._data, ys._data)
 
 
 def test_shuffle_is_reproducible_from_the_seed_and_differs_between_epochs():
     loader = DataLoader(_dataset(20), batch_size=5, shuffle=True)
 
     def epoch():
-        return np.concatenate([y.data for _, y in loader])
+        return np.concatenate([y._data for _, y in loader])
 
     ag.manual_seed(0)
     first, second = epoch(), epoch()
@@ -69,7 +69,7 @@ def test_shuffle_is_reproducible_from_the_seed_and_differs_between_epochs():
     assert sorted(first) == list(range(20)) and not np.array_equal(first, second)
     assert not np.array_equal(first, np.arange(20))
     own = DataLoader(_dataset(20), batch_size=5, shuffle=True, generator=np.random.default_rng(1))
-    np.testing.assert_array_equal(np.concatenate([y.data for _, y in own]), np.random.default_rng(1).permutation(20))
+    np.testing.assert_array_equal(np.concatenate([y._data for _, y in own]), np.random.default_rng(1).permutation(20))
 
 
 def test_default_collate_follows_pytorch():

@@ -29,12 +29,12 @@ def test_repeated_indices_accumulate_and_padding_gets_none():
     weight = autograd.tensor(np.arange(12.0).reshape(4, 3), requires_grad=True)
     idx = autograd.tensor([[1, 2, 1], [0, 1, 3]])
     out = F.embedding(idx, weight, padding_idx=0)
-    np.testing.assert_array_equal(out.data, weight.data[idx.data])
+    np.testing.assert_array_equal(out._data, weight._data[idx._data])
     g = np.random.default_rng(0).standard_normal(out.shape)
     out.backward(autograd.tensor(g))
-    expected = _reference_scatter(g.reshape(-1, 3), idx.data.reshape(-1), 4)
+    expected = _reference_scatter(g.reshape(-1, 3), idx._data.reshape(-1), 4)
     expected[0] = 0
-    np.testing.assert_allclose(weight.grad.data, expected)
+    np.testing.assert_allclose(weight.grad._data, expected)
 
 
 def test_derivatives():
@@ -48,13 +48,13 @@ def test_derivatives():
 def test_float32_gradient_stays_float32():
     weight = autograd.randn(6, 3, requires_grad=True)
     F.embedding(autograd.tensor([1, 1, 5]), weight).sum().backward()
-    assert weight.grad.dtype == np.float32 and weight.grad.data[1].tolist() == [2, 2, 2]
+    assert weight.grad.dtype == np.float32 and weight.grad._data[1].tolist() == [2, 2, 2]
 
 
 def test_max_norm_renormalises_looked_up_rows():
     weight = autograd.tensor([[3.0, 4.0], [0.3, 0.4], [6.0, 8.0]])
     F.embedding(autograd.tensor([0, 1]), weight, max_norm=1.0)
-    np.testing.assert_allclose(np.linalg.norm(weight.data, axis=1), [1.0, 0.5, 10.0], rtol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(weight._data, axis=1), [1.0, 0.5, 10.0], rtol=1e-5)
 
 
 def test_errors():

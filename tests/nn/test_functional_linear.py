@@ -20,8 +20,8 @@ def test_values_and_derivatives_for_any_leading_shape(lead, in_features, out_fea
     w = _t((out_features, in_features), 1)
     b = _t((out_features,), 2) if with_bias else None
     out = F.linear(x, w, b)
-    expected = x.data @ w.data.T + (b.data if with_bias else 0)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
+    expected = x._data @ w._data.T + (b._data if with_bias else 0)
+    np.testing.assert_allclose(out._data, expected, rtol=1e-12, atol=1e-12)
     inputs = (x, w, b) if with_bias else (x, w)
     fn = lambda *args: F.linear(*args)
     assert gradcheck(fn, inputs)
@@ -35,10 +35,10 @@ def test_is_a_single_graph_node_and_gradients_are_contiguous():
     assert all(child.name() == "AccumulateGrad" for child, _ in out.grad_fn.next_functions)
     g = np.random.default_rng(3).standard_normal(out.shape)
     out.backward(autograd.tensor(g))
-    assert w.grad.data.flags.c_contiguous and x.grad.data.flags.c_contiguous
-    np.testing.assert_allclose(w.grad.data, g.reshape(-1, 5).T @ x.data.reshape(-1, 4), rtol=1e-12)
-    np.testing.assert_allclose(b.grad.data, g.sum((0, 1)), rtol=1e-12)
-    np.testing.assert_allclose(x.grad.data, g @ w.data, rtol=1e-12)
+    assert w.grad._data.flags.c_contiguous and x.grad._data.flags.c_contiguous
+    np.testing.assert_allclose(w.grad._data, g.reshape(-1, 5).T @ x._data.reshape(-1, 4), rtol=1e-12)
+    np.testing.assert_allclose(b.grad._data, g.sum((0, 1)), rtol=1e-12)
+    np.testing.assert_allclose(x.grad._data, g @ w._data, rtol=1e-12)
 
 
 def test_float32_stays_float32():
@@ -54,7 +54,7 @@ def test_only_needed_gradients_are_computed():
     x = _t((3, 2), 0, requires_grad=False)
     w = _t((4, 2), 1)
     F.linear(x, w).sum().backward()
-    np.testing.assert_allclose(w.grad.data, np.ones((3, 4)).T @ x.data)
+    np.testing.assert_allclose(w.grad._data, np.ones((3, 4)).T @ x._data)
 
 
 def test_errors_name_the_shapes_and_the_fix():
@@ -70,6 +70,6 @@ def test_errors_name_the_shapes_and_the_fix():
 
 def test_bilinear():
     x1, x2, w, b = _t((4, 2), 0), _t((4, 3), 1), _t((5, 2, 3), 2), _t((5,), 3)
-    np.testing.assert_allclose(F.bilinear(x1, x2, w, b).data, np.einsum("ni,kij,nj->nk", x1.data, w.data, x2.data) + b.data)
+    np.testing.assert_allclose(F.bilinear(x1, x2, w, b)._data, np.einsum("ni,kij,nj->nk", x1._data, w._data, x2._data) + b._data)
     assert gradcheck(F.bilinear, (x1, x2, w, b))
     assert gradgradcheck(F.bilinear, (x1, x2, w, b))

@@ -22,11 +22,11 @@ def test_batch_norm_training_values_and_running_update(shape):
     out = F.batch_norm(x, rm, rv, w, b, training=True, momentum=0.3, eps=1e-3)
     axes = (0,) + tuple(range(2, len(shape)))
     view = (1, c) + (1,) * (len(shape) - 2)
-    mean, var = x.data.mean(axes, keepdims=True), x.data.var(axes, keepdims=True)
-    expected = (x.data - mean) / np.sqrt(var + 1e-3) * w.data.reshape(view) + b.data.reshape(view)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-10)
-    np.testing.assert_allclose(rm.data, 0.3 * mean.reshape(c))
-    np.testing.assert_allclose(rv.data, 0.7 + 0.3 * x.data.var(axes, ddof=1))
+    mean, var = x._data.mean(axes, keepdims=True), x._data.var(axes, keepdims=True)
+    expected = (x._data - mean) / np.sqrt(var + 1e-3) * w._data.reshape(view) + b._data.reshape(view)
+    np.testing.assert_allclose(out._data, expected, rtol=1e-10)
+    np.testing.assert_allclose(rm._data, 0.3 * mean.reshape(c))
+    np.testing.assert_allclose(rv._data, 0.7 + 0.3 * x._data.var(axes, ddof=1))
     assert gradcheck(lambda *a: F.batch_norm(a[0], None, None, a[1], a[2], training=True), (x, w, b))
     assert gradgradcheck(lambda *a: F.batch_norm(a[0], None, None, a[1], a[2], training=True), (x, w, b))
 
@@ -35,7 +35,7 @@ def test_batch_norm_eval_and_its_derivatives():
     x, w, b = _t((3, 2)), _t((2,), 1), _t((2,), 2)
     rm, rv = autograd.tensor([0.5, -0.5], dtype="float64"), autograd.tensor([2.0, 0.25], dtype="float64")
     out = F.batch_norm(x, rm, rv, w, b, training=False)
-    np.testing.assert_allclose(out.data, (x.data - rm.data) / np.sqrt(rv.data + 1e-5) * w.data + b.data, rtol=1e-12)
+    np.testing.assert_allclose(out._data, (x._data - rm._data) / np.sqrt(rv._data + 1e-5) * w._data + b._data, rtol=1e-12)
     fn = lambda *a: F.batch_norm(a[0], rm, rv, a[1], a[2])
     assert gradcheck(fn, (x, w, b)) and gradgradcheck(fn, (x, w, b))
 
@@ -61,9 +61,9 @@ def test_layer_norm_any_shape(lead, normalized):
     x = _t(tuple(lead) + tuple(normalized))
     w, b = _t(tuple(normalized), 1), _t(tuple(normalized), 2)
     axes = tuple(range(len(lead), x.ndim))
-    mean, var = x.data.mean(axes, keepdims=True), x.data.var(axes, keepdims=True)
+    mean, var = x._data.mean(axes, keepdims=True), x._data.var(axes, keepdims=True)
     out = F.layer_norm(x, normalized, w, b)
-    np.testing.assert_allclose(out.data, (x.data - mean) / np.sqrt(var + 1e-5) * w.data + b.data, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(out._data, (x._data - mean) / np.sqrt(var + 1e-5) * w._data + b._data, rtol=1e-9, atol=1e-12)
     assert gradcheck(lambda *a: F.layer_norm(a[0], normalized, a[1], a[2]), (x, w, b))
 
 

@@ -40,7 +40,7 @@ def test_bars_are_the_mean_and_max_absolute_gradient_of_each_parameter():
     names = [t.get_text() for t in ax.get_xticklabels()]
     assert names == [name for name, _ in model.named_parameters()] == ["0.weight", "0.bias", "2.weight", "2.bias"]
     maxes, means = bars(ax)
-    grads = [np.abs(p.grad.data) for p in model.parameters()]
+    grads = [np.abs(p.grad._data) for p in model.parameters()]
     np.testing.assert_allclose(maxes, [g.max() for g in grads], rtol=1e-6)
     np.testing.assert_allclose(means, [g.mean() for g in grads], rtol=1e-6)
     assert ax.get_yscale() == "log"

@@ -42,26 +42,26 @@ def test_sample_statistics_match_the_formula(name):
     t = call(_big())
     n = t.numel()
     # mean within 5 standard errors; std within 5 standard errors of a std estimate (≈ std/√(2n))
-    assert abs(t.data.mean() - mean) < 5 * std / math.sqrt(n)
-    assert abs(t.data.std() - std) < 5 * std / math.sqrt(2 * n) * 1.5
+    assert abs(t._data.mean() - mean) < 5 * std / math.sqrt(n)
+    assert abs(t._data.std() - std) < 5 * std / math.sqrt(2 * n) * 1.5
     if name == "orthogonal":  # rows are orthonormal (shape[0] ≥ shape[1] here: columns are)
-        q = t.data / 3.0
+        q = t._data / 3.0
         np.testing.assert_allclose(q.T @ q, np.eye(SHAPE[1]), atol=1e-10)
 
 
 def test_uniform_bounds_follow_the_formulas():
     t = init.kaiming_uniform_(_big(), a=math.sqrt(5))
     bound = 1 / math.sqrt(FAN_IN)  # gain √(2/6) · √3 / √fan_in: PyTorch's Linear default
-    assert -bound <= t.data.min() < -0.99 * bound and 0.99 * bound < t.data.max() <= bound
+    assert -bound <= t._data.min() < -0.99 * bound and 0.99 * bound < t._data.max() <= bound
     t = init.xavier_uniform_(_big())
     bound = math.sqrt(6 / (FAN_IN + FAN_OUT))
-    assert -bound <= t.data.min() and t.data.max() <= bound
+    assert -bound <= t._data.min() and t._data.max() <= bound
 
 
 def test_trunc_normal_statistics_and_bounds():
     a, b, mean, std = -1.0, 2.0, 0.5, 1.0
     t = init.trunc_normal_(_big(), mean, std, a, b)
-    assert t.data.min() >= a and t.data.max() <= b
+    assert t._data.min() >= a and t._data.max() <= b
     phi = lambda z: math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
     cdf = lambda z: 0.5 * (1 + math.erf(z / math.sqrt(2)))
     alpha, beta = (a - mean) / std, (b - mean) / std
@@ -69,17 +69,17 @@ def test_trunc_normal_statistics_and_bounds():
     expected_mean = mean + std * (phi(alpha) - phi(beta)) / z
     expected_var = std**2 * (1 + (alpha * phi(alpha) - beta * phi(beta)) / z - ((phi(alpha) - phi(beta)) / z) ** 2)
     n = t.numel()
-    assert abs(t.data.mean() - expected_mean) < 5 * math.sqrt(expected_var / n)
-    assert abs(t.data.var() - expected_var) < 0.02 * expected_var
+    assert abs(t._data.mean() - expected_mean) < 5 * math.sqrt(expected_var / n)
+    assert abs(t._data.var() - expected_var) < 0.02 * expected_var
     with pytest.raises(ValueError, match="a < b"):
         init.trunc_normal_(_big(), a=1.0, b=0.0)
 
 
 def test_constant_fills_and_eye():
     t = autograd.zeros(3, 4)
-    assert init.constant_(t, 2.5).data.tolist() == [[2.5] * 4] * 3
-    assert init.ones_(t).data.sum() == 12 and init.zeros_(t).data.sum() == 0
-    np.testing.assert_array_equal(init.eye_(t).data, np.eye(3, 4))
+    assert init.constant_(t, 2.5)._data.tolist() == [[2.5] * 4] * 3
+    assert init.ones_(t)._data.sum() == 12 and init.zeros_(t)._data.sum() == 0
+    np.testing.assert_array_equal(init.eye_(t)._data, np.eye(3, 4))
     with pytest.raises(ValueError, match="2-D"):
         init.eye_(autograd.zeros(3))
 
@@ -88,23 +88,23 @@ def test_constant_fills_and_eye():
 def test_in_place_same_array_same_dtype_version_bumped(name):
     call = CASES[name][0]
     p = nn.Parameter(autograd.zeros(6, 5))
-    array, version = p.data, p._version
+    array, version = p._data, p._version
     assert call(p) is p
-    assert p.data is array and p.dtype == np.float32 and p._version > version and p.requires_grad and p.is_leaf
+    assert p._data is array and p.dtype == np.float32 and p._version > version and p.requires_grad and p.is_leaf
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_seeded_runs_are_bit_for_bit_reproducible(name):
     call = CASES[name][0]
     autograd.manual_seed(123)
-    first = call(autograd.zeros(7, 5)).data.copy()
+    first = call(autograd.zeros(7, 5))._data.copy()
     autograd.manual_seed(123)
-    second = call(autograd.zeros(7, 5)).data
+    second = call(autograd.zeros(7, 5))._data
     assert first.tobytes() == second.tobytes()
     autograd.manual_seed(7)
-    w1 = nn.Linear(5, 7).weight.data.copy()
+    w1 = nn.Linear(5, 7).weight._data.copy()
     autograd.manual_seed(7)
-    assert nn.Linear(5, 7).weight.data.tobytes() == w1.tobytes()
+    assert nn.Linear(5, 7).weight._data.tobytes() == w1.tobytes()
 
 
 def test_calculate_gain():
@@ -132,18 +132,18 @@ def test_fans_include_the_receptive_field_of_conv_weights():
 
 def test_conv_shaped_kaiming_std():
     t = init.kaiming_normal_(autograd.zeros(64, 16, 5, 5, dtype="float64"), nonlinearity="relu")
-    assert abs(t.data.std() - math.sqrt(2 / (16 * 25))) < 0.02 * math.sqrt(2 / (16 * 25))
+    assert abs(t._data.std() - math.sqrt(2 / (16 * 25))) < 0.02 * math.sqrt(2 / (16 * 25))
 
 
 def test_orthogonal_wide_matrix_has_orthonormal_rows():
     t = init.orthogonal_(autograd.zeros(3, 8, dtype="float64"))
-    np.testing.assert_allclose(t.data @ t.data.T, np.eye(3), atol=1e-12)
+    np.testing.assert_allclose(t._data @ t._data.T, np.eye(3), atol=1e-12)
 
 
 def test_generator_argument_and_no_global_side_effects():
     rng = np.random.default_rng(0)
     autograd.manual_seed(5)
-    expected = autograd.rand(3).data.copy()
+    expected = autograd.rand(3)._data.copy()
     autograd.manual_seed(5)
     init.normal_(autograd.zeros(4), generator=rng)
-    np.testing.assert_array_equal(autograd.rand(3).data, expected)
+    np.testing.assert_array_equal(autograd.rand(3)._data, expected)

@@ -55,8 +55,8 @@ LAYERS = {
 
 def _eval_bn():
     bn = nn.BatchNorm1d(3)
-    bn.running_mean.data[...] = [0.5, -1.0, 2.0]
-    bn.running_var.data[...] = [2.0, 0.5, 1.5]
+    bn.running_mean._data[...] = [0.5, -1.0, 2.0]
+    bn.running_var._data[...] = [2.0, 0.5, 1.5]
     return bn.eval()
 
 
@@ -99,7 +99,7 @@ def test_source_material_model_outputs_probabilities(capsys):
     model = SourceModel()
     out = model(autograd.randn(5, 3))
     assert out.shape == (5, 2) and out.dtype == np.float32
-    np.testing.assert_allclose(out.data.sum(-1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(out._data.sum(-1), 1.0, rtol=1e-6)
     result = nn.summary(model, input_size=(3,), batch_size=5)
     assert [(r.name, r.num_params) for r in result.rows] == [("Linear-1", 12), ("Linear-2", 8), ("Linear-3", 6)]
     assert result.total_params == 26
@@ -112,8 +112,8 @@ def test_linear_default_init_matches_pytorch_bounds():
     layer = nn.Linear(400, 300)
     bound = 1 / math.sqrt(400)  # kaiming_uniform_(a=√5) gives U(-1/√fan_in, 1/√fan_in)
     for t in (layer.weight, layer.bias):
-        assert -bound <= t.data.min() < -0.95 * bound and 0.95 * bound < t.data.max() <= bound
-    assert abs(layer.weight.data.std() - bound / math.sqrt(3)) < 0.01 * bound
+        assert -bound <= t._data.min() < -0.95 * bound and 0.95 * bound < t._data.max() <= bound
+    assert abs(layer.weight._data.std() - bound / math.sqrt(3)) < 0.01 * bound
     assert layer.weight.dtype == np.float32 and isinstance(layer.weight, nn.Parameter)
     assert nn.Linear(2, 2, bias=False).bias is None
     assert [n for n, _ in nn.Linear(2, 2, bias=False).named_parameters()] == ["weight"]
@@ -143,7 +143,7 @@ def test_dropout_train_scales_survivors_and_eval_is_identity():
     autograd.manual_seed(0)
     layer = nn.Dropout(0.25)
     x = autograd.ones(200, 200)
-    out = layer(x).data
+    out = layer(x)._data
     assert set(np.unique(out)) <= {0.0, np.float32(1 / 0.75)}
     assert abs((out == 0).mean() - 0.25) < 0.01
     assert layer.eval()(x) is x
@@ -160,12 +160,12 @@ def test_inverted_and_classical_dropout_agree_in_expectation():
     p, x = 0.3, autograd.tensor(np.linspace(-2, 2, 50))
     samples = 4000
     layer = nn.Dropout(p)
-    inverted = np.mean([layer(x).data for _ in range(samples)], axis=0)
+    inverted = np.mean([layer(x)._data for _ in range(samples)], axis=0)
     masks = np.array([autograd.random.default_generator().random(x.shape) >= p for _ in range(samples)])
-    classical = (masks * x.data).mean(0)
-    se = np.abs(x.data) * math.sqrt(p / (1 - p) / samples)  # standard error of the inverted estimate
-    assert np.all(np.abs(inverted - layer.eval()(x).data) < 5 * se + 1e-12)
-    assert np.all(np.abs(classical - (1 - p) * x.data) < 5 * se * (1 - p) + 1e-12)
+    classical = (masks * x._data).mean(0)
+    se = np.abs(x._data) * math.sqrt(p / (1 - p) / samples)  # standard error of the inverted estimate
+    assert np.all(np.abs(inverted - layer.eval()(x)._data) < 5 * se + 1e-12)
+    assert np.all(np.abs(classical - (1 - p) * x._data) < 5 * se * (1 - p) + 1e-12)
     np.testing.assert_allclose(inverted * (1 - p), classical, atol=float(10 * se.max()))
 
 
@@ -174,17 +174,17 @@ def test_dropout_gradient_uses_the_same_mask():
     x = _x(6, 5)
     out = F.dropout(x, 0.5)
     out.backward(autograd.ones_like(out))
-    np.testing.assert_array_equal(x.grad.data, (out.data != 0) * 2.0)
+    np.testing.assert_array_equal(x.grad._data, (out._data != 0) * 2.0)
     fn = lambda t: (autograd.manual_seed(9), F.dropout(t, 0.4))[1]  # same mask on every call
     assert gradcheck(fn, (x,)) and gradgradcheck(fn, (x,))
     assert F.dropout(x, 0.5, training=False) is x
-    assert not F.dropout(x, 1.0).data.any()
+    assert not F.dropout(x, 1.0)._data.any()
 
 
 def test_alpha_dropout_keeps_mean_and_variance():
     autograd.manual_seed(2)
     x = autograd.randn(500, 400, dtype="float64")
-    out = nn.AlphaDropout(0.2)(x).data
+    out = nn.AlphaDropout(0.2)(x)._data
     assert abs(out.mean()) < 0.02 and abs(out.std() - 1) < 0.02
     assert nn.AlphaDropout(0.2).eval()(x) is x
 
@@ -194,18 +194,18 @@ def test_batchnorm_training_normalises_and_updates_running_stats():
     bn = nn.BatchNorm1d(3, momentum=0.2).double()
     x = _x(8, 3, seed=4, requires_grad=False) * 3 + 1
     out = bn(x)
-    np.testing.assert_allclose(out.data.mean(0), 0, atol=1e-12)
-    np.testing.assert_allclose(out.data.var(0), 1, rtol=1e-4)  # eps=1e-5 in the denominator
-    np.testing.assert_allclose(bn.running_mean.data, 0.2 * x.data.mean(0))
-    np.testing.assert_allclose(bn.running_var.data, 0.8 + 0.2 * x.data.var(0, ddof=1))  # unbiased, as PyTorch
+    np.testing.assert_allclose(out._data.mean(0), 0, atol=1e-12)
+    np.testing.assert_allclose(out._data.var(0), 1, rtol=1e-4)  # eps=1e-5 in the denominator
+    np.testing.assert_allclose(bn.running_mean._data, 0.2 * x._data.mean(0))
+    np.testing.assert_allclose(bn.running_var._data, 0.8 + 0.2 * x._data.var(0, ddof=1))  # unbiased, as PyTorch
     assert bn.num_batches_tracked.item() == 1 and bn.num_batches_tracked.dtype == np.int64
 
 
 def test_batchnorm_eval_uses_running_stats():
     bn = _eval_bn().double()
     x = _x(4, 3, requires_grad=False)
-    expected = (x.data - bn.running_mean.data) / np.sqrt(bn.running_var.data + 1e-5)
-    np.testing.assert_allclose(bn(x).data, expected)
+    expected = (x._data - bn.running_mean._data) / np.sqrt(bn.running_var._data + 1e-5)
+    np.testing.assert_allclose(bn(x)._data, expected)
     assert bn.num_batches_tracked.item() == 0
 
 
@@ -214,8 +214,8 @@ def test_batchnorm_momentum_none_is_the_cumulative_average():
     batches = [_x(5, 2, seed=s, requires_grad=False) for s in range(4)]
     for b in batches:
         bn(b)
-    np.testing.assert_allclose(bn.running_mean.data, np.mean([b.data.mean(0) for b in batches], axis=0))
-    np.testing.assert_allclose(bn.running_var.data, np.mean([b.data.var(0, ddof=1) for b in batches], axis=0))
+    np.testing.assert_allclose(bn.running_mean._data, np.mean([b._data.mean(0) for b in batches], axis=0))
+    np.testing.assert_allclose(bn.running_var._data, np.mean([b._data.var(0, ddof=1) for b in batches], axis=0))
 
 
 def test_batchnorm_three_dim_input_and_options():
@@ -223,7 +223,7 @@ def test_batchnorm_three_dim_input_and_options():
     assert list(bn.parameters()) == [] and list(bn.state_dict()) == []
     x = _x(3, 2, 5, requires_grad=False)
     out = bn.eval()(x)  # without running stats, batch statistics are used even in eval mode
-    np.testing.assert_allclose(out.data.mean((0, 2)), 0, atol=1e-6)
+    np.testing.assert_allclose(out._data.mean((0, 2)), 0, atol=1e-6)
     assert repr(nn.BatchNorm1d(4)) == "BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"
 
 
@@ -240,7 +240,7 @@ def test_batchnorm_errors():
 def test_layernorm_normalises_each_sample():
     ln = nn.LayerNorm(6, elementwise_affine=False)
     x = _x(4, 6, requires_grad=False)
-    out = ln(x).data
+    out = ln(x)._data
     np.testing.assert_allclose(out.mean(-1), 0, atol=1e-12)
     np.testing.assert_allclose(out.var(-1), 1, rtol=1e-4)
     assert list(ln.parameters()) == []
@@ -253,15 +253,15 @@ def test_layernorm_normalises_each_sample():
 def test_embedding_lookup_init_and_padding():
     autograd.manual_seed(0)
     emb = nn.Embedding(1000, 50, padding_idx=3)
-    assert not emb.weight.data[3].any()
-    others = np.delete(emb.weight.data, 3, axis=0)
+    assert not emb.weight._data[3].any()
+    others = np.delete(emb.weight._data, 3, axis=0)
     assert abs(others.mean()) < 0.01 and abs(others.std() - 1) < 0.01
     idx = autograd.tensor([[3, 5], [5, 7]])
     out = emb(idx)
     assert out.shape == (2, 2, 50)
-    np.testing.assert_array_equal(out.data[0, 1], emb.weight.data[5])
+    np.testing.assert_array_equal(out._data[0, 1], emb.weight._data[5])
     out.sum().backward()
-    grad = emb.weight.grad.data
+    grad = emb.weight.grad._data
     assert (grad[5] == 2).all() and (grad[7] == 1).all() and not grad[3].any() and not grad[0].any()
     # the padding row's zero gradient is a definition, not the derivative, so only the second derivative
     # (the derivative of that backward rule) can be checked numerically

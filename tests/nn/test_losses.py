@@ -51,13 +51,13 @@ def test_regression_losses_match_their_formulas(reduction):
         "smooth_l1": F.smooth_l1_loss(ag.tensor(x), ag.tensor(y), reduction=reduction, beta=0.8),
     }
     for name in expected:
-        np.testing.assert_allclose(got[name].data, _reduce(expected[name], reduction), rtol=1e-6, err_msg=name)
+        np.testing.assert_allclose(got[name]._data, _reduce(expected[name], reduction), rtol=1e-6, err_msg=name)
 
 
 def test_smooth_l1_is_huber_divided_by_beta_and_l1_at_beta_zero():
     x, y = ag.tensor([0.1, -2.0, 0.5, 3.0]), ag.tensor([0.0, 0.0, 0.0, 0.0])
-    np.testing.assert_allclose(F.smooth_l1_loss(x, y, beta=0.5).data, F.huber_loss(x, y, delta=0.5).data / 0.5, rtol=1e-6)
-    np.testing.assert_allclose(F.smooth_l1_loss(x, y, beta=0.0).data, F.l1_loss(x, y).data)
+    np.testing.assert_allclose(F.smooth_l1_loss(x, y, beta=0.5)._data, F.huber_loss(x, y, delta=0.5)._data / 0.5, rtol=1e-6)
+    np.testing.assert_allclose(F.smooth_l1_loss(x, y, beta=0.0)._data, F.l1_loss(x, y)._data)
 
 
 def _cross_entropy_reference(x, target, weight, ignore_index, reduction, smoothing):
@@ -98,7 +98,7 @@ def test_cross_entropy_matches_reference(reduction, smoothing, weighted, shape):
     got = F.cross_entropy(_double(x), ag.tensor(target), None if weight is None else ag.tensor(weight),
                           ignore_index=-1, reduction=reduction, label_smoothing=smoothing)
     expected = _cross_entropy_reference(x, target, weight, -1, reduction, smoothing)
-    np.testing.assert_allclose(got.data, expected, rtol=1e-12)
+    np.testing.assert_allclose(got._data, expected, rtol=1e-12)
 
 
 def test_cross_entropy_with_probability_targets_equals_one_hot_indices():
@@ -107,8 +107,8 @@ def test_cross_entropy_with_probability_targets_equals_one_hot_indices():
     target = np.array([0, 2, 1, 1, 0])
     one_hot = np.eye(3)[target].astype(np.float32)
     for smoothing in (0.0, 0.2):
-        np.testing.assert_allclose(F.cross_entropy(x, ag.tensor(one_hot), label_smoothing=smoothing).data,
-                                   F.cross_entropy(x, ag.tensor(target), label_smoothing=smoothing).data, rtol=1e-6)
+        np.testing.assert_allclose(F.cross_entropy(x, ag.tensor(one_hot), label_smoothing=smoothing)._data,
+                                   F.cross_entropy(x, ag.tensor(target), label_smoothing=smoothing)._data, rtol=1e-6)
 
 
 def test_cross_entropy_probability_target_value():
@@ -116,18 +116,18 @@ def test_cross_entropy_probability_target_value():
     x, p = rng.standard_normal((4, 3)), rng.dirichlet(np.ones(3), size=4)
     weight = np.array([1.0, 2.0, 0.5])
     got = F.cross_entropy(_double(x), _double(p), ag.tensor(weight), reduction="none")
-    np.testing.assert_allclose(got.data, -(p * weight * _log_softmax(x)).sum(1), rtol=1e-12)
-    np.testing.assert_allclose(F.cross_entropy(_double(x), _double(p), ag.tensor(weight)).data,
+    np.testing.assert_allclose(got._data, -(p * weight * _log_softmax(x)).sum(1), rtol=1e-12)
+    np.testing.assert_allclose(F.cross_entropy(_double(x), _double(p), ag.tensor(weight))._data,
                                -(p * weight * _log_softmax(x)).sum() / 4, rtol=1e-12)
 
 
 def test_cross_entropy_unbatched_input_and_nll_after_log_softmax():
     x = _double([1.0, 2.0, 0.5])
     assert F.cross_entropy(x, ag.tensor(1)).shape == ()
-    np.testing.assert_allclose(F.cross_entropy(x, ag.tensor(1)).data, -_log_softmax(x.data[None])[0, 1])
+    np.testing.assert_allclose(F.cross_entropy(x, ag.tensor(1))._data, -_log_softmax(x._data[None])[0, 1])
     batch = _double(np.random.default_rng(4).standard_normal((5, 3)))
     target = ag.tensor([0, 1, 2, 1, 1])
-    np.testing.assert_allclose(F.nll_loss(batch.log_softmax(1), target).data, F.cross_entropy(batch, target).data,
+    np.testing.assert_allclose(F.nll_loss(batch.log_softmax(1), target)._data, F.cross_entropy(batch, target)._data,
                                rtol=1e-12)
 
 
@@ -136,7 +136,7 @@ def test_ignore_index_everywhere_gives_nan_loss_and_zero_gradient():
     loss = F.cross_entropy(x, ag.tensor([-100, -100]))
     assert np.isnan(loss.item())
     loss.backward()
-    np.testing.assert_array_equal(x.grad.data, 0.0)
+    np.testing.assert_array_equal(x.grad._data, 0.0)
 
 
 def test_perplexity_is_exp_of_mean_cross_entropy():
@@ -151,19 +151,19 @@ def test_binary_cross_entropy_values(reduction):
     p, t, w = rng.random((3, 4)), rng.random((3, 4)), rng.random((3, 4))
     expected = -w * (t * np.log(p) + (1 - t) * np.log(1 - p))
     got = F.binary_cross_entropy(_double(p), _double(t), _double(w), reduction=reduction)
-    np.testing.assert_allclose(got.data, _reduce(expected, reduction), rtol=1e-12)
+    np.testing.assert_allclose(got._data, _reduce(expected, reduction), rtol=1e-12)
     logits = rng.standard_normal((3, 4))
     pos_weight = np.array([1.0, 2.0, 0.5, 3.0])
     sig = 1 / (1 + np.exp(-logits))
     expected = -w * (pos_weight * t * np.log(sig) + (1 - t) * np.log(1 - sig))
     got = F.binary_cross_entropy_with_logits(_double(logits), _double(t), _double(w), reduction=reduction,
                                              pos_weight=_double(pos_weight))
-    np.testing.assert_allclose(got.data, _reduce(expected, reduction), rtol=1e-10)
+    np.testing.assert_allclose(got._data, _reduce(expected, reduction), rtol=1e-10)
 
 
 def test_binary_cross_entropy_clamps_logs_at_minus_100():
     loss = F.binary_cross_entropy(ag.tensor([0.0, 1.0], requires_grad=True), ag.tensor([1.0, 0.0]), reduction="none")
-    np.testing.assert_array_equal(loss.data, [100.0, 100.0])
+    np.testing.assert_array_equal(loss._data, [100.0, 100.0])
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS + ["batchmean"])
@@ -173,11 +173,11 @@ def test_kl_div_values(reduction):
     p[1, 2] = 0.0  # contributes 0·log 0 = 0, not nan
     pointwise = np.where(p > 0, p * np.log(np.where(p > 0, p, 1)), 0) - p * log_q
     expected = pointwise.sum() / 3 if reduction == "batchmean" else _reduce(pointwise, reduction)
-    np.testing.assert_allclose(F.kl_div(_double(log_q), _double(p), reduction=reduction).data, expected, rtol=1e-12)
+    np.testing.assert_allclose(F.kl_div(_double(log_q), _double(p), reduction=reduction)._data, expected, rtol=1e-12)
     log_p = np.log(rng.dirichlet(np.ones(4), size=3))
     expected = np.exp(log_p) * (log_p - log_q)
     expected = expected.sum() / 3 if reduction == "batchmean" else _reduce(expected, reduction)
-    np.testing.assert_allclose(F.kl_div(_double(log_q), _double(log_p), reduction=reduction, log_target=True).data,
+    np.testing.assert_allclose(F.kl_div(_double(log_q), _double(log_p), reduction=reduction, log_target=True)._data,
                                expected, rtol=1e-12)
 
 
@@ -249,8 +249,8 @@ def test_cross_entropy_any_shape(n, c, extra, smoothing, reduction, seed):
     x = _double(rng.standard_normal(shape))
     target = ag.tensor(rng.integers(0, c, size=(n, *extra)))
     loss = F.cross_entropy(x, target, reduction=reduction, label_smoothing=smoothing)
-    expected = _cross_entropy_reference(x.data, target.data, None, -100, reduction, smoothing)
-    np.testing.assert_allclose(loss.data, expected, rtol=1e-10, atol=1e-14)
+    expected = _cross_entropy_reference(x._data, target._data, None, -100, reduction, smoothing)
+    np.testing.assert_allclose(loss._data, expected, rtol=1e-10, atol=1e-14)
     _check_derivatives(lambda a: F.cross_entropy(a, target, reduction=reduction, label_smoothing=smoothing), x)
 
 
@@ -258,8 +258,8 @@ def test_cross_entropy_second_derivative_is_the_softmax_jacobian():
     """d²/dx² of the summed cross-entropy of one row is diag(p) − p pᵀ (independent of the target)."""
     x = _double([0.3, -1.0, 2.0])
     (g,) = ag.grad(F.cross_entropy(x.unsqueeze(0), ag.tensor([1])), x, create_graph=True)
-    hessian = np.stack([ag.grad(g[i], x, retain_graph=True)[0].data for i in range(3)])
-    p = np.exp(_log_softmax(x.data[None]))[0]
+    hessian = np.stack([ag.grad(g[i], x, retain_graph=True)[0]._data for i in range(3)])
+    p = np.exp(_log_softmax(x._data[None]))[0]
     np.testing.assert_allclose(hessian, np.diag(p) - np.outer(p, p), rtol=1e-12, atol=1e-15)
 
 
@@ -268,10 +268,10 @@ def test_cross_entropy_second_derivative_is_the_softmax_jacobian():
 def test_cross_entropy_is_stable_for_huge_logits(dtype):
     x = ag.tensor(np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, 1e4]], dtype=dtype), requires_grad=True)
     loss = F.cross_entropy(x, ag.tensor([1, 2]), reduction="none")
-    np.testing.assert_allclose(loss.data, [2e4, 0.0])
+    np.testing.assert_allclose(loss._data, [2e4, 0.0])
     loss.sum().backward()
     assert loss.dtype == dtype and x.grad.dtype == dtype
-    np.testing.assert_allclose(x.grad.data, [[1.0, -1.0, 0.0], [0.0, 0.0, 0.0]], atol=1e-6)
+    np.testing.assert_allclose(x.grad._data, [[1.0, -1.0, 0.0], [0.0, 0.0, 0.0]], atol=1e-6)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -279,10 +279,10 @@ def test_bce_with_logits_is_stable_for_huge_logits(dtype):
     x = ag.tensor(np.array([1e4, -1e4, 1e4, -1e4], dtype=dtype), requires_grad=True)
     t = ag.tensor(np.array([1.0, 0.0, 0.0, 1.0], dtype=dtype))
     loss = F.binary_cross_entropy_with_logits(x, t, reduction="none", pos_weight=ag.tensor(np.array(2.0, dtype=dtype)))
-    np.testing.assert_allclose(loss.data, [0.0, 0.0, 1e4, 2e4])
+    np.testing.assert_allclose(loss._data, [0.0, 0.0, 1e4, 2e4])
     loss.sum().backward()
     assert loss.dtype == dtype and x.grad.dtype == dtype
-    np.testing.assert_allclose(x.grad.data, [0.0, 0.0, 1.0, -2.0])
+    np.testing.assert_allclose(x.grad._data, [0.0, 0.0, 1.0, -2.0])
 
 
 def test_float32_stays_float32():
@@ -355,7 +355,7 @@ def test_loss_modules_call_their_functions_with_their_options():
         (L.KLDivLoss(reduction="batchmean", log_target=True)(x, y), F.kl_div(x, y, reduction="batchmean", log_target=True)),
     ]
     for module_value, function_value in pairs:
-        np.testing.assert_array_equal(module_value.data, function_value.data)
+        np.testing.assert_array_equal(module_value._data, function_value._data)
 
 
 def test_loss_modules_register_weights_as_buffers_and_check_reduction():

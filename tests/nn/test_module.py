@@ -124,7 +124,7 @@ def test_zero_grad_and_requires_grad():
     net(autograd.randn(5, 3)).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
     net.zero_grad(set_to_none=False)
-    assert all(p.grad is not None and not p.grad.data.any() for p in net.parameters())
+    assert all(p.grad is not None and not p.grad._data.any() for p in net.parameters())
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
     net.requires_grad_(False)
@@ -158,7 +158,7 @@ def test_deepcopy_keeps_parameters_as_parameters():
     clone = copy.deepcopy(net)
     assert isinstance(clone.block.fc.weight, nn.Parameter)
     assert clone.block.fc.weight is not net.block.fc.weight
-    np.testing.assert_array_equal(clone.block.fc.weight.data, net.block.fc.weight.data)
+    np.testing.assert_array_equal(clone.block.fc.weight._data, net.block.fc.weight._data)
 
 
 # ----------------------------------------------------------------------------- state dict
@@ -172,14 +172,14 @@ def test_state_dict_round_trip():
     assert result.missing_keys == [] and result.unexpected_keys == []
     assert b.block.fc.weight is weight_before  # loaded in place
     for key, value in b.state_dict().items():
-        np.testing.assert_array_equal(value.data, sd[key].data)
-    b.block.fc.weight.data[0, 0] += 1  # state_dict holds no aliasing to b's own storage
-    assert a.block.fc.weight.data[0, 0] != b.block.fc.weight.data[0, 0]
+        np.testing.assert_array_equal(value._data, sd[key]._data)
+    b.block.fc.weight._data[0, 0] += 1  # state_dict holds no aliasing to b's own storage
+    assert a.block.fc.weight._data[0, 0] != b.block.fc.weight._data[0, 0]
 
 
 def test_state_dict_errors_list_every_problem_and_change_nothing():
     net = Net()
-    before = net.block.fc.weight.data.copy()
+    before = net.block.fc.weight._data.copy()
     sd = Net().state_dict()
     del sd["head.1.bias"]
     sd["extra.weight"] = autograd.zeros(1)
@@ -192,7 +192,7 @@ def test_state_dict_errors_list_every_problem_and_change_nothing():
     assert 'Unexpected key(s) in state_dict: "extra.weight"' in message
     assert "size mismatch for block.fc.weight: copying a param with shape (2, 2) from checkpoint, " \
            "the shape in current model is (4, 3)" in message
-    np.testing.assert_array_equal(net.block.fc.weight.data, before)
+    np.testing.assert_array_equal(net.block.fc.weight._data, before)
 
 
 def test_non_strict_loading_reports_keys():
@@ -202,7 +202,7 @@ def test_non_strict_loading_reports_keys():
     sd["extra"] = autograd.zeros(1)
     missing, unexpected = net.load_state_dict(sd, strict=False)
     assert missing == ["head.1.bias"] and unexpected == ["extra"]
-    np.testing.assert_array_equal(net.head[1].weight.data, sd["head.1.weight"].data)
+    np.testing.assert_array_equal(net.head[1].weight._data, sd["head.1.weight"]._data)
     sd["head.1.weight"] = autograd.zeros(3, 3)
     with pytest.raises(RuntimeError, match="size mismatch"):
         net.load_state_dict(sd, strict=False)
@@ -215,11 +215,11 @@ def test_forward_hooks_and_removal():
     pre = layer.register_forward_pre_hook(lambda m, args: (args[0] * 0,))
     post = layer.register_forward_hook(lambda m, args, out: calls.append(out.shape) or out + 1)
     out = layer(autograd.ones(3, 2))
-    np.testing.assert_allclose(out.data, np.broadcast_to(layer.bias.data + 1, (3, 2)), rtol=1e-6)
+    np.testing.assert_allclose(out._data, np.broadcast_to(layer.bias._data + 1, (3, 2)), rtol=1e-6)
     assert calls == [(3, 2)]
     pre.remove()
     post.remove()
-    np.testing.assert_allclose(layer(autograd.ones(1, 2)).data, (layer.weight.data.sum(1) + layer.bias.data)[None], rtol=1e-6)
+    np.testing.assert_allclose(layer(autograd.ones(1, 2))._data, (layer.weight._data.sum(1) + layer.bias._data)[None], rtol=1e-6)
     assert calls == [(3, 2)]
 
 
@@ -280,9 +280,9 @@ def test_sequential_indexing_slicing_and_growth():
     head = seq[1:]
     assert isinstance(head, nn.Sequential) and len(head) == 2 and list(head._modules) == ["1", "2"]
     x = autograd.randn(5, 3)
-    np.testing.assert_allclose(seq(x).data, seq[2](seq[1](seq[0](x))).data)
+    np.testing.assert_allclose(seq(x)._data, seq[2](seq[1](seq[0](x)))._data)
     seq.append(nn.Softmax(dim=1))
-    assert len(seq) == 4 and np.allclose(seq(x).data.sum(1), 1)
+    assert len(seq) == 4 and np.allclose(seq(x)._data.sum(1), 1)
     del seq[0]
     assert list(seq._modules) == ["0", "1", "2"]
     with pytest.raises(IndexError, match="out of range"):

@@ -29,7 +29,7 @@ def _run_ours(optimizer_cls, steps=6, dtype=np.float64, **kwargs):
         optimizer.zero_grad()
         (0.5 * (p @ (a @ p)) - b @ p).backward()
         optimizer.step()
-        trajectory.append(p.data.copy())
+        trajectory.append(p._data.copy())
     return np.array(trajectory)
 
 
@@ -159,7 +159,7 @@ def test_step_skips_parameters_without_gradients_and_runs_closure():
 
     loss = optimizer.step(closure)
     assert loss.item() == 1.0
-    assert unused.data[0] == 5.0 and used.data[0] < 1.0
+    assert unused._data[0] == 5.0 and used._data[0] < 1.0
     assert unused not in optimizer.state
 
 
@@ -169,7 +169,7 @@ def test_zero_grad_to_none_or_to_zeros():
     (p * 3).sum().backward()
     grad = p.grad
     optimizer.zero_grad(set_to_none=False)
-    assert p.grad is grad and np.all(p.grad.data == 0)
+    assert p.grad is grad and np.all(p.grad._data == 0)
     optimizer.zero_grad()
     assert p.grad is None
 
@@ -182,8 +182,8 @@ def test_param_groups_take_their_own_options_and_defaults():
     assert [g["momentum"] for g in optimizer.param_groups] == [0.0, 0.9]
     w.grad, b.grad = ag.ones(3), ag.ones(1)
     optimizer.step()
-    np.testing.assert_allclose(w.data, -0.1)
-    np.testing.assert_allclose(b.data, -0.5)
+    np.testing.assert_allclose(w._data, -0.1)
+    np.testing.assert_allclose(b._data, -0.5)
     extra = ag.zeros(2, requires_grad=True)
     optimizer.add_param_group({"params": [extra], "lr": 1.0})
     assert optimizer.param_groups[2]["momentum"] == 0.0
@@ -233,12 +233,12 @@ def test_state_dict_round_trip_resumes_exactly(optimizer_cls, kwargs):
     for key, value in snapshot["state"][0].items():
         now = saved["state"][0][key]
         np.testing.assert_array_equal(getattr(value, "data", value), getattr(now, "data", now))
-    p.data[...] = straight[2]
+    p._data[...] = straight[2]
     second = optimizer_cls([p], lr=123.0)
     second.load_state_dict(saved)
     assert second.param_groups[0]["lr"] == kwargs["lr"]
     steps(second, 3)
-    np.testing.assert_allclose(p.data, straight[-1], rtol=1e-13)
+    np.testing.assert_allclose(p._data, straight[-1], rtol=1e-13)
 
 
 def test_load_state_dict_rejects_a_mismatched_layout():
@@ -257,13 +257,13 @@ def test_subclassing_optimizer_only_needs_update():
 
         def _update(self, group, params):
             for p in params:
-                p.data -= group["lr"] * np.sign(p.grad.data)
+                p._data -= group["lr"] * np.sign(p.grad._data)
 
     p = ag.tensor([1.0, -1.0], requires_grad=True)
     optimizer = SignSGD([p], lr=0.25)
     (p * ag.tensor([3.0, -0.1])).sum().backward()
     optimizer.step()
-    np.testing.assert_allclose(p.data, [0.75, -0.75])
+    np.testing.assert_allclose(p._data, [0.75, -0.75])
 
 
 # --------------------------------------------------------------------------- schedulers

@@ -38,34 +38,34 @@ def naive_pool(x, k, s, p, reduce, pad_value):
 @pytest.mark.parametrize("k,s,p", [(2, 2, 0), (3, 2, 1), (3, 1, 1), (2, 1, 0), (3, 3, 1)])
 def test_max_and_avg_pool_match_naive_loops(k, s, p):
     x = _t(2, 3, 7, 6, requires_grad=False)
-    np.testing.assert_allclose(max_pool2d(x, k, s, p).data, naive_pool(x.data, k, s, p, np.max, -np.inf))
-    np.testing.assert_allclose(avg_pool2d(x, k, s, p).data, naive_pool(x.data, k, s, p, np.mean, 0.0), atol=1e-12)
+    np.testing.assert_allclose(max_pool2d(x, k, s, p)._data, naive_pool(x._data, k, s, p, np.max, -np.inf))
+    np.testing.assert_allclose(avg_pool2d(x, k, s, p)._data, naive_pool(x._data, k, s, p, np.mean, 0.0), atol=1e-12)
 
 
 def test_max_pool_gradient_goes_to_the_argmax_only():
     x = autograd.tensor([[[[1.0, 5.0, 2.0, 0.0], [3.0, 4.0, 9.0, 1.0]]]], requires_grad=True)
     out = max_pool2d(x, 2)
-    np.testing.assert_array_equal(out.data, [[[[5.0, 9.0]]]])
+    np.testing.assert_array_equal(out._data, [[[[5.0, 9.0]]]])
     out.backward(autograd.tensor([[[[10.0, 20.0]]]]))
-    np.testing.assert_array_equal(x.grad.data, [[[[0, 10, 0, 0], [0, 0, 20, 0]]]])
+    np.testing.assert_array_equal(x.grad._data, [[[[0, 10, 0, 0], [0, 0, 20, 0]]]])
 
 
 def test_overlapping_windows_add_their_gradients():
     x = autograd.tensor([[[0.0, 9.0, 0.0, 1.0]]], requires_grad=True)
     max_pool1d(x, 2, stride=1).sum().backward()  # 9 is the max of two windows
-    np.testing.assert_array_equal(x.grad.data, [[[0, 2, 0, 1]]])
+    np.testing.assert_array_equal(x.grad._data, [[[0, 2, 0, 1]]])
 
 
 def test_return_indices_and_unpool():
     x = _t(2, 3, 6, 6, requires_grad=False)
     out, idx = max_pool2d(x, 2, return_indices=True)
     assert idx.dtype == np.int64 and idx.shape == out.shape
-    np.testing.assert_array_equal(np.take_along_axis(x.data.reshape(2, 3, -1), idx.data.reshape(2, 3, -1), 2),
-                                  out.data.reshape(2, 3, -1))
+    np.testing.assert_array_equal(np.take_along_axis(x._data.reshape(2, 3, -1), idx._data.reshape(2, 3, -1), 2),
+                                  out._data.reshape(2, 3, -1))
     restored = max_unpool2d(out, idx, 2)
     assert restored.shape == x.shape
-    flat = restored.data.reshape(2, 3, -1)
-    np.testing.assert_array_equal(np.take_along_axis(flat, idx.data.reshape(2, 3, -1), 2), out.data.reshape(2, 3, -1))
+    flat = restored._data.reshape(2, 3, -1)
+    np.testing.assert_array_equal(np.take_along_axis(flat, idx._data.reshape(2, 3, -1), 2), out._data.reshape(2, 3, -1))
     assert np.count_nonzero(flat) == out.numel()  # everything else is zero
 
 
@@ -91,16 +91,16 @@ def test_output_sizes_follow_pytorch(n, k, s, p, d, ceil):
 def test_avg_pool_divisors():
     x = autograd.ones(1, 1, 3, 3, dtype=np.float64)
     included = avg_pool2d(x, 3, stride=1, padding=1)  # corners see 4 ones out of 9
-    np.testing.assert_allclose(included.data[0, 0, 0, 0], 4 / 9)
+    np.testing.assert_allclose(included._data[0, 0, 0, 0], 4 / 9)
     excluded = avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)
-    np.testing.assert_allclose(excluded.data, 1.0)
-    np.testing.assert_allclose(avg_pool2d(x, 3, 1, 1, divisor_override=2).data[0, 0, 1, 1], 4.5)
+    np.testing.assert_allclose(excluded._data, 1.0)
+    np.testing.assert_allclose(avg_pool2d(x, 3, 1, 1, divisor_override=2)._data[0, 0, 1, 1], 4.5)
 
 
 def test_adaptive_avg_pool_bins():
     x = autograd.arange(10.0, dtype=np.float64).reshape(1, 1, 1, 10)
     out = adaptive_avg_pool2d(x, (1, 3))  # bins [0,4), [3,7), [6,10) as PyTorch
-    np.testing.assert_allclose(out.data.ravel(), [1.5, 4.5, 7.5])
+    np.testing.assert_allclose(out._data.ravel(), [1.5, 4.5, 7.5])
     assert adaptive_avg_pool2d(_t(2, 3, 5, 7), 1).shape == (2, 3, 1, 1)
     assert adaptive_avg_pool2d(_t(3, 5, 7), (None, 2)).shape == (3, 5, 2)
     assert adaptive_avg_pool1d(_t(2, 3, 7), 3).shape == (2, 3, 3)

@@ -25,13 +25,13 @@ def test_parameter_names_shapes_and_init():
     assert GRU(3, 5).weight_ih_l0.shape == (15, 3) and RNN(3, 5, bias=False).weight_hh_l0.shape == (5, 5)
     assert [n for n, _ in RNN(3, 5, bias=False).named_parameters()] == ["weight_ih_l0", "weight_hh_l0"]
     bound = 1 / np.sqrt(5)
-    assert all(np.abs(p.data).max() <= bound for p in lstm.parameters())
+    assert all(np.abs(p._data).max() <= bound for p in lstm.parameters())
     assert [n for n, _ in LSTMCell(3, 4).named_parameters()] == ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
     assert GRUCell(3, 4).weight_hh.shape == (12, 4)
 
 
 def _manual_lstm(lstm, x, h, c):
-    w_ih, w_hh, b_ih, b_hh = (getattr(lstm, n + "_l0").data for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+    w_ih, w_hh, b_ih, b_hh = (getattr(lstm, n + "_l0")._data for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
     outs = []
     for t in range(x.shape[0]):
         gates = x[t] @ w_ih.T + b_ih + h @ w_hh.T + b_hh
@@ -43,7 +43,7 @@ def _manual_lstm(lstm, x, h, c):
 
 
 def _manual_gru(gru, x, h):
-    w_ih, w_hh, b_ih, b_hh = (getattr(gru, n + "_l0").data for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+    w_ih, w_hh, b_ih, b_hh = (getattr(gru, n + "_l0")._data for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
     outs = []
     for t in range(x.shape[0]):
         xr, xz, xn = np.split(x[t] @ w_ih.T + b_ih, 3, axis=-1)
@@ -59,22 +59,22 @@ def test_lstm_and_gru_follow_pytorch_gate_equations():
     x, h0, c0 = _t(4, 2, 3, requires_grad=False), _t(1, 2, 5, seed=1), _t(1, 2, 5, seed=2)
     lstm = LSTM(3, 5).double()
     out, (h, c) = lstm(x, (h0, c0))
-    ref_out, ref_h, ref_c = _manual_lstm(lstm, x.data, h0.data[0], c0.data[0])
-    np.testing.assert_allclose(out.data, ref_out, atol=1e-12)
-    np.testing.assert_allclose(h.data[0], ref_h, atol=1e-12)
-    np.testing.assert_allclose(c.data[0], ref_c, atol=1e-12)
+    ref_out, ref_h, ref_c = _manual_lstm(lstm, x._data, h0._data[0], c0._data[0])
+    np.testing.assert_allclose(out._data, ref_out, atol=1e-12)
+    np.testing.assert_allclose(h._data[0], ref_h, atol=1e-12)
+    np.testing.assert_allclose(c._data[0], ref_c, atol=1e-12)
     gru = GRU(3, 5).double()
     out, h = gru(x, h0)
-    ref_out, ref_h = _manual_gru(gru, x.data, h0.data[0])
-    np.testing.assert_allclose(out.data, ref_out, atol=1e-12)
-    np.testing.assert_allclose(h.data[0], ref_h, atol=1e-12)
+    ref_out, ref_h = _manual_gru(gru, x._data, h0._data[0])
+    np.testing.assert_allclose(out._data, ref_out, atol=1e-12)
+    np.testing.assert_allclose(h._data[0], ref_h, atol=1e-12)
     rnn = RNN(3, 5, nonlinearity="relu").double()
     out, _ = rnn(x)
     manual = np.zeros((2, 5))
     for t in range(4):
-        manual = np.maximum(0, x.data[t] @ rnn.weight_ih_l0.data.T + rnn.bias_ih_l0.data
-                            + manual @ rnn.weight_hh_l0.data.T + rnn.bias_hh_l0.data)
-    np.testing.assert_allclose(out.data[-1], manual, atol=1e-12)
+        manual = np.maximum(0, x._data[t] @ rnn.weight_ih_l0._data.T + rnn.bias_ih_l0._data
+                            + manual @ rnn.weight_hh_l0._data.T + rnn.bias_hh_l0._data)
+    np.testing.assert_allclose(out._data[-1], manual, atol=1e-12)
 
 
 def test_shapes_batch_first_bidirectional_unbatched():
@@ -83,13 +83,13 @@ def test_shapes_batch_first_bidirectional_unbatched():
     out, h = gru(x)
     assert out.shape == (2, 7, 8) and h.shape == (6, 2, 4) and out.dtype == np.float32
     # the final states are the last forward step and the first backward step
-    np.testing.assert_allclose(h.data[4], out.data[:, -1, :4])
-    np.testing.assert_allclose(h.data[5], out.data[:, 0, 4:])
+    np.testing.assert_allclose(h._data[4], out._data[:, -1, :4])
+    np.testing.assert_allclose(h._data[5], out._data[:, 0, 4:])
     lstm = LSTM(3, 4)
     out, (h, c) = lstm(x[0])  # unbatched (L, H_in)
     assert out.shape == (7, 4) and h.shape == (1, 4) and c.shape == (1, 4)
     out2, _ = lstm(x[0].unsqueeze(1))
-    np.testing.assert_allclose(out.data, out2.data[:, 0], rtol=1e-6)
+    np.testing.assert_allclose(out._data, out2._data[:, 0], rtol=1e-6)
     cell = LSTMCell(3, 4)
     h, c = cell(x[0, 0])
     assert h.shape == (4,) and c.shape == (4,)
@@ -102,7 +102,7 @@ def test_cells_match_one_step_of_the_layer():
         cell.load_state_dict({k[:-3]: v for k, v in layer.state_dict().items()})
         out = layer(x)[0][0]
         step = cell(x[0])
-        np.testing.assert_allclose(out.data, (step[0] if isinstance(step, tuple) else step).data, atol=1e-12)
+        np.testing.assert_allclose(out._data, (step[0] if isinstance(step, tuple) else step)._data, atol=1e-12)
 
 
 @pytest.mark.parametrize("make,state", [
@@ -140,9 +140,9 @@ def test_dropout_between_layers_only_in_training():
     lstm = LSTM(3, 4, num_layers=2, dropout=0.5)
     x = _t(5, 2, 3, dtype=np.float32)
     a, b = lstm(x)[0], lstm(x)[0]
-    assert not np.allclose(a.data, b.data)
+    assert not np.allclose(a._data, b._data)
     lstm.eval()
-    np.testing.assert_array_equal(lstm(x)[0].data, lstm(x)[0].data)
+    np.testing.assert_array_equal(lstm(x)[0]._data, lstm(x)[0]._data)
 
 
 @pytest.mark.parametrize("call,match", [

@@ -26,7 +26,7 @@ def test_state_dict_round_trip(tmp_path):
     other.load_state_dict(loaded)
     x = autograd.randn(2, 3)
     model.eval(), other.eval()
-    np.testing.assert_array_equal(model(x).data, other(x).data)
+    np.testing.assert_array_equal(model(x)._data, other(x)._data)
 
 
 def test_archive_is_plain_npz_with_readable_keys_and_no_pickle(tmp_path):
@@ -47,7 +47,7 @@ def test_nested_containers_round_trip(tmp_path):
     nn.save(obj, tmp_path / "opt.npz")
     back = nn.load(tmp_path / "opt.npz")
     assert back["state"][0]["step"] == 3 and isinstance(back["state"][0]["exp_avg"], autograd.Tensor)
-    np.testing.assert_array_equal(back["state"][0]["exp_avg"].data, np.ones((2, 2), np.float32))
+    np.testing.assert_array_equal(back["state"][0]["exp_avg"]._data, np.ones((2, 2), np.float32))
     assert back["state"][1]["momentum_buffer"] is None
     assert back["param_groups"] == [{"lr": 0.1, "betas": (0.9, 0.999), "params": [0, 1], "nesterov": False, "name": "g"}]
     np.testing.assert_array_equal(back["array"], np.arange(3))

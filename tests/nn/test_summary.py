@@ -50,7 +50,7 @@ def test_leaves_only_and_no_side_effects():
             return self.head(self.body(x))
 
     net = Net()
-    before = {k: v.data.copy() for k, v in net.state_dict().items()}
+    before = {k: v._data.copy() for k, v in net.state_dict().items()}
     autograd.manual_seed(0)
     expected_next_draw = autograd.rand(1).item()
     autograd.manual_seed(0)
@@ -60,7 +60,7 @@ def test_leaves_only_and_no_side_effects():
     assert result.rows[1].num_params == 16 and result.total_params == 40 + 16 + 9
     assert all(m.training for m in net.modules())
     for k, v in net.state_dict().items():
-        np.testing.assert_array_equal(v.data, before[k])
+        np.testing.assert_array_equal(v._data, before[k])
 
 
 def test_integer_inputs_and_multiple_outputs():

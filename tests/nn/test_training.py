@@ -22,8 +22,8 @@ def _fit_xor(model, steps=500):
         loss.backward()
         optimizer.step()
     with ag.no_grad():
-        predictions = (model(XOR_INPUTS).data > 0).astype(np.float32)
-    return int((predictions == XOR_TARGETS.data).sum()), loss.item()
+        predictions = (model(XOR_INPUTS)._data > 0).astype(np.float32)
+    return int((predictions == XOR_TARGETS._data).sum()), loss.item()
 
 
 def test_mlp_learns_xor_where_a_linear_model_cannot():
@@ -94,4 +94,4 @@ def test_l2_penalty_as_a_loss_term_equals_sgd_weight_decay():
         loss.backward()
         with_decay.step()
     for p, q in zip(a.parameters(), b.parameters()):
-        np.testing.assert_allclose(p.data, q.data, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(p._data, q._data, rtol=1e-5, atol=1e-7)

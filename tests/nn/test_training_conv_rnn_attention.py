@@ -76,7 +76,7 @@ def test_train_lenet_on_digits():
                 schedule.step()
         model.eval()
         with autograd.no_grad():
-            accuracy = (model(autograd.tensor(images[test])).data.argmax(1) == digits.target[test]).mean()
+            accuracy = (model(autograd.tensor(images[test]))._data.argmax(1) == digits.target[test]).mean()
     elapsed = time.perf_counter() - start
     print(f"LeNet on digits: test accuracy {accuracy:.4f} in {elapsed:.1f} s")
     assert accuracy >= 0.98
@@ -175,7 +175,7 @@ def test_train_transformer_to_reverse_sequences():
         x = rng.integers(0, vocab, (500, length))
         model.eval()
         with autograd.no_grad():
-            predicted = model(autograd.tensor(x)).data.argmax(-1)
+            predicted = model(autograd.tensor(x))._data.argmax(-1)
     token_accuracy = (predicted == x[:, ::-1]).mean()
     sequence_accuracy = (predicted == x[:, ::-1]).all(1).mean()
     elapsed = time.perf_counter() - start

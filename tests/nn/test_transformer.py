@@ -36,45 +36,45 @@ def test_block_equations(norm_first, activation):
     else:
         h = layer.norm1(x + sa(x))
         expected = layer.norm2(h + ff(h))
-    np.testing.assert_allclose(layer(x).data, expected.data, atol=1e-12)
+    np.testing.assert_allclose(layer(x)._data, expected._data, atol=1e-12)
 
 
 def test_encoder_deep_copies_the_layer_and_applies_the_final_norm():
     layer = TransformerEncoderLayer(4, 2, dim_feedforward=8, dropout=0.0)
     encoder = TransformerEncoder(layer, num_layers=3, norm=LayerNorm(4))
     assert len(encoder.layers) == 3 and encoder.layers[0] is not layer
-    encoder.layers[0].linear1.weight.data[...] = 0
-    assert not np.all(encoder.layers[1].linear1.weight.data == 0)  # independent weights
+    encoder.layers[0].linear1.weight._data[...] = 0
+    assert not np.all(encoder.layers[1].linear1.weight._data == 0)  # independent weights
     assert len(list(encoder.parameters())) == 3 * 12 + 2
     x = _t(5, 2, 4, dtype=np.float32, requires_grad=False)
     out = encoder(x)
     assert out.shape == (5, 2, 4) and out.dtype == np.float32
-    np.testing.assert_allclose(out.data.mean(-1), 0, atol=1e-5)
+    np.testing.assert_allclose(out._data.mean(-1), 0, atol=1e-5)
 
 
 def test_causal_mask_blocks_the_future_through_the_stack():
     encoder = TransformerEncoder(TransformerEncoderLayer(4, 2, 8, dropout=0.0, batch_first=True), 2).double()
     x = _t(2, 6, 4, requires_grad=False)
     causal = np.triu(np.ones((6, 6), dtype=bool), 1)
-    out = encoder(x, mask=causal).data
-    changed = x.data.copy()
+    out = encoder(x, mask=causal)._data
+    changed = x._data.copy()
     changed[:, 3:] = np.random.default_rng(9).standard_normal((2, 3, 4))  # new future tokens
-    out2 = encoder(autograd.tensor(changed), mask=causal).data
+    out2 = encoder(autograd.tensor(changed), mask=causal)._data
     np.testing.assert_allclose(out[:, :3], out2[:, :3], atol=1e-12)
     assert not np.allclose(out[:, 3:], out2[:, 3:])
-    np.testing.assert_allclose(encoder(x, is_causal=True).data, out, atol=1e-12)
-    unmasked = encoder(autograd.tensor(changed)).data
-    assert not np.allclose(unmasked[:, :3], encoder(x).data[:, :3])  # without the mask the future leaks
+    np.testing.assert_allclose(encoder(x, is_causal=True)._data, out, atol=1e-12)
+    unmasked = encoder(autograd.tensor(changed))._data
+    assert not np.allclose(unmasked[:, :3], encoder(x)._data[:, :3])  # without the mask the future leaks
 
 
 def test_key_padding_mask_ignores_padded_positions():
     layer = TransformerEncoderLayer(4, 1, 8, dropout=0.0, batch_first=True).double()
     x = _t(1, 5, 4, requires_grad=False)
     pad = np.array([[False, False, False, True, True]])
-    out = layer(x, src_key_padding_mask=pad).data
-    changed = x.data.copy()
+    out = layer(x, src_key_padding_mask=pad)._data
+    changed = x._data.copy()
     changed[0, 3:] += 5.0
-    out2 = layer(autograd.tensor(changed), src_key_padding_mask=pad).data
+    out2 = layer(autograd.tensor(changed), src_key_padding_mask=pad)._data
     np.testing.assert_allclose(out[0, :3], out2[0, :3], atol=1e-12)
 
 
@@ -92,13 +92,13 @@ def test_layer_derivatives():
 def test_positional_encoding():
     pe = PositionalEncoding(6, dropout=0.0, max_len=50)
     x = autograd.zeros(4, 2, 6)
-    out = pe(x).data
+    out = pe(x)._data
     pos, i = 3, 1
     np.testing.assert_allclose(out[pos, 0, 2 * i], np.sin(pos / 10000 ** (2 * i / 6)), rtol=1e-6)
     np.testing.assert_allclose(out[pos, 1, 2 * i + 1], np.cos(pos / 10000 ** (2 * i / 6)), rtol=1e-6)
     np.testing.assert_allclose(out[0, 0], [0, 1, 0, 1, 0, 1])
     batch_first = PositionalEncoding(6, dropout=0.0, batch_first=True)
-    np.testing.assert_allclose(batch_first(autograd.zeros(2, 4, 6)).data[1], out[:, 0], atol=1e-7)
+    np.testing.assert_allclose(batch_first(autograd.zeros(2, 4, 6))._data[1], out[:, 0], atol=1e-7)
     assert PositionalEncoding(5, 0.0)(autograd.zeros(3, 1, 5)).shape == (3, 1, 5)  # odd d_model
     assert "pe" not in pe.state_dict()
     with pytest.raises(ValueError, match="exceeds max_len"):
