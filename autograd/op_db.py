@@ -550,6 +550,22 @@ def _broadcast_add_sample(rng):
 
 
 # --------------------------------------------------------------------------- the table
+def _away_from_integers(rng, shape):
+    """Values whose fractional part is in [0.2, 0.8]: rounding is constant around each of them."""
+    return rng.integers(-3, 4, shape) + rng.uniform(0.2, 0.8, shape)
+
+
+def _division_sample(rng):
+    """(a, b) with b > 0 and a/b away from integers, so remainder and rounded division are smooth there."""
+    sa, sb = broadcastable_pair(rng)
+    b = positive(rng, sb)
+    a = np.broadcast_to(b, np.broadcast_shapes(sa, sb)) * _away_from_integers(rng, np.broadcast_shapes(sa, sb))
+    if a.shape != tuple(sa):  # keep a's own shape: use its values where it is not broadcast
+        a = _away_from_integers(rng, sa) * 0.25
+        b = np.full(sb, 1.0)
+    return Sample([np.array(a, dtype=np.float64), b])
+
+
 op_db: list[OpInfo] = [
     # arithmetic, tensor with tensor (broadcasting; the engine sums gradients back to each shape)
     OpInfo("add", lambda a, b: a + b, binary()),
@@ -577,6 +593,14 @@ op_db: list[OpInfo] = [
     OpInfo("rpow(scalar base)", lambda x: 2.0 ** x, unary()),
     OpInfo("neg", lambda x: -x, unary()),
     OpInfo("abs", lambda x: x.abs(), unary(avoiding)),
+    OpInfo("remainder", lambda a, b: a % b, _division_sample),
+    OpInfo("fmod", lambda a, b: ag.fmod(a, b), _division_sample),
+    OpInfo("div(rounding_mode='floor')", lambda a, b: ag.div(a, b, rounding_mode="floor") * 1.0 + a, _division_sample),
+    OpInfo("div(rounding_mode='trunc')", lambda a, b: ag.div(a, b, rounding_mode="trunc") + a, _division_sample),
+    OpInfo("floor", lambda x: x.floor() + x, unary(_away_from_integers)),
+    OpInfo("ceil", lambda x: x.ceil() + x, unary(_away_from_integers)),
+    OpInfo("round", lambda x: x.round() + x, unary(_away_from_integers)),
+    OpInfo("trunc", lambda x: x.trunc() + x, unary(_away_from_integers)),
     # unary maths
     OpInfo("exp", lambda x: x.exp(), unary()),
     OpInfo("log", lambda x: x.log(), unary(positive)),

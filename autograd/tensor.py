@@ -4,16 +4,14 @@ A tensor holds its values (`_data`, a numpy array; scalars are 0-d), whether gra
 flow to it (`requires_grad`), the node that produced it (`grad_fn`) and, for leaves,
 the accumulated gradient (`.grad`). Operations are attached as methods by the
 modules in `autograd/ops/`, where each operation's forward and backward rule live
-together; this file holds the data model, conversions, dtypes and creation functions.
+together; this file holds the data model: storage, autograd state, conversions to Python
+and numpy, printing. Creation functions (`tensor`, `zeros`, `randn`, ...) are in `creation.py`.
 """
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
-
-from .random import default_generator
 
 _default_dtype = np.dtype(np.float32)
 _FLOAT_KINDS = "f"  # only floating tensors can require grad (no complex support)
@@ -94,36 +92,32 @@ def _check_can_require_grad(dtype: np.dtype, where: str) -> None:
 class Tensor:
     """An n-dimensional array that records the operations applied to it."""
 
-    __slots__ = ("_data", "grad", "_requires_grad", "grad_fn", "_version_counter", "_base",
+    __slots__ = ("_data", "grad", "_requires_grad", "grad_fn", "_output_nr", "_version_counter", "_base",
                  "_accumulator", "_retains_grad", "name", "__weakref__")
     __array_priority__ = 1000  # numpy defers `array * tensor` to Tensor.__rmul__
 
     def __init__(self, data: Any, dtype=None, requires_grad: bool = False):
-        self._data = _to_array(data, dtype)
-        self.grad: Tensor | None = None
-        self._requires_grad = False
-        self.grad_fn = None
-        self._version_counter = [0]
-        self._base = None
-        self._accumulator = None
-        self._retains_grad = False
-        self.name = None
+        self._init(_to_array(data, dtype))
         if requires_grad:
             self.requires_grad = True
+
+    def _init(self, array: np.ndarray) -> None:
+        self._data = array  # the values: always an ndarray (0-d for scalars)
+        self.grad: Tensor | None = None
+        self._requires_grad = False
+        self.grad_fn = None  # the Node that made this tensor (None for leaves)
+        self._output_nr = 0  # which of grad_fn's outputs this is
+        self._version_counter = [0]  # bumped by in-place changes; one list shared by a base and its views
+        self._base = None  # the tensor this one is a view of
+        self._accumulator = None  # a leaf's AccumulateGrad node, made on first use
+        self._retains_grad = False
+        self.name = None
 
     @classmethod
     def _wrap(cls, array: np.ndarray) -> Tensor:
         """Fast constructor for an array that is already right: no conversion, no checks."""
         t = object.__new__(cls)
-        t._data = array
-        t.grad = None
-        t._requires_grad = False
-        t.grad_fn = None
-        t._version_counter = [0]
-        t._base = None
-        t._accumulator = None
-        t._retains_grad = False
-        t.name = None
+        t._init(array)
         return t
 
     # ----------------------------------------------------------------- autograd state
@@ -204,17 +198,16 @@ class Tensor:
 
     def register_hook(self, hook):
         """Call `hook(grad)` when this tensor's gradient is computed; a return value replaces it."""
-        from .engine import RemovableHandle
-
         if not self._requires_grad:
             raise RuntimeError("register_hook: cannot register a hook on a tensor that does not require grad")
-        node = self.grad_fn if self.grad_fn is not None else self._grad_accumulator()
-        return RemovableHandle(node.add_pre_hook(hook), hook)
+        if self.grad_fn is not None:
+            return self.grad_fn._add_tensor_hook(self._output_nr, hook)
+        return self._grad_accumulator()._add_tensor_hook(0, hook)
 
     def _grad_accumulator(self):
         """The leaf's AccumulateGrad node, made once and kept."""
         if self._accumulator is None:
-            from .engine import AccumulateGrad
+            from .graph import AccumulateGrad
 
             self._accumulator = AccumulateGrad(self)
         return self._accumulator
@@ -356,148 +349,6 @@ def _format_tensor(t: Tensor) -> str:
     elif t._requires_grad:
         extras.append("requires_grad=True")
     return "tensor(" + body + "".join(", " + e for e in extras) + ")"
-
-
-# --------------------------------------------------------------------- creation functions
-def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
-    """A new leaf tensor holding a copy of `data` (Python numbers, lists, numpy arrays)."""
-    array = _to_array(data, dtype)
-    if isinstance(data, (np.ndarray, Tensor)) and (array is data or (isinstance(data, Tensor) and array is data._data)):
-        array = array.copy()
-    return Tensor(array, requires_grad=requires_grad)
-
-
-def as_tensor(data, dtype=None) -> Tensor:
-    """Like `tensor` but shares memory with a numpy array when the dtype allows."""
-    if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.dtype):
-        return data
-    return Tensor(data, dtype=dtype)
-
-
-def from_numpy(array: np.ndarray) -> Tensor:
-    """A tensor sharing memory with `array`."""
-    if not isinstance(array, np.ndarray):
-        raise TypeError(f"from_numpy expects a numpy array, got {type(array).__name__}")
-    return Tensor(array)
-
-
-def _shape_arg(size, where: str) -> tuple:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    for s in size:
-        if not isinstance(s, (numbers.Integral,)) or isinstance(s, bool):
-            raise TypeError(f"{where}: sizes must be integers, got {size!r}")
-        if s < 0:
-            raise ValueError(f"{where}: negative dimension in size {tuple(size)}; sizes must be >= 0")
-    return tuple(int(s) for s in size)
-
-
-def _float_dtype(dtype, where):
-    """The requested dtype, or the default float dtype."""
-    return _as_dtype(dtype) or _default_dtype
-
-
-def _finish(array, requires_grad):
-    return Tensor(array, requires_grad=requires_grad)
-
-
-def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros of the given shape."""
-    return _finish(np.zeros(_shape_arg(size, "zeros"), dtype=_float_dtype(dtype, "zeros")), requires_grad)
-
-
-def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones of the given shape."""
-    return _finish(np.ones(_shape_arg(size, "ones"), dtype=_float_dtype(dtype, "ones")), requires_grad)
-
-
-def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    """An uninitialised tensor (here: zeros, so results never depend on garbage)."""
-    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
-
-
-def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
-    """A tensor filled with `fill_value`; its dtype follows the value as in PyTorch."""
-    shape = _shape_arg((size,) if not isinstance(size, (tuple, list)) else (tuple(size),), "full")
-    if dtype is None:
-        dtype = _to_array(fill_value).dtype
-    return _finish(np.full(shape, fill_value, dtype=_as_dtype(dtype)), requires_grad)
-
-
-def zeros_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.zeros(input.shape, dtype=_as_dtype(dtype) or input.dtype), requires_grad)
-
-
-def ones_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.ones(input.shape, dtype=_as_dtype(dtype) or input.dtype), requires_grad)
-
-
-def full_like(input: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.full(input.shape, fill_value, dtype=_as_dtype(dtype) or input.dtype), requires_grad)
-
-
-def rand(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    """Uniform samples on [0, 1) from the shared generator."""
-    dtype = _float_dtype(dtype, "rand")
-    return _finish(default_generator().random(_shape_arg(size, "rand"), dtype=np.float64).astype(dtype, copy=False),
-                   requires_grad)
-
-
-def randn(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    """Standard normal samples from the shared generator."""
-    dtype = _float_dtype(dtype, "randn")
-    return _finish(default_generator().standard_normal(_shape_arg(size, "randn")).astype(dtype, copy=False),
-                   requires_grad)
-
-
-def rand_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    return rand(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
-
-
-def randn_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    return randn(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
-
-
-def randint(low, high=None, size=None, dtype=None) -> Tensor:
-    """Random integers in [low, high) (or [0, low) when high is omitted), as `torch.randint`."""
-    if high is None:
-        low, high = 0, low
-    if size is None:
-        raise TypeError("randint: size is required, e.g. randint(0, 10, (3,))")
-    if high <= low:
-        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
-    shape = _shape_arg((tuple(size),) if isinstance(size, (tuple, list)) else (size,), "randint")
-    return Tensor(default_generator().integers(low, high, size=shape, dtype=_as_dtype(dtype) or np.int64))
-
-
-def randperm(n: int, dtype=None) -> Tensor:
-    """A random permutation of 0..n-1."""
-    return Tensor(default_generator().permutation(n).astype(_as_dtype(dtype) or np.int64))
-
-
-def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
-    """Values from start to end (exclusive) by step; integer unless a bound or step is a float."""
-    if end is None:
-        start, end = 0, start
-    if step == 0:
-        raise ValueError("arange: step must be nonzero")
-    is_float = any(isinstance(v, float) for v in (start, end, step))
-    dtype = _as_dtype(dtype) or (_default_dtype if is_float else np.dtype(np.int64))
-    return _finish(np.arange(start, end, step).astype(dtype, copy=False), requires_grad)
-
-
-def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
-    """`steps` evenly spaced values from start to end inclusive."""
-    if steps < 0:
-        raise ValueError(f"linspace: number of steps must be non-negative, got {steps}")
-    return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype, "linspace")), requires_grad)
-
-
-def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
-    """The identity matrix (n × m)."""
-    if n < 0 or (m is not None and m < 0):
-        raise ValueError(f"eye: sizes must be non-negative, got n={n}, m={m}")
-    return _finish(np.eye(n, m, dtype=_float_dtype(dtype, "eye")), requires_grad)
 
 
 def is_tensor(obj) -> bool:

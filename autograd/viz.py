@@ -32,7 +32,7 @@ from collections import deque
 
 import numpy as np
 
-from .engine import AccumulateGrad
+from .graph import AccumulateGrad
 from .tensor import Tensor
 
 __all__ = ["draw_graph", "print_graph", "format_graph", "record_gradient_norms", "gradient_colour",
@@ -173,7 +173,7 @@ def _norm(grad) -> float | None:
 
 def _recorded_norm(node) -> float | None:
     """The gradient norm of an operation's output, if it was kept (retain_grad or record_gradient_norms)."""
-    for ref in node._retained or ():
+    for _, ref in node._retained or ():
         tensor = ref()
         if tensor is not None and tensor.grad is not None:
             return _norm(tensor.grad)
@@ -195,7 +195,7 @@ def record_gradient_norms(*outputs) -> None:
     for node in graph.order:
         if type(node) is not AccumulateGrad and "_viz_grad_norm" not in node.__dict__:
             node._viz_grad_norm = None
-            node.add_pre_hook(_NormRecorder(node))
+            node._add_tensor_hook(0, _NormRecorder(node))
 
 
 class _NormRecorder:

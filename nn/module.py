@@ -13,32 +13,14 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from autograd import engine
 from autograd.grad_mode import no_grad
+from autograd.grad_mode import state as _thread_state
+from autograd.hooks import RemovableHandle, add_hook
 from autograd.tensor import Tensor
 
 from .parameter import Parameter
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-
-
-class RemovableHandle:
-    """Returned by `register_forward_hook` and friends; `.remove()` unregisters the hook."""
-
-    _ids = itertools.count()
-
-    def __init__(self, hooks: dict):
-        self.hooks_dict = hooks
-        self.id = next(RemovableHandle._ids)
-
-    def remove(self) -> None:
-        self.hooks_dict.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 def _addindent(text: str, spaces: int) -> str:
@@ -71,7 +53,8 @@ class Module:
 
     # ------------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):
-        previous = engine.push_scope(self.__dict__.get("_scope_name", type(self).__name__))
+        previous = _thread_state.module_scope
+        _thread_state.module_scope = previous + (self.__dict__.get("_scope_name", type(self).__name__),)
         try:
             if self._forward_pre_hooks:
                 for hook in tuple(self._forward_pre_hooks.values()):
@@ -86,19 +69,15 @@ class Module:
                         output = result
             return output
         finally:
-            engine.restore_scope(previous)
+            _thread_state.module_scope = previous
 
     def register_forward_pre_hook(self, hook: Callable) -> RemovableHandle:
         """Call `hook(module, args)` before forward; a non-None return replaces the positional args."""
-        handle = RemovableHandle(self._forward_pre_hooks)
-        self._forward_pre_hooks[handle.id] = hook
-        return handle
+        return add_hook(self._forward_pre_hooks, hook)
 
     def register_forward_hook(self, hook: Callable) -> RemovableHandle:
         """Call `hook(module, args, output)` after forward; a non-None return replaces the output."""
-        handle = RemovableHandle(self._forward_hooks)
-        self._forward_hooks[handle.id] = hook
-        return handle
+        return add_hook(self._forward_hooks, hook)
 
     # ------------------------------------------------------------------ registration
     def _check_initialised(self, what: str) -> None:

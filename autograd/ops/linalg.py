@@ -1,23 +1,24 @@
-"""Linear algebra: matmul (1-D, 2-D and batched with broadcast batch dims), dot, outer, einsum."""
+"""Linear algebra: matmul (1-D, 2-D and batched with broadcast batch dims), dot, outer, mv, einsum,
+diagonal and trace."""
 from __future__ import annotations
 
 import string
 
 import numpy as np
 
-from ..engine import Function
+from ..function import Op
 from ..tensor import Tensor
-from ._util import tensor_method
+from ._util import normalize_dim, tensor_method, tensor_methods
 
 
-class Matmul(Function):
+class Matmul(Op):
     """a @ b with numpy's rules; d/da = g @ bᵀ, d/db = aᵀ @ g (1-D operands promoted, batch dims summed by the engine)."""
 
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         try:
-            return np.matmul(a._data, b._data)
+            return np.matmul(a, b)
         except ValueError:
             raise RuntimeError(
                 f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied; the last dimension of the first "
@@ -63,9 +64,8 @@ def matmul(input, other):
     return Matmul.apply(input, other)
 
 
-Tensor.__rmatmul__ = lambda self, other: matmul(Tensor(other), self)
-Tensor.mm = matmul
-Tensor.bmm = matmul
+tensor_methods(__rmatmul__=lambda self, other: matmul(other if isinstance(other, Tensor) else Tensor(other), self),
+               mm=matmul, bmm=matmul)
 mm = bmm = matmul
 
 
@@ -131,14 +131,14 @@ def _parse_einsum(equation: str, shapes) -> tuple:
     return explicit, output
 
 
-class Einsum(Function):
+class Einsum(Op):
     """Einstein summation; the gradient of each operand is another einsum of the gradient with the others."""
 
     @staticmethod
     def forward(ctx, equation, *operands):
-        ctx.inputs, ctx.output = _parse_einsum(equation, [o._data.shape for o in operands])
+        ctx.inputs, ctx.output = _parse_einsum(equation, [o.shape for o in operands])
         ctx.save_for_backward(*operands)
-        return np.einsum(",".join(ctx.inputs) + "->" + ctx.output, *[o._data for o in operands], optimize=len(operands) > 2)
+        return np.einsum(",".join(ctx.inputs) + "->" + ctx.output, *operands, optimize=len(operands) > 2)
 
     @staticmethod
     def backward(ctx, grad):
@@ -157,14 +157,14 @@ class Einsum(Function):
         return tuple(grads)
 
 
-class DiagonalEmbed(Function):
+class DiagonalEmbed(Op):
     """Place values of subscripts `unique` onto a tensor with subscripts `term` (repeats = diagonals)."""
 
     @staticmethod
     def forward(ctx, x, unique, term, shape):
         ctx.unique, ctx.term = unique, term
-        out = np.zeros(shape, dtype=x._data.dtype)
-        np.einsum(term + "->" + unique, out)[...] = x._data
+        out = np.zeros(shape, dtype=x.dtype)
+        np.einsum(term + "->" + unique, out)[...] = x
         return out
 
     @staticmethod
@@ -193,3 +193,27 @@ def einsum(equation: str, *operands):
         return Einsum.apply(equation, *operands)
     except ValueError as error:
         raise RuntimeError(f"einsum {equation!r} with operand shapes {[o.shape for o in operands]}: {error}") from None
+
+
+# ----------------------------------------------------------------------------- diagonals
+@tensor_method
+def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1):
+    """The diagonal over dims (dim1, dim2), moved to the last dimension, as torch.diagonal."""
+    import builtins
+
+    d1, d2 = normalize_dim(dim1, input.ndim, "diagonal"), normalize_dim(dim2, input.ndim, "diagonal")
+    if d1 == d2:
+        raise RuntimeError(f"diagonal: dim1 and dim2 cannot be the same dimension ({dim1}, {dim2})")
+    moved = input.movedim(d1, -1).movedim(d2 if d2 < d1 else d2 - 1, -1)
+    n, m = moved.shape[-2], moved.shape[-1]
+    start, stop = builtins.max(0, -offset), builtins.min(n, m - offset)
+    rows = np.arange(start, builtins.max(start, stop))
+    return moved[..., rows, rows + offset]
+
+
+@tensor_method
+def trace(input):
+    """Sum of the main diagonal of a 2-D tensor."""
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a 2-D tensor, got shape {input.shape}")
+    return input.diagonal().sum()

@@ -1,27 +1,27 @@
-"""Reductions over dimensions: sum, mean, var/std, prod, max/min, logsumexp, softmax, norm, cumsum.
+"""Reductions over dimensions: sum, mean, var/std, prod, amax/amin, max/min, argmax/argmin, all/any,
+logsumexp, softmax/log_softmax, norm, cumsum, count_nonzero.
 
-`dim` is an int, a tuple or None (all), negatives allowed, with `keepdim`. Backward
-rules reshape the gradient to keepdim form and let it broadcast back over the reduced
-dimensions. Tie rule: `max()`/`min()`/`amax`/`amin` share the gradient evenly among
-equal extreme values; `max(dim)`/`min(dim)` send it to the returned index only (as PyTorch).
+`dim` is an int, a tuple or None (all), negatives allowed, with `keepdim`. Backward rules
+reshape the gradient to keepdim form and let it broadcast back over the reduced dimensions.
+Tie rule: `max()`/`min()`/`amax`/`amin` share the gradient evenly among equal extreme
+values; `max(dim)`/`min(dim)` send it to the returned index only (both as PyTorch).
 """
 from __future__ import annotations
 
-import builtins
 import functools
 import math
 from collections import namedtuple
 
 import numpy as np
 
-from ..engine import Function
+from ..function import Op
 from ..tensor import Tensor
 from ._util import normalize_dim, normalize_dims, tensor_method
-from .elementwise import where
+from .activation import where
 
 
 def numpy_aliases(fn):
-    """Accept numpy's spellings too (axis=, keepdims=, out=None), so np.sum(tensor) and friends work as in PyTorch."""
+    """Accept numpy's spellings too (axis=, keepdims=, out=None), so np.sum(tensor) and friends work."""
     @functools.wraps(fn)
     def wrapper(input, *args, axis=None, keepdims=None, out=None, ddof=None, **kwargs):
         if out is not None:
@@ -38,7 +38,6 @@ def numpy_aliases(fn):
     return wrapper
 
 
-
 def _keep_shape(shape: tuple, dims: tuple) -> tuple:
     return tuple(1 if i in dims else s for i, s in enumerate(shape))
 
@@ -48,53 +47,54 @@ def _to_keepdim(grad: Tensor, shape: tuple, dims: tuple, keepdim: bool) -> Tenso
     return grad if keepdim else grad.reshape(_keep_shape(shape, dims))
 
 
-class Sum(Function):
+def _float_input(input: Tensor, op: str) -> None:
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError(f"{op}: expected a floating point tensor, got dtype {input.dtype}; convert with .float()")
+
+
+class Sum(Op):
     """Sum over dims; the gradient is broadcast back."""
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        ctx.shape, ctx.dims, ctx.keepdim = x._data.shape, dims, keepdim
-        return np.sum(x._data, axis=dims, keepdims=keepdim)
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        return np.sum(x, axis=dims, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
         return _to_keepdim(grad, ctx.shape, ctx.dims, ctx.keepdim).expand(ctx.shape), None, None
 
 
-class Mean(Function):
+class Mean(Op):
     """Mean over dims; the gradient is broadcast back and divided by the count."""
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        ctx.shape, ctx.dims, ctx.keepdim = x._data.shape, dims, keepdim
-        ctx.count = math.prod(x._data.shape[d] for d in dims)
-        return np.mean(x._data, axis=dims, keepdims=keepdim)
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        ctx.count = math.prod(x.shape[d] for d in dims)
+        with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is nan, as PyTorch
+            return np.mean(x, axis=dims, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
-        return (_to_keepdim(grad, ctx.shape, ctx.dims, ctx.keepdim) / ctx.count).expand(ctx.shape), None, None
-
-
-def _float_input(input: Tensor, op: str) -> None:
-    if input._data.dtype.kind not in "fc":
-        raise RuntimeError(f"{op}: expected a floating point tensor, got dtype {input.dtype}; convert with .float()")
+        scale = 1.0 / ctx.count if ctx.count else float("nan")
+        return (_to_keepdim(grad, ctx.shape, ctx.dims, ctx.keepdim) * scale).expand(ctx.shape), None, None
 
 
 @tensor_method
 @numpy_aliases
-def sum(input, dim=None, keepdim: bool = False, dtype=None):
-    """Sum of elements over `dim` (all when None)."""
+def sum(input, dim=None, keepdim: bool = False, *, dtype=None):
+    """Sum of elements over `dim` (all when None); bool and integer inputs sum as int64, as PyTorch."""
     if dtype is not None:
         input = input.to(dtype)
-    dims = normalize_dims(dim, input.ndim, "sum")
-    if input._data.dtype == np.bool_:
+    elif input._data.dtype.kind in "biu":
         input = input.long()
-    return Sum.apply(input, dims, keepdim)
+    return Sum.apply(input, normalize_dims(dim, input.ndim, "sum"), keepdim)
 
 
 @tensor_method
 @numpy_aliases
-def mean(input, dim=None, keepdim: bool = False, dtype=None):
+def mean(input, dim=None, keepdim: bool = False, *, dtype=None):
     """Mean over `dim` (all when None)."""
     if dtype is not None:
         input = input.to(dtype)
@@ -120,7 +120,7 @@ def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=Non
     dims = normalize_dims(dim, input.ndim, "var")
     count = math.prod(input.shape[d] for d in dims)
     centred = input - input.mean(dim=dims, keepdim=True)
-    divisor = count - _correction(correction, unbiased)  # (not max(): this module's max() is the tensor op)
+    divisor = count - _correction(correction, unbiased)
     return (centred * centred).sum(dim=dims, keepdim=keepdim) / (divisor if divisor > 0 else 0)
 
 
@@ -132,21 +132,23 @@ def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=Non
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over `dim`."""
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over `dim`."""
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
-class Prod(Function):
-    """Product over one dim (or all); d/dx_i = product of the others (exact with zeros too)."""
+class Prod(Op):
+    """Product over one dim (or all); d/dx_i = the product of the others (exact with zeros too)."""
 
     @staticmethod
     def forward(ctx, x, dim, keepdim):
         ctx.save_for_backward(x)
         ctx.dim, ctx.keepdim = dim, keepdim
-        return np.asarray(np.prod(x._data, axis=dim, keepdims=keepdim))
+        return np.prod(x, axis=dim, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -154,9 +156,8 @@ class Prod(Function):
         flat = x.reshape(-1) if ctx.dim is None else x
         dim = 0 if ctx.dim is None else ctx.dim
         g = grad.reshape((1,) * flat.ndim) if ctx.dim is None else _to_keepdim(grad, x.shape, (dim,), ctx.keepdim)
-        if not np.any(flat._data == 0):
-            out = flat.prod(dim, keepdim=True)
-            result = g * out / flat
+        if not (flat == 0).any():  # a decision on values: autograd.compile sees it and does not replay it blindly
+            result = g * flat.prod(dim, keepdim=True) / flat
         else:
             result = g * _product_of_others(flat, dim)
         return result.reshape(x.shape), None, None
@@ -164,6 +165,8 @@ class Prod(Function):
 
 def _product_of_others(x: Tensor, dim: int) -> Tensor:
     """For each position along `dim`, the product of the other entries (differentiable, zero-safe)."""
+    from .shape import cat
+
     n = x.shape[dim]
     if n == 1:
         return x * 0 + 1
@@ -176,7 +179,7 @@ def _product_of_others(x: Tensor, dim: int) -> Tensor:
 
 @tensor_method
 @numpy_aliases
-def prod(input, dim=None, keepdim: bool = False, dtype=None):
+def prod(input, dim=None, keepdim: bool = False, *, dtype=None):
     """Product of elements over one `dim` (all when None)."""
     if dtype is not None:
         input = input.to(dtype)
@@ -185,173 +188,194 @@ def prod(input, dim=None, keepdim: bool = False, dtype=None):
     return Prod.apply(input, dim, keepdim)
 
 
-class Amax(Function):
-    """Largest (or smallest) value over dims; ties share the gradient evenly."""
+class Amax(Op):
+    """Largest value over dims; ties share the gradient evenly (PyTorch's amax rule)."""
 
     @staticmethod
-    def forward(ctx, x, dims, keepdim, largest):
-        reduce = np.max if largest else np.min
-        if x._data.size == 0:
-            raise RuntimeError(f"{'amax' if largest else 'amin'}: cannot reduce an empty tensor of shape {x.shape}")
-        out = reduce(x._data, axis=dims, keepdims=True)
-        hits = x._data == out
-        ctx.share = hits / np.sum(hits, axis=dims, keepdims=True)
-        ctx.shape, ctx.dims, ctx.keepdim = x._data.shape, dims, keepdim
-        return out if keepdim else np.squeeze(out, axis=dims)
+    def forward(ctx, x, dims, keepdim):
+        if x.size == 0:
+            raise RuntimeError(f"amax: cannot reduce an empty tensor of shape {x.shape}")
+        out = np.max(x, axis=dims, keepdims=keepdim)
+        ctx.save_for_backward(x, out)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        return _to_keepdim(grad, ctx.shape, ctx.dims, ctx.keepdim) * ctx.share.astype(grad.dtype), None, None, None
+        x, out = ctx.saved_tensors
+        return _share_among_ties(grad, x, out, ctx.dims, ctx.keepdim), None, None
+
+
+class Amin(Op):
+    """Smallest value over dims; ties share the gradient evenly."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        if x.size == 0:
+            raise RuntimeError(f"amin: cannot reduce an empty tensor of shape {x.shape}")
+        out = np.min(x, axis=dims, keepdims=keepdim)
+        ctx.save_for_backward(x, out)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        return _share_among_ties(grad, x, out, ctx.dims, ctx.keepdim), None, None
+
+
+def _share_among_ties(grad, x, out, dims, keepdim):
+    """The gradient of an extreme value, split evenly among the elements equal to it."""
+    hits = x == _to_keepdim(out, x.shape, dims, keepdim)
+    count = hits.sum(dim=dims, keepdim=True)
+    return where(hits, _to_keepdim(grad, x.shape, dims, keepdim) / count, 0.0)
 
 
 @tensor_method
 @numpy_aliases
 def amax(input, dim=None, keepdim: bool = False):
-    return Amax.apply(input, normalize_dims(dim, input.ndim, "amax"), keepdim, True)
+    return Amax.apply(input, normalize_dims(dim, input.ndim, "amax"), keepdim)
 
 
 @tensor_method
 @numpy_aliases
 def amin(input, dim=None, keepdim: bool = False):
-    return Amax.apply(input, normalize_dims(dim, input.ndim, "amin"), keepdim, False)
+    return Amin.apply(input, normalize_dims(dim, input.ndim, "amin"), keepdim)
+
+
+class MaxDim(Op):
+    """(values, indices) of the max (largest=True) or min along one dim; the gradient goes to the index."""
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim, largest):
+        indices = np.expand_dims((np.argmax if largest else np.argmin)(x, axis=dim), dim)
+        values = np.take_along_axis(x, indices, axis=dim)
+        ctx.save_for_backward(indices)
+        ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
+        if not keepdim:
+            values, indices = np.squeeze(values, axis=dim), np.squeeze(indices, axis=dim)
+        return values, indices
+
+    @staticmethod
+    def backward(ctx, grad, grad_indices):
+        from .indexing import ScatterAdd
+
+        indices, = ctx.saved_tensors
+        g = _to_keepdim(grad, ctx.shape, (ctx.dim,), ctx.keepdim)
+        return ScatterAdd.apply(g, ctx.dim, indices, ctx.shape), None, None, None
+
+
+class ArgExtreme(Op):
+    """argmax (largest=True) or argmin along a dim, or of the flattened tensor; no gradient."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim, largest):
+        find = np.argmax if largest else np.argmin
+        if dim is None:
+            index = find(x)
+            return np.reshape(index, (1,) * x.ndim) if keepdim else np.asarray(index)
+        return find(x, axis=dim, keepdims=keepdim)
 
 
 MaxResult = namedtuple("max", ["values", "indices"])
 MinResult = namedtuple("min", ["values", "indices"])
 
 
+def _extreme(input, dim, keepdim, largest, op):
+    if isinstance(dim, Tensor):
+        return input.maximum(dim) if largest else input.minimum(dim)
+    if dim is None:
+        return amax(input) if largest else amin(input)
+    dim = normalize_dim(dim, input.ndim, op)
+    if input.shape and input.shape[dim] == 0:
+        raise IndexError(f"{op}: cannot take the {op} over dimension {dim} of size 0 (shape {input.shape})")
+    values, indices = MaxDim.apply(input, dim, keepdim, largest)
+    return (MaxResult if largest else MinResult)(values, indices)
+
+
 @tensor_method
 @numpy_aliases
 def max(input, dim=None, keepdim: bool = False):
     """max() of all elements; max(dim) gives (values, indices); max(other) is elementwise maximum."""
-    if isinstance(dim, Tensor):
-        return input.maximum(dim)
-    if dim is None:
-        return amax(input)
-    dim = normalize_dim(dim, input.ndim, "max")
-    indices = np.expand_dims(np.argmax(input._data, axis=dim), dim)
-    values = gather(input, dim, Tensor._wrap(indices))
-    if not keepdim:
-        values, indices = values.squeeze(dim), np.squeeze(indices, axis=dim)
-    return MaxResult(values, Tensor._wrap(indices))
+    return _extreme(input, dim, keepdim, True, "max")
 
 
 @tensor_method
 @numpy_aliases
 def min(input, dim=None, keepdim: bool = False):
     """min() of all elements; min(dim) gives (values, indices); min(other) is elementwise minimum."""
-    if isinstance(dim, Tensor):
-        return input.minimum(dim)
-    if dim is None:
-        return amin(input)
-    dim = normalize_dim(dim, input.ndim, "min")
-    indices = np.expand_dims(np.argmin(input._data, axis=dim), dim)
-    values = gather(input, dim, Tensor._wrap(indices))
-    if not keepdim:
-        values, indices = values.squeeze(dim), np.squeeze(indices, axis=dim)
-    return MinResult(values, Tensor._wrap(indices))
+    return _extreme(input, dim, keepdim, False, "min")
 
 
 @tensor_method
 @numpy_aliases
 def argmax(input, dim=None, keepdim: bool = False):
     """Index of the largest value (of the flattened tensor when dim is None); no gradient."""
-    if dim is None:
-        return Tensor._wrap(np.asarray(np.argmax(input._data)))
-    dim = normalize_dim(dim, input.ndim, "argmax")
-    return Tensor._wrap(np.argmax(input._data, axis=dim, keepdims=keepdim))
+    dim = None if dim is None else normalize_dim(dim, input.ndim, "argmax")
+    return ArgExtreme.apply(input, dim, keepdim, True)
 
 
 @tensor_method
 @numpy_aliases
 def argmin(input, dim=None, keepdim: bool = False):
     """Index of the smallest value; no gradient."""
-    if dim is None:
-        return Tensor._wrap(np.asarray(np.argmin(input._data)))
-    dim = normalize_dim(dim, input.ndim, "argmin")
-    return Tensor._wrap(np.argmin(input._data, axis=dim, keepdims=keepdim))
+    dim = None if dim is None else normalize_dim(dim, input.ndim, "argmin")
+    return ArgExtreme.apply(input, dim, keepdim, False)
+
+
+class Truth(Op):
+    """all (every=True) or any over dims; a bool result, no gradient."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, every):
+        return (np.all if every else np.any)(x, axis=dims, keepdims=keepdim)
 
 
 @tensor_method
 @numpy_aliases
 def all(input, dim=None, keepdim: bool = False):
-    axis = None if dim is None else normalize_dims(dim, input.ndim, "all")
-    return Tensor._wrap(np.asarray(np.all(input._data, axis=axis, keepdims=keepdim)))
+    """True where every element (over `dim`) is non-zero."""
+    return Truth.apply(input, None if dim is None else normalize_dims(dim, input.ndim, "all"), keepdim, True)
 
 
 @tensor_method
 @numpy_aliases
 def any(input, dim=None, keepdim: bool = False):
-    axis = None if dim is None else normalize_dims(dim, input.ndim, "any")
-    return Tensor._wrap(np.asarray(np.any(input._data, axis=axis, keepdims=keepdim)))
+    """True where some element (over `dim`) is non-zero."""
+    return Truth.apply(input, None if dim is None else normalize_dims(dim, input.ndim, "any"), keepdim, False)
 
 
-class Gather(Function):
-    """out[i][j] = x[i][index[i][j]] along `dim` (torch.gather); backward scatters (adds) back."""
+class CountNonzero(Op):
+    """How many elements are non-zero over dims; no gradient."""
 
-    @staticmethod
-    def forward(ctx, x, dim, index):
-        ctx.shape, ctx.dim, ctx.index = x._data.shape, dim, index
-        return np.take_along_axis(x._data, index, axis=dim)
+    differentiable = False
 
     @staticmethod
-    def backward(ctx, grad):
-        return ScatterAdd.apply(grad, ctx.dim, ctx.index, ctx.shape), None, None
-
-
-class ScatterAdd(Function):
-    """Zeros of `shape` with `src` added at `index` along `dim`; the adjoint of Gather."""
-
-    @staticmethod
-    def forward(ctx, src, dim, index, shape):
-        ctx.dim, ctx.index = dim, index
-        out = np.zeros(shape, dtype=src._data.dtype)
-        if _unique_along(index, dim):
-            np.put_along_axis(out, index, src._data, axis=dim)
-        else:
-            np.add.at(out, _full_index(index, dim), src._data)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        return Gather.apply(grad, ctx.dim, ctx.index), None, None, None
-
-
-def _unique_along(index: np.ndarray, dim: int) -> bool:
-    return index.shape[dim] <= 1 or np.all(np.diff(np.sort(index, axis=dim), axis=dim) != 0)
-
-
-def _full_index(index: np.ndarray, dim: int) -> tuple:
-    grids = list(np.indices(index.shape, sparse=True))
-    grids[dim] = index
-    return tuple(grids)
+    def forward(ctx, x, dims):
+        return np.asarray(np.count_nonzero(x, axis=dims), dtype=np.int64)
 
 
 @tensor_method
-def gather(input, dim: int, index):
-    """Pick values along `dim` at integer `index` (same rank as input), as torch.gather."""
-    dim = normalize_dim(dim, input.ndim, "gather")
-    index = np.asarray(index._data if isinstance(index, Tensor) else index)
-    if index.dtype.kind not in "iu":
-        raise TypeError(f"gather: index must be an integer tensor, got dtype {index.dtype}")
-    if index.ndim != input.ndim:
-        raise RuntimeError(
-            f"gather: index has {index.ndim} dimensions but input has {input.ndim} (shape {input.shape}); they must match"
-        )
-    return Gather.apply(input, dim, index)
+def count_nonzero(input, dim=None):
+    return CountNonzero.apply(input, None if dim is None else normalize_dims(dim, input.ndim, "count_nonzero"))
 
 
-class LogSumExp(Function):
+class LogSumExp(Op):
     """log Σ exp(x), shifted by the max for stability; the gradient is softmax(x)."""
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        shift = np.max(x._data, axis=dims, keepdims=True) if x._data.size else 0
+        shift = np.max(x, axis=dims, keepdims=True) if x.size else np.zeros((), x.dtype)
         shift = np.where(np.isfinite(shift), shift, 0)
-        out_keep = np.log(np.sum(np.exp(x._data - shift), axis=dims, keepdims=True)) + shift
-        ctx.dims, ctx.keepdim = dims, keepdim
-        out = Tensor._wrap(out_keep if keepdim else np.squeeze(out_keep, axis=dims))
+        with np.errstate(divide="ignore"):  # log(0) = -inf for an empty or all -inf input, as PyTorch
+            out = np.log(np.sum(np.exp(x - shift), axis=dims, keepdims=True)) + shift
+        out = (out if keepdim else np.squeeze(out, axis=dims)).astype(x.dtype, copy=False)
         ctx.save_for_backward(x, out)
+        ctx.dims, ctx.keepdim = dims, keepdim
         return out
 
     @staticmethod
@@ -366,13 +390,13 @@ def logsumexp(input, dim, keepdim: bool = False):
     return LogSumExp.apply(input, normalize_dims(dim, input.ndim, "logsumexp"), keepdim)
 
 
-class Softmax(Function):
+class Softmax(Op):
     """exp(x)/Σexp(x) along dim; backward: s·(g - Σ g·s)."""
 
     @staticmethod
     def forward(ctx, x, dim):
-        shifted = np.exp(x._data - np.max(x._data, axis=dim, keepdims=True, initial=-np.inf))  # initial: empty ok
-        out = Tensor._wrap(shifted / np.sum(shifted, axis=dim, keepdims=True))
+        shifted = np.exp(x - np.max(x, axis=dim, keepdims=True, initial=-np.inf))  # initial: empty ok
+        out = shifted / np.sum(shifted, axis=dim, keepdims=True)
         ctx.dim = dim
         ctx.save_for_backward(out)
         return out
@@ -383,13 +407,13 @@ class Softmax(Function):
         return out * (grad - (grad * out).sum(ctx.dim, keepdim=True)), None
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Op):
     """x - logsumexp(x) along dim, stable; backward: g - softmax·Σg."""
 
     @staticmethod
     def forward(ctx, x, dim):
-        shifted = x._data - np.max(x._data, axis=dim, keepdims=True, initial=-np.inf)  # initial: empty ok
-        out = Tensor._wrap(shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True)))
+        shifted = x - np.max(x, axis=dim, keepdims=True, initial=-np.inf)  # initial: empty ok
+        out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
         ctx.dim = dim
         ctx.save_for_backward(out)
         return out
@@ -422,12 +446,12 @@ def log_softmax(input, dim=None, dtype=None):
     return LogSoftmax.apply(input, _softmax_dim(input, dim, "log_softmax"))
 
 
-class Norm2(Function):
+class Norm2(Op):
     """Euclidean norm over dims; d/dx = x/‖x‖ (0 where the norm is 0, as PyTorch)."""
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        out = Tensor._wrap(np.sqrt(np.sum(x._data * x._data, axis=dims, keepdims=keepdim)))
+        out = np.sqrt(np.sum(x * x, axis=dims, keepdims=keepdim))
         ctx.save_for_backward(x, out)
         ctx.dims, ctx.keepdim = dims, keepdim
         return out
@@ -436,16 +460,18 @@ class Norm2(Function):
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
         out = _to_keepdim(out, x.shape, ctx.dims, ctx.keepdim)
-        safe = where(out._data == 0, 1.0, out)
+        safe = where(out == 0, 1.0, out)
         return _to_keepdim(grad, x.shape, ctx.dims, ctx.keepdim) * x / safe, None, None
 
 
 @tensor_method
-def norm(input, p=2, dim=None, keepdim: bool = False):
+def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None):
     """Vector p-norm over `dim` (all when None): p = 1, 2, inf, -inf, 'fro' or any positive number."""
+    if dtype is not None:
+        input = input.to(dtype)
     _float_input(input, "norm")
     dims = normalize_dims(dim, input.ndim, "norm")
-    if p in ("fro", 2, 2.0):
+    if p in ("fro", 2, 2.0) or p is None:
         return Norm2.apply(input, dims, keepdim)
     if p in (1, 1.0):
         return input.abs().sum(dim=dims, keepdim=keepdim)
@@ -458,13 +484,13 @@ def norm(input, p=2, dim=None, keepdim: bool = False):
     raise ValueError(f"norm: unsupported p={p!r}; use 1, 2, inf, -inf, 'fro' or a positive number")
 
 
-class Cumsum(Function):
+class Cumsum(Op):
     """Running sum along dim; the gradient is the reversed running sum of the gradient."""
 
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        return np.cumsum(x._data, axis=dim, dtype=x._data.dtype if x._data.dtype.kind == "f" else None)
+        return np.cumsum(x, axis=dim, dtype=x.dtype if x.dtype.kind == "f" else np.int64)
 
     @staticmethod
     def backward(ctx, grad):
@@ -472,106 +498,19 @@ class Cumsum(Function):
 
 
 @tensor_method
-def cumsum(input, dim: int):
+def cumsum(input, dim: int, *, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    if input.ndim == 0:
+        return input.reshape(1).cumsum(0).reshape(())
     return Cumsum.apply(input, normalize_dim(dim, input.ndim, "cumsum"))
-
-
-def cat(tensors, dim: int = 0):  # re-exported from shape; imported lazily to avoid a cycle
-    from .shape import cat as _cat
-    return _cat(tensors, dim)
-
-
-SortResult = namedtuple("sort", ["values", "indices"])
-TopkResult = namedtuple("topk", ["values", "indices"])
-
-
-@tensor_method
-def sort(input, dim: int = -1, descending: bool = False, stable: bool = False):
-    """Sorted values along `dim` and their indices; the gradient follows the values back to their places."""
-    dim = normalize_dim(dim, input.ndim, "sort")
-    order = np.argsort(-input._data if descending else input._data, axis=dim, kind="stable")
-    return SortResult(gather(input, dim, order) if input.ndim else input, Tensor._wrap(order))
-
-
-@tensor_method
-def argsort(input, dim: int = -1, descending: bool = False, stable: bool = False):
-    return sort(input, dim, descending).indices
-
-
-@tensor_method
-def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
-    """The k largest (or smallest) values along `dim`, with their indices."""
-    dim = normalize_dim(dim, input.ndim, "topk")
-    if not 0 <= k <= (input.shape[dim] if input.ndim else 1):
-        raise RuntimeError(f"topk: k ({k}) is out of range for dimension {dim} of size {input.shape[dim]}")
-    order = np.argsort(-input._data if largest else input._data, axis=dim, kind="stable")
-    index = np.take(order, np.arange(k), axis=dim)
-    return TopkResult(gather(input, dim, index), Tensor._wrap(index))
 
 
 @tensor_method
 def sum_to_size(input, *size):
     """Sum over broadcast dimensions so the result has `size` (the adjoint of expand)."""
-    from ..engine import sum_to_shape
-    size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
+    from ..graph import sum_to_shape
+    from ._util import size_args
+
+    size = size_args(size, "sum_to_size")
     return sum_to_shape(input, size, "sum_to_size") if size != input.shape else input
-
-
-@tensor_method
-def trace(input):
-    """Sum of the main diagonal of a 2-D tensor."""
-    if input.ndim != 2:
-        raise RuntimeError(f"trace: expected a 2-D tensor, got shape {input.shape}")
-    return input.diagonal().sum()
-
-
-@tensor_method
-def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1):
-    """The diagonal over dims (dim1, dim2), moved to the last dimension, as torch.diagonal."""
-    from .shape import GetItem
-    d1, d2 = normalize_dim(dim1, input.ndim, "diagonal"), normalize_dim(dim2, input.ndim, "diagonal")
-    moved = input.movedim(d1, -1).movedim(d2 if d2 < d1 else d2 - 1, -1)
-    n, m = moved.shape[-2], moved.shape[-1]
-    start, stop = builtins.max(0, -offset), builtins.min(n, m - offset)
-    rows = np.arange(start, builtins.max(start, stop))
-    return GetItem.apply(moved, (Ellipsis, rows, rows + offset))
-
-
-@tensor_method
-def isclose(input, other, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False):
-    return Tensor._wrap(np.isclose(input._data, getattr(other, "_data", other), rtol=rtol, atol=atol, equal_nan=equal_nan))
-
-
-@tensor_method
-def allclose(input, other, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
-    return bool(np.allclose(input._data, getattr(other, "_data", other), rtol=rtol, atol=atol, equal_nan=equal_nan))
-
-
-@tensor_method
-def equal(input, other) -> bool:
-    return input.shape == other.shape and bool(np.array_equal(input._data, other._data))
-
-
-@tensor_method
-def nonzero(input, as_tuple: bool = False):
-    """Indices of non-zero elements: an (n, ndim) integer tensor, or a tuple of index tensors."""
-    if as_tuple:
-        return tuple(Tensor._wrap(i) for i in np.nonzero(input._data))
-    return Tensor._wrap(np.argwhere(input._data))
-
-
-@tensor_method
-def count_nonzero(input, dim=None):
-    return Tensor._wrap(np.asarray(np.count_nonzero(input._data, axis=dim)))
-
-
-Tensor.new_zeros = lambda self, *size, dtype=None: Tensor(np.zeros(_size(size), dtype=dtype or self.dtype))
-Tensor.new_ones = lambda self, *size, dtype=None: Tensor(np.ones(_size(size), dtype=dtype or self.dtype))
-Tensor.new_full = lambda self, size, fill_value, dtype=None: Tensor(np.full(tuple(size), fill_value, dtype=dtype or self.dtype))
-Tensor.new_empty = Tensor.new_zeros
-Tensor.new_tensor = lambda self, data, dtype=None: Tensor(np.array(getattr(data, "_data", data), dtype=dtype or self.dtype))
-Tensor.type_as = lambda self, other: self.to(other.dtype)
-
-
-def _size(size):
-    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)

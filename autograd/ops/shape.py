@@ -1,8 +1,7 @@
-"""Shape and indexing: reshape/view, squeeze, transpose/permute, expand, repeat, flip,
-indexing (`x[...]`, including boolean and integer-array indices) and assignment,
-cat/stack/split/chunk, pad, and friends.
+"""Shape: reshape/view, flatten, squeeze/unsqueeze, transpose/permute, expand, repeat, flip,
+cat/stack/split/chunk, pad, clone, tril/triu.
 
-Views (reshape, transpose, basic indexing, expand, ...) share memory and the version
+Views (reshape, permute, expand, ...: `is_view = True`) share memory and the version
 counter with their base, so an in-place change through either is seen by backward's checks.
 """
 from __future__ import annotations
@@ -12,32 +11,24 @@ import numbers
 
 import numpy as np
 
-from ..engine import Function
+from ..function import Op
 from ..tensor import Tensor
-from ._util import normalize_dim, tensor_method
+from ._util import normalize_dim, size_args, tensor_method, tensor_methods
 
 
-def _view_of(base: Tensor, array: np.ndarray) -> Tensor:
-    """Wrap an array that numpy made as a view of base's data (or, rarely, a copy: then treated as a
-    view too, which only makes in-place checks stricter)."""
-    out = Tensor._wrap(array)
-    if array.base is not None:
-        out._version_counter = base._version_counter
-        out._base = base
-    return out
-
-
-class Reshape(Function):
+class Reshape(Op):
     """Same data, new shape; the gradient is reshaped back."""
+
+    is_view = True
 
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.shape = x._data.shape
+        ctx.shape = x.shape
         try:
-            return _view_of(x, x._data.reshape(shape))
+            return x.reshape(shape)
         except ValueError:
             raise RuntimeError(
-                f"reshape: shape {tuple(shape)} is invalid for input of shape {x.shape} ({x.numel()} elements)"
+                f"reshape: shape {tuple(shape)} is invalid for input of shape {x.shape} ({x.size} elements)"
             ) from None
 
     @staticmethod
@@ -46,12 +37,9 @@ class Reshape(Function):
 
 
 def _shape_args(shape, op):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    for s in shape:
-        if type(s) is not int and not isinstance(s, numbers.Integral) or s < -1:
-            raise ValueError(f"{op}: invalid size {s!r} in shape {shape}")
-    return tuple(shape) if all(type(s) is int for s in shape) else tuple(int(s) for s in shape)
+    if len(shape) == 1 and type(shape[0]) is tuple and all(type(s) is int and s >= -1 for s in shape[0]):
+        return shape[0]  # the common case, without the general checks
+    return size_args(shape, op, allow_minus_one=True)
 
 
 def _resolve_minus_one(shape: tuple, size: int) -> tuple:
@@ -73,15 +61,33 @@ def reshape(input, *shape):
     return Reshape.apply(input, shape)
 
 
-Tensor.view = reshape
+class ViewAsDtype(Op):
+    """The same bytes read as another dtype (x.view(dtype)); no gradient."""
+
+    is_view = True
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        try:
+            return x.view(dtype)
+        except ValueError as error:
+            raise RuntimeError(f"view: cannot view a tensor of shape {x.shape} and dtype {x.dtype} as {dtype}: {error}") from None
+
+
+@tensor_method
+def view(input, *shape):
+    """reshape to `shape` (a view where numpy can make one), or view(dtype): the same bytes as another dtype."""
+    if len(shape) == 1 and not isinstance(shape[0], (tuple, list)) and not isinstance(shape[0], numbers.Integral):
+        return ViewAsDtype.apply(input, np.dtype(shape[0]))
+    return reshape(input, *shape)
 
 
 def _view_as(self, other):
     return reshape(self, other.shape)
 
 
-Tensor.view_as = _view_as
-Tensor.reshape_as = _view_as
+tensor_methods(view_as=_view_as, reshape_as=_view_as)
 
 
 @tensor_method
@@ -121,13 +127,15 @@ def unsqueeze(input, dim: int):
     return reshape(input, input.shape[:dim] + (1,) + input.shape[dim:])
 
 
-class Permute(Function):
+class Permute(Op):
     """Reorder dimensions; the gradient is permuted back by the inverse order."""
+
+    is_view = True
 
     @staticmethod
     def forward(ctx, x, dims):
         ctx.inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))
-        return _view_of(x, np.transpose(x._data, dims))
+        return np.transpose(x, dims)
 
     @staticmethod
     def backward(ctx, grad):
@@ -161,9 +169,8 @@ def transpose(input, dim0: int, dim1: int):
     return permute(input, order)
 
 
-Tensor.swapaxes = transpose
-Tensor.swapdims = transpose
 swapaxes = swapdims = transpose
+tensor_methods(swapaxes=transpose, swapdims=transpose)
 
 
 @tensor_method
@@ -174,7 +181,7 @@ def t(input):
     return transpose(input, 0, -1) if input.ndim == 2 else input
 
 
-Tensor.T = property(lambda self: permute(self, tuple(reversed(range(self.ndim)))) if self.ndim > 1 else self)
+tensor_methods(T=property(lambda self: permute(self, tuple(reversed(range(self.ndim)))) if self.ndim > 1 else self))
 
 
 def _matrix_transpose(self):
@@ -185,7 +192,7 @@ def _matrix_transpose(self):
     return Permute.apply(self, tuple(range(n - 2)) + (n - 1, n - 2))
 
 
-Tensor.mT = property(_matrix_transpose)
+tensor_methods(mT=property(_matrix_transpose))
 
 
 @tensor_method
@@ -197,12 +204,14 @@ def movedim(input, source: int, destination: int):
     return permute(input, order)
 
 
-class Expand(Function):
+class Expand(Op):
     """Broadcast to a larger shape without copying; the engine sums the gradient back."""
+
+    is_view = True
 
     @staticmethod
     def forward(ctx, x, shape):
-        return _view_of(x, np.broadcast_to(x._data, shape))
+        return np.broadcast_to(x, shape)
 
     @staticmethod
     def backward(ctx, grad):
@@ -226,12 +235,12 @@ def expand(input, *sizes):
     return Expand.apply(input, shape)
 
 
+@tensor_method
 def broadcast_to(input, shape):
     return expand(input, *shape)
 
 
-Tensor.broadcast_to = broadcast_to
-Tensor.expand_as = lambda self, other: expand(self, *other.shape)
+tensor_methods(expand_as=lambda self, other: expand(self, *other.shape))
 
 
 def broadcast_tensors(*tensors):
@@ -239,15 +248,15 @@ def broadcast_tensors(*tensors):
     return tuple(expand(t, *shape) for t in tensors)
 
 
-class Repeat(Function):
+class Repeat(Op):
     """Tile the tensor; the gradient sums the tiles."""
 
     @staticmethod
     def forward(ctx, x, repeats):
-        lead = len(repeats) - x._data.ndim
-        ctx.shape = (1,) * lead + x._data.shape
+        lead = len(repeats) - x.ndim
+        ctx.shape = (1,) * lead + x.shape
         ctx.repeats = repeats
-        return np.tile(x._data.reshape(ctx.shape), repeats)
+        return np.tile(x.reshape(ctx.shape), repeats)
 
     @staticmethod
     def backward(ctx, grad):
@@ -267,13 +276,13 @@ def repeat(input, *repeats):
     return Repeat.apply(input, repeats)
 
 
-class Flip(Function):
+class Flip(Op):
     """Reverse the order along dims; the gradient is flipped back."""
 
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return np.flip(x._data, axis=dims).copy()
+        return np.flip(x, axis=dims).copy()
 
     @staticmethod
     def backward(ctx, grad):
@@ -286,152 +295,15 @@ def flip(input, dims):
     return Flip.apply(input, tuple(normalize_dim(d, input.ndim, "flip") for d in dims))
 
 
-# ----------------------------------------------------------------------------- indexing
-def _convert_index(index):
-    """Tensors inside an index become numpy arrays; lists become integer/bool arrays."""
-    if isinstance(index, tuple):
-        return tuple(_convert_index(i) for i in index)
-    if isinstance(index, Tensor):
-        return index._data
-    if isinstance(index, list):
-        return np.asarray(index)
-    return index
-
-
-def _is_basic(index) -> bool:
-    items = index if isinstance(index, tuple) else (index,)
-    return all(i is None or i is Ellipsis or isinstance(i, (slice, numbers.Integral)) and not isinstance(i, np.ndarray)
-               for i in items)
-
-
-class GetItem(Function):
-    """x[index]; the gradient is scattered back (and summed where an index repeats)."""
-
-    @staticmethod
-    def forward(ctx, x, index):
-        ctx.shape, ctx.index = x._data.shape, index
-        try:
-            out = x._data[index]
-        except IndexError as error:
-            raise IndexError(f"index {index!r} is invalid for a tensor of shape {x.shape}: {error}") from None
-        return _view_of(x, out) if _is_basic(index) else np.asarray(out)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return IndexAdd.apply(grad, ctx.shape, ctx.index), None
-
-
-class IndexAdd(Function):
-    """Zeros of `shape` with `src` added at `index`; the adjoint of GetItem."""
-
-    @staticmethod
-    def forward(ctx, src, shape, index):
-        ctx.index = index
-        out = np.zeros(shape, dtype=src._data.dtype)
-        if _is_basic(index):
-            out[index] = src._data
-        else:
-            np.add.at(out, index, src._data)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad[ctx.index], None, None
-
-
-def _getitem(self, index):
-    index = _convert_index(index)
-    return GetItem.apply(self, index)
-
-
-Tensor.__getitem__ = _getitem
-
-
-class SetItem(Function):
-    """A copy of x with x[index] = value; gradients go to the kept part of x and to value."""
-
-    @staticmethod
-    def forward(ctx, x, index, value):
-        ctx.index = index
-        out = x._data.copy()
-        try:
-            out[index] = value._data if isinstance(value, Tensor) else value
-        except ValueError:
-            raise RuntimeError(
-                f"setitem: value of shape {np.shape(value._data if isinstance(value, Tensor) else value)} cannot be "
-                f"assigned to x[{index!r}] of shape {np.shape(x._data[index])}"
-            ) from None
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        grad_x = grad_value = None
-        if ctx.needs_input_grad[0]:
-            grad_x = SetItem.apply(grad, ctx.index, 0.0)
-        if ctx.needs_input_grad[2]:
-            grad_value = grad[ctx.index]
-        return grad_x, None, grad_value
-
-
-def _setitem(self, index, value):
-    from .elementwise import _inplace
-
-    index = _convert_index(index)
-    _inplace(self, "setitem", lambda t, v: SetItem.apply(t, index, v), value)
-
-
-Tensor.__setitem__ = _setitem
-
-
-@tensor_method
-def masked_fill(input, mask, value):
-    """Where `mask` holds, `value`; elsewhere the input."""
-    from .elementwise import where
-    return where(mask, value, input)
-
-
-def _masked_fill_(self, mask, value):
-    from .elementwise import _inplace, where
-    return _inplace(self, "masked_fill_", lambda t, v: where(mask, v, t), value)
-
-
-Tensor.masked_fill_ = _masked_fill_
-
-
-@tensor_method
-def index_select(input, dim: int, index):
-    dim = normalize_dim(dim, input.ndim, "index_select")
-    index = index._data if isinstance(index, Tensor) else np.asarray(index)
-    return input[(slice(None),) * dim + (index,)]
-
-
-@tensor_method
-def narrow(input, dim: int, start: int, length: int):
-    dim = normalize_dim(dim, input.ndim, "narrow")
-    return input[(slice(None),) * dim + (slice(start, start + length),)]
-
-
-@tensor_method
-def select(input, dim: int, index: int):
-    dim = normalize_dim(dim, input.ndim, "select")
-    return input[(slice(None),) * dim + (index,)]
-
-
-@tensor_method
-def masked_select(input, mask):
-    mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-    return input[np.broadcast_to(mask, input.shape)]
-
-
 # ----------------------------------------------------------------------------- joining and splitting
-class Cat(Function):
+class Cat(Op):
     """Join tensors along dim; the gradient is sliced back into pieces."""
 
     @staticmethod
     def forward(ctx, dim, *tensors):
         ctx.dim = dim
-        ctx.sizes = [t._data.shape[dim] for t in tensors]
-        return np.concatenate([t._data for t in tensors], axis=dim)
+        ctx.sizes = [t.shape[dim] for t in tensors]
+        return np.concatenate(tensors, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -525,13 +397,13 @@ def unbind(input, dim: int = 0):
     return tuple(input.select(dim, i) for i in range(input.shape[dim]))
 
 
-class Pad(Function):
+class Pad(Op):
     """Constant padding, (left, right) pairs from the last dimension backwards as torch's pad."""
 
     @staticmethod
     def forward(ctx, x, widths, value):
-        ctx.slices = tuple(slice(before, before + s) for (before, _), s in zip(widths, x._data.shape))
-        return np.pad(x._data, widths, mode="constant", constant_values=value)
+        ctx.slices = tuple(slice(before, before + s) for (before, _), s in zip(widths, x.shape))
+        return np.pad(x, widths, mode="constant", constant_values=value)
 
     @staticmethod
     def backward(ctx, grad):
@@ -552,12 +424,12 @@ def pad(input, pad, mode: str = "constant", value: float = 0.0):
     return Pad.apply(input, tuple(widths), value)
 
 
-class Clone(Function):
+class Clone(Op):
     """A copy with its own memory; the gradient passes through."""
 
     @staticmethod
     def forward(ctx, x):
-        return x._data.copy()
+        return x.copy()
 
     @staticmethod
     def backward(ctx, grad):
@@ -569,16 +441,36 @@ def clone(input):
     return Clone.apply(input)
 
 
-Tensor.contiguous = lambda self: self
+tensor_methods(contiguous=lambda self, memory_format=None: self)
+
+
+class Triangle(Op):
+    """The lower (tril) or upper (triu) triangle of the last two dims, the rest zero; the gradient likewise."""
+
+    @staticmethod
+    def forward(ctx, x, diagonal, lower):
+        ctx.diagonal, ctx.lower = diagonal, lower
+        return (np.tril if lower else np.triu)(x, diagonal)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Triangle.apply(grad, ctx.diagonal, ctx.lower), None, None
+
+
+def _check_matrix(input, op):
+    if input.ndim < 2:
+        raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions, got shape {input.shape}")
 
 
 @tensor_method
 def tril(input, diagonal: int = 0):
-    mask = np.tril(np.ones(input.shape[-2:], dtype=bool), diagonal)
-    return input * mask.astype(input.dtype) if input.dtype.kind == "f" else Tensor._wrap(np.where(mask, input._data, 0))
+    """The lower triangle (on and below the `diagonal`-th diagonal) of the last two dims."""
+    _check_matrix(input, "tril")
+    return Triangle.apply(input, int(diagonal), True)
 
 
 @tensor_method
 def triu(input, diagonal: int = 0):
-    mask = np.triu(np.ones(input.shape[-2:], dtype=bool), diagonal)
-    return input * mask.astype(input.dtype) if input.dtype.kind == "f" else Tensor._wrap(np.where(mask, input._data, 0))
+    """The upper triangle (on and above the `diagonal`-th diagonal) of the last two dims."""
+    _check_matrix(input, "triu")
+    return Triangle.apply(input, int(diagonal), False)

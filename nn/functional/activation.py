@@ -11,8 +11,8 @@ import warnings
 
 import numpy as np
 
-from autograd.engine import Function
-from autograd.ops.elementwise import where
+from autograd.function import Op
+from autograd.ops.activation import where
 from autograd.tensor import Tensor
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "prelu", "elu", "selu", "celu", "gelu", "silu", "mish",
@@ -40,17 +40,39 @@ def relu_(input: Tensor) -> Tensor:
     return relu(input, inplace=True)
 
 
-class Hardtanh(Function):
+class Hardtanh(Op):
     """clip(x, min_val, max_val); the gradient passes only where min_val < x < max_val, as PyTorch."""
 
     @staticmethod
     def forward(ctx, x, min_val, max_val):
-        ctx.inside = (x._data > min_val) & (x._data < max_val)
-        return np.clip(x._data, min_val, max_val).astype(x._data.dtype, copy=False)
+        ctx.save_for_backward(x)
+        ctx.bounds = (min_val, max_val)
+        return np.clip(x, min_val, max_val).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * ctx.inside.astype(grad.dtype), None, None
+        x, = ctx.saved_tensors
+        return HardtanhBackward.apply(grad, x, *ctx.bounds), None, None
+
+
+class HardtanhBackward(Op):
+    """g where min_val < x < max_val, else 0 (PyTorch's hardtanh_backward); d/dg likewise, d/dx = 0."""
+
+    node_name = "HardtanhBackward"
+
+    @staticmethod
+    def forward(ctx, grad, x, min_val, max_val):
+        ctx.save_for_backward(x)
+        ctx.bounds = (min_val, max_val)
+        return np.where((x > min_val) & (x < max_val), grad, np.zeros((), grad.dtype))
+
+    @staticmethod
+    def backward(ctx, gg):
+        from autograd.creation import zeros_like
+
+        x, = ctx.saved_tensors
+        return (HardtanhBackward.apply(gg, x, *ctx.bounds), zeros_like(x) if ctx.needs_input_grad[1] else None,
+                None, None)
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
@@ -59,8 +81,8 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
     if inplace:
-        from autograd.ops.elementwise import _inplace
-        return _inplace(input, "hardtanh_", lambda t: Hardtanh.apply(t, min_val, max_val))
+        from autograd.ops.inplace import inplace
+        return inplace(input, "hardtanh_", lambda t: Hardtanh.apply(t, min_val, max_val))
     return Hardtanh.apply(input, min_val, max_val)
 
 
@@ -89,7 +111,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         weight = weight.reshape((channels,) + (1,) * (input.ndim - 2))
     elif weight.ndim == 1 and input.ndim == 0:
         weight = weight.reshape(())
-    return where(input._data > 0, input, weight * input)
+    return where(input > 0, input, weight * input)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -152,8 +174,7 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x · relu6(x + 3) / 6: 0 up to -3, x from 3, x(x + 3)/6 strictly between (so the gradient at -3 and 3
     is 0 and 1, as PyTorch's)."""
     _check_tensor(input, "hardswish")
-    x = input._data
-    return where(x <= -3, 0.0, where(x < 3, input * (input + 3) / 6, input))
+    return where(input <= -3, 0.0, where(input < 3, input * (input + 3) / 6, input))
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -213,7 +234,7 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, else value."""
     _check_tensor(input, "threshold")
-    return where(input._data > threshold, input, value)
+    return where(input > threshold, input, value)
 
 
 def tanhshrink(input: Tensor) -> Tensor:
@@ -223,10 +244,10 @@ def tanhshrink(input: Tensor) -> Tensor:
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x - λ above λ, x + λ below -λ, 0 in between."""
-    return where(input._data > lambd, input - lambd, where(input._data < -lambd, input + lambd, 0.0))
+    return where(input > lambd, input - lambd, where(input < -lambd, input + lambd, 0.0))
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x where |x| > λ, else 0."""
-    return where(np.abs(input._data) > lambd, input, 0.0)
+    return where(input.abs() > lambd, input, 0.0)
 

@@ -16,10 +16,6 @@ from autograd.tensor import Tensor
 __all__ = ["scaled_dot_product_attention"]
 
 
-def _mask_array(mask) -> np.ndarray:
-    return mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-
-
 def _attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None, dropout_p: float = 0.0,
                is_causal: bool = False, scale: float | None = None, training: bool = True,
                op: str = "scaled_dot_product_attention") -> tuple[Tensor, Tensor]:
@@ -41,32 +37,28 @@ def _attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None, dropou
     if is_causal:
         if attn_mask is not None:
             raise RuntimeError(f"{op}: pass either attn_mask or is_causal=True, not both")
-        blocked = ~np.tril(np.ones((length, source), dtype=bool))
+        blocked = Tensor._wrap(~np.tril(np.ones((length, source), dtype=bool)))  # a constant of the shapes
     elif attn_mask is not None:
-        mask = _mask_array(attn_mask)
+        mask = attn_mask if isinstance(attn_mask, Tensor) else Tensor(np.asarray(attn_mask))
         try:
             np.broadcast_shapes(mask.shape, scores.shape)
         except ValueError:
-            raise RuntimeError(f"{op}: attn_mask of shape {mask.shape} does not broadcast to the attention scores' "
-                               f"shape {tuple(scores.shape)} (..., L={length}, S={source})") from None
+            raise RuntimeError(f"{op}: attn_mask of shape {tuple(mask.shape)} does not broadcast to the attention "
+                               f"scores' shape {tuple(scores.shape)} (..., L={length}, S={source})") from None
         if mask.dtype == bool:
             blocked = ~mask
         elif mask.dtype.kind == "f":
-            scores = scores + (attn_mask if isinstance(attn_mask, Tensor) else Tensor._wrap(mask.astype(scores.dtype)))
+            scores = scores + mask.to(scores.dtype)
         else:
             raise TypeError(f"{op}: attn_mask must be bool (True = take part) or float (added), got dtype {mask.dtype}")
     dead = None
     if blocked is not None:
-        blocked = np.broadcast_to(blocked, scores.shape)
-        dead = blocked.all(-1, keepdims=True)  # queries that may attend to nothing
-        if dead.any():
-            blocked = blocked & ~dead  # keep their scores finite; their weights are zeroed below
-        else:
-            dead = None
-        scores = scores.masked_fill(Tensor._wrap(blocked), -np.inf)
+        blocked = blocked.expand(*scores.shape)
+        dead = blocked.all(-1, keepdim=True)  # queries that may attend to nothing
+        scores = scores.masked_fill(blocked & ~dead, -np.inf)  # their scores stay finite; weights zeroed below
     weights = scores.softmax(-1)
     if dead is not None:
-        weights = weights * Tensor._wrap((~dead).astype(weights.dtype))
+        weights = weights.masked_fill(dead, 0.0)
     if dropout_p > 0.0 and training:
         from .dropout import dropout
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from autograd.engine import Function
+from autograd.function import Op
 from autograd.tensor import Tensor
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
@@ -97,46 +97,45 @@ def _col2im(cols: np.ndarray, geo: _Geometry, n: int, c: int) -> np.ndarray:
     return out
 
 
-class _Conv2d(Function):
+class _Conv2d(Op):
     """y = x ⋆ w (+ b): cross-correlation by im2col and a batched matmul; dx, dw are the adjoint convolutions."""
 
     @staticmethod
     def forward(ctx, x, weight, bias, geo):
-        n, g = x._data.shape[0], geo.groups
-        cols = _im2col(x._data, geo)
-        out_channels = weight._data.shape[0]
-        out = np.matmul(weight._data.reshape(g, out_channels // g, -1), cols)  # N, G, O/G, OH·OW
+        n, g = x.shape[0], geo.groups
+        cols = _im2col(x, geo)
+        out_channels = weight.shape[0]
+        out = np.matmul(weight.reshape(g, out_channels // g, -1), cols)  # N, G, O/G, OH·OW
         out = out.reshape(n, out_channels, *geo.output_size)
         if bias is not None:
-            out += bias._data.reshape(1, -1, 1, 1)
-        ctx.save_for_backward(x, weight)
+            out += bias.reshape(1, -1, 1, 1)
+        ctx.save_for_backward(x, weight, cols if ctx.needs_input_grad[1] else None)  # the columns, reused for dw
         ctx.geo = geo
-        ctx.cols = cols if ctx.needs_input_grad and ctx.needs_input_grad[1] else None  # reused for dw
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        x, weight = ctx.saved_tensors
+        x, weight, cols = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         grad_x = _ConvTranspose2d.apply(grad, weight, None, ctx.geo) if need_x else None
-        grad_w = _Conv2dWeightGrad.apply(x, grad, ctx.geo, ctx.cols) if need_w else None
+        grad_w = _Conv2dWeightGrad.apply(x, grad, ctx.geo, cols) if need_w else None
         grad_b = grad.sum((0, 2, 3)) if need_b else None
         return grad_x, grad_w, grad_b, None
 
 
-class _ConvTranspose2d(Function):
+class _ConvTranspose2d(Op):
     """x = gᵀ ⋆ w (+ b): the adjoint of _Conv2d in its input (the gradient of conv2d; conv_transpose2d)."""
 
     @staticmethod
     def forward(ctx, g, weight, bias, geo):
-        n, groups = g._data.shape[0], geo.groups
-        out_channels, per_group = weight._data.shape[:2]
-        gmat = g._data.reshape(n, groups, out_channels // groups, -1)
-        wmat = weight._data.reshape(groups, out_channels // groups, -1)
+        n, groups = g.shape[0], geo.groups
+        out_channels, per_group = weight.shape[:2]
+        gmat = g.reshape(n, groups, out_channels // groups, -1)
+        wmat = weight.reshape(groups, out_channels // groups, -1)
         cols = np.matmul(wmat.transpose(0, 2, 1), gmat)  # N, G, C/G·kh·kw, OH·OW
         out = _col2im(cols, geo, n, per_group * groups)
         if bias is not None:
-            out += bias._data.reshape(1, -1, 1, 1)
+            out += bias.reshape(1, -1, 1, 1)
         ctx.save_for_backward(g, weight)
         ctx.geo = geo
         return out
@@ -151,20 +150,20 @@ class _ConvTranspose2d(Function):
         return grad_g, grad_w, grad_b, None
 
 
-class _Conv2dWeightGrad(Function):
+class _Conv2dWeightGrad(Op):
     """dw = Σₙ g · columns(x)ᵀ: the adjoint of _Conv2d in its weight. `cols` may be passed in from the forward."""
 
     @staticmethod
     def forward(ctx, x, g, geo, cols):
         if cols is None:
-            cols = _im2col(x._data, geo)
-        n, groups = x._data.shape[0], geo.groups
-        out_channels = g._data.shape[1]
-        gmat = g._data.reshape(n, groups, out_channels // groups, -1)
+            cols = _im2col(x, geo)
+        n, groups = x.shape[0], geo.groups
+        out_channels = g.shape[1]
+        gmat = g.reshape(n, groups, out_channels // groups, -1)
         dw = np.matmul(gmat, cols.transpose(0, 1, 3, 2)).sum(0)  # G, O/G, C/G·kh·kw
         ctx.save_for_backward(x, g)
         ctx.geo = geo
-        return dw.reshape(out_channels, x._data.shape[1] // groups, *geo.kernel_size)
+        return dw.reshape(out_channels, x.shape[1] // groups, *geo.kernel_size)
 
     @staticmethod
     def backward(ctx, grad):

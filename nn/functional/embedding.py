@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd.engine import Function
+from autograd.function import Op
 from autograd.tensor import Tensor
 
 __all__ = ["embedding"]
@@ -34,28 +34,36 @@ def _scatter_add_rows(rows: np.ndarray, index: np.ndarray, num_rows: int) -> np.
     return out
 
 
-class Embedding(Function):
+class Embedding(Op):
     """out[...] = weight[index[...]]; the gradient scatters back into the looked-up rows."""
 
     @staticmethod
     def forward(ctx, weight, index, padding_idx):
-        ctx.index, ctx.padding_idx, ctx.num_rows = index, padding_idx, weight._data.shape[0]
-        return weight._data[index]
+        num = weight.shape[0]
+        if index.size and (index.min() < 0 or index.max() >= num):  # checked here: on every call, traced or not
+            bad = index.min() if index.min() < 0 else index.max()
+            raise IndexError(f"embedding: index {bad} is out of range for an embedding with {num} rows "
+                             f"(valid: 0..{num - 1})")
+        ctx.save_for_backward(index)
+        ctx.padding_idx, ctx.num_rows = padding_idx, num
+        return weight[index]
 
     @staticmethod
     def backward(ctx, grad):
-        return EmbeddingBackward.apply(grad, ctx.index, ctx.num_rows, ctx.padding_idx), None, None
+        index, = ctx.saved_tensors
+        return EmbeddingBackward.apply(grad, index, ctx.num_rows, ctx.padding_idx), None, None
 
 
-class EmbeddingBackward(Function):
+class EmbeddingBackward(Op):
     """The adjoint of Embedding: rows of `grad` added into a (num_rows, dim) matrix, padding row left 0."""
 
     @staticmethod
     def forward(ctx, grad, index, num_rows, padding_idx):
-        ctx.index, ctx.padding_idx = index, padding_idx
-        dim = grad._data.shape[-1]
+        ctx.save_for_backward(index)
+        ctx.padding_idx = padding_idx
+        dim = grad.shape[-1]
         flat_index = index.reshape(-1)
-        rows = grad._data.reshape(-1, dim)
+        rows = grad.reshape(-1, dim)
         if padding_idx is not None:
             keep = flat_index != padding_idx
             flat_index, rows = flat_index[keep], rows[keep]
@@ -63,34 +71,44 @@ class EmbeddingBackward(Function):
 
     @staticmethod
     def backward(ctx, grad_grad):
-        out = Embedding.apply(grad_grad, ctx.index, None)
+        index, = ctx.saved_tensors
+        out = Embedding.apply(grad_grad, index, None)
         if ctx.padding_idx is not None:
-            out = out * (ctx.index != ctx.padding_idx)[..., None].astype(grad_grad.dtype)
+            out = out * (index != ctx.padding_idx).unsqueeze(-1)
         return out, None, None, None
+
+
+class EmbeddingRenorm(Op):
+    """Rescale, in place, the looked-up rows of weight whose norm exceeds max_norm (PyTorch's embedding_renorm_)."""
+
+    differentiable = False
+    writes_input = True
+
+    @staticmethod
+    def forward(ctx, weight, index, max_norm, norm_type):
+        rows = np.unique(index)
+        norms = np.linalg.norm(weight[rows], ord=norm_type, axis=1, keepdims=True)
+        scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+        weight[rows] *= scale.astype(weight.dtype)
+        return ()
 
 
 def embedding(input, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
               norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of `weight` (num_embeddings, embedding_dim) selected by the integer tensor `input`."""
-    index = input._data if isinstance(input, Tensor) else np.asarray(input)
+    index = input if isinstance(input, Tensor) else Tensor(np.asarray(input))
     if index.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be an integer tensor, got dtype {index.dtype}; convert with .long()")
     if weight.ndim != 2:
         raise RuntimeError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape {tuple(weight.shape)}")
     num = weight.shape[0]
-    if index.size and (index.min() < 0 or index.max() >= num):
-        bad = index.min() if index.min() < 0 else index.max()
-        raise IndexError(f"embedding: index {bad} is out of range for an embedding with {num} rows (valid: 0..{num - 1})")
     if padding_idx is not None:
         if not -num <= padding_idx < num:
             raise ValueError(f"embedding: padding_idx {padding_idx} must be within num_embeddings ({num})")
         padding_idx = padding_idx % num
-    if max_norm is not None:
-        rows = np.unique(index)
-        norms = np.linalg.norm(weight._data[rows], ord=norm_type, axis=1, keepdims=True)
-        scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
-        weight._data[rows] *= scale.astype(weight.dtype)  # renormalised in place, unrecorded, as PyTorch
-        weight._bump_version()
     if scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: scale_grad_by_freq and sparse gradients are not supported")
+    if max_norm is not None:
+        EmbeddingRenorm.apply(weight, index, max_norm, norm_type)  # in place and unrecorded, as PyTorch
+        weight._bump_version()
     return Embedding.apply(weight, index, padding_idx)

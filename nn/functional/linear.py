@@ -6,13 +6,13 @@ so the weight gradient is a single 2-D matrix product.
 """
 from __future__ import annotations
 
-from autograd.engine import Function
+from autograd.function import Op
 from autograd.tensor import Tensor
 
 __all__ = ["linear", "bilinear"]
 
 
-class Linear(Function):
+class Linear(Op):
     """out = x Wᵀ + b for x of shape (..., in), W (out, in), b (out,).
 
     d/dx = g W,  d/dW = gᵀ x (summed over the leading dimensions),  d/db = Σ g over them.
@@ -22,11 +22,11 @@ class Linear(Function):
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
         ctx.has_bias = bias is not None
-        x2 = x._data.reshape(-1, x._data.shape[-1])  # a view for contiguous inputs: one BLAS call
-        out = x2 @ weight._data.T
+        x2 = x.reshape(-1, x.shape[-1])  # a view for contiguous inputs: one BLAS call
+        out = x2 @ weight.T
         if bias is not None:
-            out += bias._data
-        return out.reshape(x._data.shape[:-1] + (weight._data.shape[0],))
+            out += bias
+        return out.reshape(x.shape[:-1] + (weight.shape[0],))
 
     @staticmethod
     def backward(ctx, grad):
@@ -40,13 +40,13 @@ class Linear(Function):
         return grad_x, grad_w, grad_b
 
 
-class _TransposedMatmul(Function):
+class _TransposedMatmul(Op):
     """aᵀ b for 2-D a (n, o) and b (n, i) as one node (was a transpose node and a matmul node)."""
 
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a._data.T @ b._data
+        return a.T @ b
 
     @staticmethod
     def backward(ctx, grad):

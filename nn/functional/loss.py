@@ -20,8 +20,8 @@ import warnings
 import numpy as np
 
 from autograd import grad_mode
-from autograd.engine import Function
-from autograd.ops.elementwise import where
+from autograd.function import Op
+from autograd.ops.activation import where
 from autograd.tensor import Tensor
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "huber_loss", "kl_div",
@@ -112,7 +112,7 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
     target = _pointwise_args(input, target, "huber_loss")
     diff = input - target
     z = diff.abs()
-    return _reduce(where(z._data < delta, 0.5 * diff * diff, delta * (z - 0.5 * delta)), reduction)
+    return _reduce(where(z < delta, 0.5 * diff * diff, delta * (z - 0.5 * delta)), reduction)
 
 
 def smooth_l1_loss(input: Tensor, target, *, reduction: str = "mean", beta: float = 1.0) -> Tensor:
@@ -125,7 +125,7 @@ def smooth_l1_loss(input: Tensor, target, *, reduction: str = "mean", beta: floa
     z = diff.abs()
     if beta == 0:
         return _reduce(z, reduction)
-    return _reduce(where(z._data < beta, 0.5 * diff * diff / beta, z - 0.5 * beta), reduction)
+    return _reduce(where(z < beta, 0.5 * diff * diff / beta, z - 0.5 * beta), reduction)
 
 
 # --------------------------------------------------------------------------- classification over dim 1
@@ -137,13 +137,15 @@ def _class_dim_input(input, op: str) -> Tensor:
     return input.unsqueeze(0) if input.ndim == 1 else input
 
 
-def _class_weight(weight, input: Tensor, op: str) -> np.ndarray | None:
+def _class_weight(weight, input: Tensor, op: str) -> Tensor | None:
+    """The (C,) class weights as a tensor of the input's dtype (PyTorch does not differentiate them)."""
     if weight is None:
         return None
     if isinstance(weight, Tensor) and weight.requires_grad and grad_mode.is_grad_enabled():
         raise NotImplementedError(f"{op}: the derivative with respect to 'weight' is not implemented (as in PyTorch); "
                                   "pass weight.detach()")
-    w = np.asarray(weight._data if isinstance(weight, Tensor) else weight, dtype=input.dtype)
+    w = weight.detach() if isinstance(weight, Tensor) else Tensor(np.asarray(weight))
+    w = w.to(input.dtype)
     n_classes = input.shape[1]
     if w.shape != (n_classes,):
         raise ValueError(f"{op}: weight must have one entry per class, shape ({n_classes},) for input of shape "
@@ -179,107 +181,111 @@ def _is_probability_target(input: Tensor, target, op: str) -> bool:
     )
 
 
-def _index_target(input: Tensor, target, ignore_index: int, op: str) -> tuple[np.ndarray, np.ndarray]:
-    """The class indices (ignored ones replaced by 0) and the mask of those not ignored, after a bounds check."""
-    target = np.asarray(target._data if isinstance(target, Tensor) else target)
-    n_classes = input.shape[1]
-    mask = target != ignore_index
-    bad = mask & ((target < 0) | (target >= n_classes))
-    if bad.any():
-        raise IndexError(
-            f"{op}: target {int(target[bad].flat[0])} is out of bounds for input of shape {input.shape} with "
-            f"{n_classes} classes; class indices must be in [0, {n_classes - 1}] (or equal ignore_index={ignore_index})."
-        )
-    return np.where(mask, target, 0), mask
+class IndexTarget(Op):
+    """Class-index targets, checked: (the indices with ignored ones set to 0, the float mask of those not
+    ignored). The bounds check runs here, in an op, so it runs on every call, traced or not."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, target, n_classes, ignore_index, dtype, op):
+        mask = target != ignore_index
+        bad = mask & ((target < 0) | (target >= n_classes))
+        if bad.any():
+            raise IndexError(
+                f"{op}: target {int(target[bad].flat[0])} is out of bounds for {n_classes} classes; class indices "
+                f"must be in [0, {n_classes - 1}] (or equal ignore_index={ignore_index})."
+            )
+        return np.where(mask, target, 0), mask.astype(dtype)
 
 
-def _target_weights(safe: np.ndarray, mask: np.ndarray, weight: np.ndarray | None, dtype) -> np.ndarray:
-    """weight[target] for each element, 0 where ignored."""
-    if weight is None:
-        return mask.astype(dtype)
-    return weight[safe] * mask
+def _index_target(input: Tensor, target, ignore_index: int, op: str):
+    target = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    return IndexTarget.apply(target, input.shape[1], ignore_index, input.dtype, op)
 
 
-def _per_class(array: np.ndarray, ndim: int) -> np.ndarray:
-    """A (C,) array shaped to broadcast along dim 1 of an ndim-dimensional input."""
+def _per_class(array, ndim: int):
+    """A (C,) array or tensor shaped to broadcast along dim 1 of an ndim-dimensional input."""
     return array.reshape((1, -1) + (1,) * (ndim - 2))
 
 
-class CrossEntropy(Function):
+class CrossEntropy(Op):
     """Fused log-softmax and negative log-likelihood over dim 1.
 
     Each element's loss is −Σ_c A_c log p_c, where p = softmax(x) and A is the weighted target
     distribution (one-hot class, label smoothing, class weights, ignored elements zeroed); so the
     gradient with respect to the logits is p·ΣA − A, divided by the mean's denominator.
+    Index targets come as (`target` = checked indices, `mask` = not ignored); probability targets
+    as `target` of the input's shape and `mask` None.
     """
 
     @staticmethod
-    def forward(ctx, x, target, weight, reduction, label_smoothing, index_target):
-        logits = x._data
-        n_classes, dtype = logits.shape[1], logits.dtype
-        shifted = logits - logits.max(axis=1, keepdims=True)
+    def forward(ctx, x, target, mask, weight, reduction, label_smoothing):
+        n_classes, dtype = x.shape[1], x.dtype
+        shifted = x - x.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
         total = exp.sum(axis=1, keepdims=True)
         log_probs = shifted - np.log(total)
         keep, smooth = 1.0 - label_smoothing, label_smoothing / n_classes
-        w = None if weight is None else _per_class(weight, logits.ndim)
-        if index_target is not None:
-            safe, mask = index_target
-            target_weight = _target_weights(safe, mask, weight, dtype)
-            loss = -keep * target_weight * np.take_along_axis(log_probs, safe[:, None], axis=1)[:, 0]
+        w = None if weight is None else _per_class(weight, x.ndim)
+        if mask is not None:
+            target_weight = mask if weight is None else weight[target] * mask
+            loss = -keep * target_weight * np.take_along_axis(log_probs, target[:, None], axis=1)[:, 0]
             if label_smoothing:
                 loss -= smooth * (log_probs if w is None else log_probs * w).sum(axis=1) * mask
             denominator = target_weight.sum()
         else:
-            q = target._data * keep + smooth if label_smoothing else target._data
-            a = q if w is None else q * w
-            loss = -(a * log_probs).sum(axis=1)
-            denominator, target_weight = loss.size, None
-        if ctx.needs_input_grad:  # recording: keep what backward needs (nothing otherwise)
-            ctx.save_for_backward(x, target)
-            ctx.probs, ctx.weight, ctx.reduction, ctx.denominator = exp / total, w, reduction, denominator
-            ctx.keep, ctx.smooth, ctx.index_target, ctx.target_weight = keep, smooth, index_target, target_weight
-            if ctx.needs_input_grad[1]:
-                ctx.log_probs = log_probs
+            q = target * keep + smooth if label_smoothing else target
+            loss = -((q if w is None else q * w) * log_probs).sum(axis=1)
+            denominator = loss.size
+        scale = np.asarray(1 / denominator if denominator else 0, dtype=dtype)  # all ignored: zero gradient
+        ctx.save_for_backward(x, target, mask, weight, exp / total if ctx.recording else None, scale,
+                              log_probs if ctx.needs_input_grad[1] else None)
+        ctx.reduction, ctx.keep, ctx.smooth = reduction, keep, smooth
         if reduction == "none":
             return loss.astype(dtype, copy=False)
-        with np.errstate(invalid="ignore", divide="ignore"):  # all targets ignored: nan, as PyTorch
-            total_loss = loss.sum() / denominator if reduction == "mean" else loss.sum()
-        return np.asarray(total_loss, dtype=dtype)
+        with np.errstate(invalid="ignore", divide="ignore"):  # all targets ignored: nan loss, as PyTorch
+            return np.asarray(loss.sum() / denominator if reduction == "mean" else loss.sum(), dtype=dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        x, target = ctx.saved_tensors
-        create_graph = grad_mode.is_grad_enabled()
+        x, target, mask, weight, probs, scale, log_probs = ctx.saved_tensors
         g = grad.unsqueeze(1) if ctx.reduction == "none" else grad
         if ctx.reduction == "mean":
-            g = g * (1.0 / ctx.denominator if ctx.denominator else 0.0)  # all ignored: zero gradient, as PyTorch
-        a, a_total = CrossEntropy._target_distribution(ctx, x, target)
-        probs = x.softmax(1) if create_graph else Tensor._wrap(ctx.probs)
+            g = g * scale
+        create_graph = grad_mode.is_grad_enabled()
+        if create_graph:  # recorded again, so that double backward reaches the logits
+            probs, log_probs = x.softmax(1), x.log_softmax(1)
+        if mask is not None:
+            a, a_total = TargetDistribution.apply(target, mask, weight, x.shape, ctx.keep, ctx.smooth)
+        else:
+            q = target * ctx.keep + ctx.smooth if ctx.smooth else target
+            a = q if weight is None else q * _per_class(weight, x.ndim)
+            a_total = a.sum(1, keepdim=True)
         grad_x = g * (probs * a_total - a) if ctx.needs_input_grad[0] else None
         grad_target = None
         if ctx.needs_input_grad[1]:
-            log_probs = x.log_softmax(1) if create_graph else Tensor._wrap(ctx.log_probs)
-            scale = -ctx.keep if ctx.weight is None else -ctx.keep * ctx.weight
-            grad_target = g * log_probs * scale
+            scale_target = -ctx.keep if weight is None else _per_class(weight, x.ndim) * -ctx.keep
+            grad_target = g * log_probs * scale_target
         return grad_x, grad_target, None, None, None, None
 
+
+class TargetDistribution(Op):
+    """A, the weighted target distribution of index targets, and its sum over classes (for the gradient)."""
+
+    differentiable = False
+
     @staticmethod
-    def _target_distribution(ctx, x, target):
-        """A (the weighted target distribution) and its sum over classes; Tensor ops for a probability target."""
-        w = ctx.weight
-        if ctx.index_target is None:
-            q = target * ctx.keep + ctx.smooth if ctx.smooth else target
-            a = q if w is None else q * w
-            return a, a.sum(1, keepdim=True)
-        safe, mask = ctx.index_target
-        shape, dtype = x.shape, x.dtype
+    def forward(ctx, target, mask, weight, shape, keep, smooth):
+        dtype = mask.dtype
+        target_weight = mask if weight is None else weight[target] * mask
         a = np.zeros(shape, dtype=dtype)
-        np.put_along_axis(a, safe[:, None], (ctx.keep * ctx.target_weight)[:, None], axis=1)
-        if ctx.smooth:
-            class_mass = np.ones((1, shape[1]) + (1,) * (len(shape) - 2), dtype) if w is None else w
-            a += ctx.smooth * class_mass * mask[:, None]
-        return Tensor._wrap(a), Tensor._wrap(a.sum(axis=1, keepdims=True))
+        np.put_along_axis(a, target[:, None], (keep * target_weight)[:, None], axis=1)
+        if smooth:
+            class_mass = np.ones((1, shape[1]) + (1,) * (len(shape) - 2), dtype) if weight is None else \
+                _per_class(weight, len(shape))
+            a += smooth * class_mass * mask[:, None]
+        return a, a.sum(axis=1, keepdims=True)
 
 
 def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -100, reduction: str = "mean",
@@ -304,11 +310,10 @@ def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -10
     if _is_probability_target(x, target, op):
         if ignore_index >= 0:
             raise ValueError(f"{op}: ignore_index is not supported for class-probability targets (target shape {x.shape})")
-        target = _float_target(target, x, op)
-        loss = CrossEntropy.apply(x, target, w, reduction, float(label_smoothing), None)
+        target, mask = _float_target(target, x, op), None
     else:
-        index_target = _index_target(x, target, ignore_index, op)
-        loss = CrossEntropy.apply(x, None, w, reduction, float(label_smoothing), index_target)
+        target, mask = _index_target(x, target, ignore_index, op)
+    loss = CrossEntropy.apply(x, target, mask, w, reduction, float(label_smoothing))
     return loss.reshape(()) if squeeze and reduction == "none" else loss
 
 
@@ -329,20 +334,19 @@ def nll_loss(input: Tensor, target, weight=None, *, ignore_index: int = -100, re
         raise TypeError(f"{op}: target must hold class indices of shape {x.shape[:1] + x.shape[2:]}, got the input's "
                         f"shape {x.shape}; for class probabilities use cross_entropy.")
     safe, mask = _index_target(x, target, ignore_index, op)
-    target_weight = _target_weights(safe, mask, w, x.dtype)
-    loss = -x.gather(1, safe[:, None]).squeeze(1) * Tensor._wrap(target_weight)
+    target_weight = mask if w is None else w[safe] * mask
+    loss = -x.gather(1, safe.unsqueeze(1)).squeeze(1) * target_weight
     if reduction == "mean":
-        denominator = float(target_weight.sum())
-        if not denominator:  # every target ignored: nan loss, zero gradient (as PyTorch)
-            return loss.sum() * 0.0 + float("nan")
-        return loss.sum() * (1.0 / denominator)
+        total = target_weight.sum()
+        # every target ignored: a nan loss with a zero gradient, as PyTorch
+        return loss.sum() * where(total == 0, 0.0, 1 / where(total == 0, 1.0, total)) + where(total == 0, float("nan"), 0.0)
     if reduction == "none" and squeeze:
         return loss.reshape(())
     return _reduce(loss, reduction)
 
 
 # --------------------------------------------------------------------------- binary and divergences
-class BinaryCrossEntropy(Function):
+class BinaryCrossEntropy(Op):
     """−(t·log x + (1 − t)·log(1 − x)), logs clamped at −100 as PyTorch.
 
     d/dx = (x − t) / max(x(1 − x), 1e-12), finite even at x = 0 or 1; d/dt = log(1 − x) − log x.
@@ -350,11 +354,17 @@ class BinaryCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, x, t):
+        if x.size and not ((x >= 0) & (x <= 1)).all():  # checked in the op, so on every call
+            raise ValueError(
+                f"binary_cross_entropy: all elements of input should be between 0 and 1 (got values in "
+                f"[{np.nanmin(x):.4g}, {np.nanmax(x):.4g}]); apply sigmoid first, or use "
+                "binary_cross_entropy_with_logits on raw scores."
+            )
         with np.errstate(divide="ignore"):
-            log_x = np.maximum(np.log(x._data), -100)
-            log_1mx = np.maximum(np.log1p(-x._data), -100)
+            log_x = np.maximum(np.log(x), -100)
+            log_1mx = np.maximum(np.log1p(-x), -100)
         ctx.save_for_backward(x, t)
-        return -(t._data * log_x + (1 - t._data) * log_1mx)
+        return -(t * log_x + (1 - t) * log_1mx)
 
     @staticmethod
     def backward(ctx, grad):
@@ -378,12 +388,6 @@ def binary_cross_entropy(input: Tensor, target, weight=None, *, reduction: str =
     _check_input(input, op)
     target = _float_target(target, input, op)
     _check_same_shape(input, target, op, strict=True)
-    data = input._data
-    if data.size and not ((data >= 0) & (data <= 1)).all():
-        raise ValueError(
-            f"{op}: all elements of input should be between 0 and 1 (got values in [{np.nanmin(data):.4g}, "
-            f"{np.nanmax(data):.4g}]); apply sigmoid first, or use binary_cross_entropy_with_logits on raw scores."
-        )
     loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * _float_target(weight, input, op)
@@ -429,7 +433,7 @@ def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool =
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        positive = target._data > 0
+        positive = target > 0
         entropy_term = where(positive, target * where(positive, target, 1.0).log(), 0.0)
         loss = entropy_term - target * input
     if reduction == "batchmean":

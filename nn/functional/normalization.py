@@ -13,6 +13,12 @@ from autograd.tensor import Tensor
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm"]
 
 
+def _update_running(running: Tensor, batch_statistic: Tensor, momentum: float) -> None:
+    """running ← (1 - momentum)·running + momentum·batch_statistic, in place and unrecorded."""
+    with no_grad():
+        running.mul_(1 - momentum).add_(batch_statistic.detach().to(running.dtype) * momentum)
+
+
 def _channel_shape(input: Tensor) -> tuple:
     """(1, C, 1, ...): per-channel values broadcast against (N, C, *)."""
     return (1, input.shape[1]) + (1,) * (input.ndim - 2)
@@ -45,14 +51,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         centred = input - mean
         var = (centred * centred).mean(dims, keepdim=True)
         if training and running_mean is not None and running_var is not None:
-            with no_grad():
-                unbiased = var._data.reshape(channels) * (count / max(count - 1, 1))
-                running_mean._data *= 1 - momentum
-                running_mean._data += momentum * mean._data.reshape(channels)
-                running_var._data *= 1 - momentum
-                running_var._data += momentum * unbiased.astype(running_var.dtype, copy=False)
-                running_mean._bump_version()
-                running_var._bump_version()
+            _update_running(running_mean, mean.reshape(channels), momentum)
+            _update_running(running_var, var.reshape(channels) * (count / max(count - 1, 1)), momentum)
         out = centred * (var + eps).rsqrt()
     else:
         mean = running_mean.detach().reshape(shape)
@@ -159,15 +159,9 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
         centred = input - mean
         var = (centred * centred).mean(dims, keepdim=True)
         if running_mean is not None and running_var is not None:
-            with no_grad():
-                batch_mean = mean._data.reshape(input.shape[0], channels).mean(0)
-                batch_var = var._data.reshape(input.shape[0], channels).mean(0) * (count / (count - 1))
-                running_mean._data *= 1 - momentum
-                running_mean._data += (momentum * batch_mean).astype(running_mean.dtype, copy=False)
-                running_var._data *= 1 - momentum
-                running_var._data += (momentum * batch_var).astype(running_var.dtype, copy=False)
-                running_mean._bump_version()
-                running_var._bump_version()
+            batch_mean = mean.reshape(input.shape[0], channels).mean(0)
+            _update_running(running_mean, batch_mean, momentum)
+            _update_running(running_var, var.reshape(input.shape[0], channels).mean(0) * (count / (count - 1)), momentum)
         out = centred * (var + eps).rsqrt()
     else:
         if running_mean is None or running_var is None:

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from autograd.engine import Function
+from autograd.function import Op
 from autograd.tensor import Tensor
 
 from .conv import _tuple
@@ -126,36 +126,56 @@ def _global_index(index: np.ndarray, shape: tuple) -> np.ndarray:
     return index + (np.arange(n * c, dtype=np.int64) * plane).reshape((n, c) + (1,) * (index.ndim - 2))
 
 
-class _IndexGather(Function):
+class _MaxPool2d(Op):
+    """(max over each window, flat plane index of that max); the gradient goes to the index."""
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding, dilation, out, extra, unique):
+        index = _max_pool_indices(x, kernel, stride, padding, dilation, out, extra)
+        ctx.save_for_backward(index)
+        ctx.shape, ctx.unique = x.shape, unique
+        return x.reshape(-1)[_global_index(index, x.shape)], index
+
+    @staticmethod
+    def backward(ctx, grad, grad_index):
+        index, = ctx.saved_tensors
+        return (_IndexScatter.apply(grad, index, ctx.shape, ctx.unique),) + (None,) * 7
+
+
+class _IndexGather(Op):
     """out[n, c, l] = x[n, c, index[n, c, l]] over flattened planes; the gradient scatters back."""
 
     @staticmethod
     def forward(ctx, x, index, unique):
-        ctx.shape, ctx.index, ctx.unique = x._data.shape, index, unique
-        return x._data.reshape(-1)[_global_index(index, x._data.shape)]
+        ctx.save_for_backward(index)
+        ctx.shape, ctx.unique = x.shape, unique
+        return x.reshape(-1)[_global_index(index, x.shape)]
 
     @staticmethod
     def backward(ctx, grad):
-        return _IndexScatter.apply(grad, ctx.index, ctx.shape, ctx.unique), None, None
+        index, = ctx.saved_tensors
+        return _IndexScatter.apply(grad, index, ctx.shape, ctx.unique), None, None
 
 
-class _IndexScatter(Function):
+class _IndexScatter(Op):
     """Zeros of `shape` with src[n, c, l] added at plane position index[n, c, l]; the adjoint of _IndexGather."""
 
     @staticmethod
     def forward(ctx, src, index, shape, unique):
-        ctx.index, ctx.unique = index, unique
+        ctx.save_for_backward(index)
+        ctx.unique = unique
         flat = _global_index(index, shape)
         if unique:  # non-overlapping windows: plain assignment
-            out = np.zeros(math.prod(shape), dtype=src._data.dtype)
-            out[flat] = src._data
+            out = np.zeros(math.prod(shape), dtype=src.dtype)
+            out[flat] = src
         else:
-            out = np.bincount(flat.ravel(), weights=src._data.ravel(), minlength=math.prod(shape)).astype(src._data.dtype)
+            out = np.bincount(flat.ravel(), weights=src.ravel(), minlength=math.prod(shape)).astype(src.dtype)
         return out.reshape(shape)
 
     @staticmethod
     def backward(ctx, grad):
-        return _IndexGather.apply(grad, ctx.index, ctx.unique), None, None, None
+        index, = ctx.saved_tensors
+        return _IndexGather.apply(grad, index, ctx.unique), None, None, None
 
 
 def _max_pool(op, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims):
@@ -163,11 +183,11 @@ def _max_pool(op, input, kernel_size, stride, padding, dilation, ceil_mode, retu
                                                                     dilation, ceil_mode, dims)
     x, back = _as_4d(input, dims)
     kernel, stride, padding, dilation, out, extra = _lift(dims, kernel, stride, padding, dilation, out, extra)
-    index = _max_pool_indices(x._data, kernel, stride, padding, dilation, out, extra)
     unique = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
-    result = back(_IndexGather.apply(x, index, unique))
+    values, index = _MaxPool2d.apply(x, kernel, stride, padding, dilation, out, extra, unique)
+    result = back(values)
     if return_indices:
-        return result, Tensor._wrap(index.reshape(result.shape))
+        return result, index.reshape(result.shape)
     return result
 
 
@@ -198,7 +218,7 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
     if tuple(indices.shape) != tuple(input.shape):
         raise RuntimeError(f"max_unpool2d: indices of shape {tuple(indices.shape)} must match input {tuple(input.shape)}")
     x, back = _as_4d(input, 2)
-    index = np.asarray(indices._data, dtype=np.int64).reshape(x.shape)
+    index = indices.long().reshape(x.shape)
     return back(_IndexScatter.apply(x, index, tuple(x.shape[:2]) + output_size, False))
 
 
@@ -212,16 +232,16 @@ def _window_counts(n, k, s, p, o, extra, include_pad):
     return csum[np.minimum(starts + k, len(mask))] - csum[starts]
 
 
-class _AvgPool2d(Function):
+class _AvgPool2d(Op):
     """Window sums over the zero-padded input times 1/divisor; linear, so the adjoint is its gradient."""
 
     @staticmethod
     def forward(ctx, x, geo):
         (kh, kw), (sh, sw), (ph, pw), (oh, ow), extra, scale = geo
-        n, c, h, w = x._data.shape
-        xp = np.zeros((n, c, h + 2 * ph + extra[0], w + 2 * pw + extra[1]), dtype=x._data.dtype)
-        xp[:, :, ph:ph + h, pw:pw + w] = x._data
-        out = np.zeros((n, c, oh, ow), dtype=x._data.dtype)
+        n, c, h, w = x.shape
+        xp = np.zeros((n, c, h + 2 * ph + extra[0], w + 2 * pw + extra[1]), dtype=x.dtype)
+        xp[:, :, ph:ph + h, pw:pw + w] = x
+        out = np.zeros((n, c, oh, ow), dtype=x.dtype)
         for i in range(kh):
             for j in range(kw):
                 out += xp[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
@@ -234,15 +254,15 @@ class _AvgPool2d(Function):
         return _AvgPool2dAdjoint.apply(grad, ctx.geo, ctx.input_size), None
 
 
-class _AvgPool2dAdjoint(Function):
+class _AvgPool2dAdjoint(Op):
     """Each output gradient spread evenly (× 1/divisor) over its window; the gradient of _AvgPool2d."""
 
     @staticmethod
     def forward(ctx, g, geo, input_size):
         (kh, kw), (sh, sw), (ph, pw), (oh, ow), extra, scale = geo
-        (h, w), (n, c) = input_size, g._data.shape[:2]
-        scaled = g._data * scale
-        xp = np.zeros((n, c, h + 2 * ph + extra[0], w + 2 * pw + extra[1]), dtype=g._data.dtype)
+        (h, w), (n, c) = input_size, g.shape[:2]
+        scaled = g * scale
+        xp = np.zeros((n, c, h + 2 * ph + extra[0], w + 2 * pw + extra[1]), dtype=g.dtype)
         for i in range(kh):
             for j in range(kw):
                 xp[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw] += scaled

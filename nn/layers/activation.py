@@ -5,7 +5,8 @@ reprs read the same.
 """
 from __future__ import annotations
 
-from autograd.tensor import Tensor, full
+from autograd.creation import full
+from autograd.tensor import Tensor
 
 from .. import functional as F
 from ..module import Module

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd.tensor import Tensor, empty
+from autograd.creation import empty
+from autograd.tensor import Tensor
 
 from .. import init
 from ..functional.attention import _attention

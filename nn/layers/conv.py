@@ -6,7 +6,8 @@ so state dicts carry across. The computation lives in `nn.functional.conv`.
 """
 from __future__ import annotations
 
-from autograd.tensor import Tensor, empty
+from autograd.creation import empty
+from autograd.tensor import Tensor
 
 from .. import init
 from ..functional.conv import _tuple, conv1d, conv2d, conv_transpose1d, conv_transpose2d

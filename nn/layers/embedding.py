@@ -1,8 +1,9 @@
 """`Embedding`: a learnable lookup table of vectors, indexed by integers."""
 from __future__ import annotations
 
+from autograd.creation import empty
 from autograd.grad_mode import no_grad
-from autograd.tensor import Tensor, empty
+from autograd.tensor import Tensor
 
 from .. import functional as F
 from .. import init

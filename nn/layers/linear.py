@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import math
 
-from autograd.tensor import Tensor, empty
+from autograd.creation import empty
+from autograd.tensor import Tensor
 
 from .. import functional as F
 from .. import init

@@ -5,7 +5,8 @@ import warnings
 
 import numpy as np
 
-from autograd.tensor import Tensor, ones, tensor, zeros
+from autograd.creation import ones, tensor, zeros
+from autograd.tensor import Tensor
 
 from .. import functional as F
 from .. import init

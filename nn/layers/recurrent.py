@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import math
 
+from autograd.creation import empty, zeros
 from autograd.ops.shape import cat, stack
-from autograd.tensor import Tensor, empty, zeros
+from autograd.tensor import Tensor
 
 from .. import init
 from ..functional.dropout import dropout

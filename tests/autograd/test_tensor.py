@@ -156,7 +156,16 @@ def test_in_place_ops_change_the_data_and_bump_the_version():
 
 def test_comparisons_and_integer_ops_carry_no_gradient():
     x = ag.tensor([1.0, 5.0], requires_grad=True)
-    for out in (x > 2, x == 1, x <= 5, x != 1, x // 2, x % 2, x.sign(), x.argmax()):
+    for out in (x > 2, x == 1, x <= 5, x != 1, x.argmax()):
         assert not out.requires_grad
     np.testing.assert_array_equal((x > 2)._data, [False, True])
     np.testing.assert_array_equal((x // 2)._data, [0.0, 2.0])
+
+
+def test_piecewise_constant_ops_follow_pytorch():
+    """sign and rounding have zero gradients, % passes the gradient, // has none (it raises), as in PyTorch."""
+    x = ag.tensor([1.5, -2.5], requires_grad=True)
+    (x.sign() + x.floor() + x.round() + x % 2).sum().backward()
+    np.testing.assert_array_equal(x.grad._data, [1.0, 1.0])
+    with pytest.raises(RuntimeError, match="floor_divide"):
+        (x // 2).sum().backward()

@@ -7,7 +7,7 @@ import pytest
 
 import autograd
 import nn
-from autograd import engine
+from autograd import engine, grad_mode
 
 
 class Block(nn.Module):
@@ -227,7 +227,7 @@ def test_nodes_record_the_module_scope():
     net = Net()
     out = net(autograd.randn(3, 3))
     assert out.grad_fn.scope == ("Net", "head", "1")
-    assert engine._module_scope == ()
+    assert grad_mode.state.module_scope == ()
     scopes = {node.scope for node in engine.topological_order([out.grad_fn])}
     assert ("Net", "block", "fc") in scopes and ("Net", "block", "norm") in scopes and ("Net", "block") in scopes
 
@@ -235,7 +235,7 @@ def test_nodes_record_the_module_scope():
 def test_scope_is_restored_after_an_error():
     with pytest.raises(RuntimeError):
         nn.Linear(3, 2)(autograd.randn(2, 5))
-    assert engine._module_scope == ()
+    assert grad_mode.state.module_scope == ()
 
 
 # ----------------------------------------------------------------------------- repr
