@@ -3,11 +3,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd.tensor import Tensor
-
-from .optimizer import Optimizer
+from .optimizer import Optimizer, prepared_gradient
 
 __all__ = ["Adagrad"]
+
+
+def adagrad_rule(param, grad, step, state_sum, *, lr, lr_decay, weight_decay, eps, maximize):
+    """One Adagrad step on arrays, in place; `step` is the 0-d step count, incremented here."""
+    g = prepared_gradient(param, grad, maximize, weight_decay)
+    step += 1
+    state_sum += g * g
+    std = np.sqrt(state_sum)
+    std += eps
+    param -= (lr / (1 + (float(step) - 1) * lr_decay)) * (g / std)
 
 
 class Adagrad(Optimizer):
@@ -29,16 +37,10 @@ class Adagrad(Optimizer):
                                       initial_accumulator_value=initial_accumulator_value, maximize=maximize))
 
     def _update(self, group: dict, params: list) -> None:
-        lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
+        options = {k: group[k] for k in ("lr", "lr_decay", "weight_decay", "eps", "maximize")}
         for p in params:
-            g = self._gradient(p, group)
             state = self._state(p)
             if not state:
-                state["step"] = 0
-                state["sum"] = Tensor._wrap(np.full_like(p._data, group["initial_accumulator_value"]))
-            state["step"] += 1
-            state_sum = state["sum"]._data
-            state_sum += g * g
-            std = np.sqrt(state_sum)
-            std += eps
-            p._data -= (lr / (1 + (state["step"] - 1) * lr_decay)) * (g / std)
+                state["step"] = self._step_count()
+                state["sum"] = self._zeros_like(p, group["initial_accumulator_value"])
+            self._run_rule(adagrad_rule, p, state["step"], state["sum"], **options)

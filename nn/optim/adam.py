@@ -1,15 +1,32 @@
 """Adam and AdamW: adaptive moment estimation, with bias correction and the AMSGrad variant."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from autograd.tensor import Tensor
-
-from .optimizer import Optimizer
+from .optimizer import Optimizer, prepared_gradient
 
 __all__ = ["Adam", "AdamW"]
+
+
+def adam_rule(param, grad, step, exp_avg, exp_avg_sq, *max_exp_avg_sq, lr, betas, eps, weight_decay, amsgrad,
+              maximize, decoupled_weight_decay):
+    """One Adam (or AdamW) step on arrays, in place; `step` is the 0-d step count, incremented here."""
+    beta1, beta2 = betas
+    g = prepared_gradient(param, grad, maximize, 0.0 if decoupled_weight_decay else weight_decay)
+    step += 1
+    if weight_decay and decoupled_weight_decay:
+        param *= 1 - lr * weight_decay
+    exp_avg += (1 - beta1) * (g - exp_avg)  # lerp towards g, as PyTorch computes it
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * (g * g)
+    second = exp_avg_sq
+    if amsgrad:
+        second, = max_exp_avg_sq
+        np.maximum(second, exp_avg_sq, out=second)
+    t = float(step)  # a Python number from the state array, read inside the op: a traced step reads it afresh
+    denom = np.sqrt(second) / np.sqrt(1 - beta2 ** t)
+    denom += eps
+    param -= (lr / (1 - beta1 ** t)) * (exp_avg / denom)
 
 
 class Adam(Optimizer):
@@ -39,32 +56,18 @@ class Adam(Optimizer):
                                       maximize=maximize, decoupled_weight_decay=decoupled_weight_decay))
 
     def _update(self, group: dict, params: list) -> None:
-        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        weight_decay, amsgrad = group["weight_decay"], group["amsgrad"]
+        options = {k: group[k] for k in ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize",
+                                         "decoupled_weight_decay")}
         for p in params:
-            g = self._gradient(p, group)
             state = self._state(p)
             if not state:
-                state["step"] = 0
-                state["exp_avg"] = Tensor._wrap(np.zeros_like(p._data))
-                state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._data))
-                if amsgrad:
-                    state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._data))
-            state["step"] += 1
-            step = state["step"]
-            if weight_decay and group["decoupled_weight_decay"]:
-                p._data *= 1 - lr * weight_decay
-            exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
-            exp_avg += (1 - beta1) * (g - exp_avg)  # lerp towards g, as PyTorch computes it
-            exp_avg_sq *= beta2
-            exp_avg_sq += (1 - beta2) * (g * g)
-            second = exp_avg_sq
-            if amsgrad:
-                second = state["max_exp_avg_sq"]._data
-                np.maximum(second, exp_avg_sq, out=second)
-            denom = np.sqrt(second) / math.sqrt(1 - beta2 ** step)
-            denom += eps
-            p._data -= (lr / (1 - beta1 ** step)) * (exp_avg / denom)
+                state["step"] = self._step_count()
+                state["exp_avg"] = self._zeros_like(p)
+                state["exp_avg_sq"] = self._zeros_like(p)
+                if group["amsgrad"]:
+                    state["max_exp_avg_sq"] = self._zeros_like(p)
+            extra = (state["max_exp_avg_sq"],) if group["amsgrad"] else ()
+            self._run_rule(adam_rule, p, state["step"], state["exp_avg"], state["exp_avg_sq"], *extra, **options)
 
 
 class AdamW(Adam):

@@ -1,8 +1,12 @@
 """The `Optimizer` base class: parameter groups, per-parameter state, zero_grad, state_dict.
 
-Subclasses implement `_update(group, params)`, which changes each parameter's array in place
-(`p._data`) with numpy operations on whole arrays. `step()` runs it under `no_grad` and bumps each
-updated parameter's version once, so a graph built before the step and used after it is caught.
+Each optimiser states its update rule once, as a numpy function on whole arrays that updates the
+parameter and its state in place (`sgd_rule`, `adam_rule`, ...: the formulas of PyTorch's docs).
+Subclasses implement `_update(group, params)`, which makes the state a parameter needs (tensors,
+the step count a 0-d tensor as PyTorch keeps it) and runs the rule through `self._run_rule`:
+an op (`ParameterUpdate`), so the update is one traced step like any other (autograd.compile) and
+costs one op per parameter. `step()` runs under `no_grad`; each updated tensor's version is bumped,
+so a graph built before the step and used after it is caught.
 The structure of `state_dict()` is PyTorch's: `{'state': {index: {...}}, 'param_groups': [{..., 'params': [index, ...]}]}`
 with parameters numbered in the order of the groups.
 """
@@ -14,10 +18,34 @@ from typing import Any, Callable
 
 import numpy as np
 
+from autograd.function import Op
 from autograd.grad_mode import enable_grad, no_grad
+from autograd.grad_mode import state as _thread_state
 from autograd.tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
+
+
+class ParameterUpdate(Op):
+    """Run an optimiser's update rule `rule(param, grad, *state, **options)` on arrays, in place."""
+
+    differentiable = False
+    writes_input = True
+
+    @staticmethod
+    def forward(ctx, rule, options, *arrays):
+        rule(*arrays, **options)
+        return ()
+
+
+def prepared_gradient(param: np.ndarray, grad: np.ndarray, maximize: bool = False, weight_decay: float = 0.0):
+    """The gradient a rule starts from: in the parameter's dtype, negated for `maximize`, plus L2 weight_decay·p."""
+    g = grad.astype(param.dtype, copy=False)
+    if maximize:
+        g = -g
+    if weight_decay:
+        g = g + weight_decay * param
+    return g
 
 
 class _RequiredParameter:
@@ -98,9 +126,10 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 elif p.grad.grad_fn is None and p.grad._data.flags.writeable:
-                    p.grad._data[...] = 0
+                    with no_grad():
+                        p.grad.zero_()
                 else:
-                    p.grad = Tensor._wrap(np.zeros_like(p.grad._data))
+                    p.grad = p.grad.detach().new_zeros(p.grad.shape)
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Update every parameter that has a gradient; `closure` (re-evaluates the loss) is called first if given."""
@@ -108,33 +137,37 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        if _thread_state.tracer is not None:  # a traced step (autograd.compile) guards on the options it reads
+            _thread_state.tracer.note_optimizer(self)
         with no_grad():
             for group in self.param_groups:
                 params = [p for p in group["params"] if p.grad is not None]
                 if params:
                     self._update(group, params)
-                    for p in params:
-                        p._bump_version()
         return loss
 
     def _update(self, group: dict, params: list[Tensor]) -> None:
         raise NotImplementedError(f"{type(self).__name__} must implement _update(group, params)")
 
     # ------------------------------------------------------------------ helpers for subclasses
-    def _gradient(self, p: Tensor, group: dict) -> np.ndarray:
-        """The gradient as an array in the parameter's dtype, negated for `maximize`, plus L2 `weight_decay`·p."""
-        g = p.grad._data
-        if g.dtype != p._data.dtype:
-            g = g.astype(p._data.dtype)
-        if group.get("maximize", False):
-            g = -g
-        weight_decay = group.get("weight_decay", 0)
-        if weight_decay and not group.get("decoupled_weight_decay", False):
-            g = g + weight_decay * p._data
-        return g
+    def _run_rule(self, rule, p: Tensor, *state: Tensor, **options) -> None:
+        """rule(p, p.grad, *state, **options) on their arrays, in place, as one op; then bump the versions."""
+        ParameterUpdate.apply(rule, options, p, p.grad, *state)
+        p._bump_version()
+        for t in state:
+            t._bump_version()
 
     def _state(self, p: Tensor) -> dict:
         return self.state.setdefault(p, {})
+
+    @staticmethod
+    def _zeros_like(p: Tensor, fill: float = 0.0) -> Tensor:
+        return Tensor._wrap(np.full(p.shape, fill, dtype=p.dtype))
+
+    @staticmethod
+    def _step_count() -> Tensor:
+        """The step count, a 0-d float tensor as in PyTorch (so that a traced step reads it, not a constant)."""
+        return Tensor._wrap(np.zeros((), dtype=np.float64))
 
     # ------------------------------------------------------------------ saving and loading
     def state_dict(self) -> dict:

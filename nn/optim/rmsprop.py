@@ -3,11 +3,32 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd.tensor import Tensor
-
-from .optimizer import Optimizer
+from .optimizer import Optimizer, prepared_gradient
 
 __all__ = ["RMSprop"]
+
+
+def rmsprop_rule(param, grad, step, square_avg, *buffers, lr, alpha, eps, weight_decay, momentum, centered, maximize):
+    """One RMSprop step on arrays, in place; `buffers` are (momentum_buffer?, grad_avg?) as configured."""
+    g = prepared_gradient(param, grad, maximize, weight_decay)
+    step += 1
+    buffers = list(buffers)
+    momentum_buffer = buffers.pop(0) if momentum > 0 else None
+    grad_avg = buffers.pop(0) if centered else None
+    square_avg *= alpha
+    square_avg += (1 - alpha) * (g * g)
+    if centered:
+        grad_avg += (1 - alpha) * (g - grad_avg)
+        avg = np.sqrt(square_avg - grad_avg * grad_avg)
+    else:
+        avg = np.sqrt(square_avg)
+    avg += eps
+    if momentum > 0:
+        momentum_buffer *= momentum
+        momentum_buffer += g / avg
+        param -= lr * momentum_buffer
+    else:
+        param -= lr * (g / avg)
 
 
 class RMSprop(Optimizer):
@@ -29,32 +50,15 @@ class RMSprop(Optimizer):
                                       centered=centered, maximize=maximize))
 
     def _update(self, group: dict, params: list) -> None:
-        lr, alpha, eps, momentum, centered = group["lr"], group["alpha"], group["eps"], group["momentum"], group["centered"]
+        options = {k: group[k] for k in ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize")}
         for p in params:
-            g = self._gradient(p, group)
             state = self._state(p)
             if not state:
-                state["step"] = 0
-                state["square_avg"] = Tensor._wrap(np.zeros_like(p._data))
-                if momentum > 0:
-                    state["momentum_buffer"] = Tensor._wrap(np.zeros_like(p._data))
-                if centered:
-                    state["grad_avg"] = Tensor._wrap(np.zeros_like(p._data))
-            state["step"] += 1
-            square_avg = state["square_avg"]._data
-            square_avg *= alpha
-            square_avg += (1 - alpha) * (g * g)
-            if centered:
-                grad_avg = state["grad_avg"]._data
-                grad_avg += (1 - alpha) * (g - grad_avg)
-                avg = np.sqrt(square_avg - grad_avg * grad_avg)
-            else:
-                avg = np.sqrt(square_avg)
-            avg += eps
-            if momentum > 0:
-                buf = state["momentum_buffer"]._data
-                buf *= momentum
-                buf += g / avg
-                p._data -= lr * buf
-            else:
-                p._data -= lr * (g / avg)
+                state["step"] = self._step_count()
+                state["square_avg"] = self._zeros_like(p)
+                if group["momentum"] > 0:
+                    state["momentum_buffer"] = self._zeros_like(p)
+                if group["centered"]:
+                    state["grad_avg"] = self._zeros_like(p)
+            buffers = [state[k] for k in ("momentum_buffer", "grad_avg") if k in state]
+            self._run_rule(rmsprop_rule, p, state["step"], state["square_avg"], *buffers, **options)

@@ -3,11 +3,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd.tensor import Tensor
-
-from .optimizer import Optimizer
+from .optimizer import Optimizer, prepared_gradient
 
 __all__ = ["SGD"]
+
+
+def sgd_rule(param, grad, *momentum_buffer, lr, momentum, dampening, nesterov, maximize, weight_decay, first):
+    """One SGD step on arrays, in place (PyTorch's formulas; the buffer starts as the first gradient)."""
+    g = prepared_gradient(param, grad, maximize, weight_decay)
+    if momentum:
+        buf, = momentum_buffer
+        if first:
+            np.copyto(buf, g)
+        else:
+            buf *= momentum
+            buf += (1 - dampening) * g
+        g = g + momentum * buf if nesterov else buf
+    param -= lr * g
 
 
 class SGD(Optimizer):
@@ -33,16 +45,13 @@ class SGD(Optimizer):
                                       nesterov=nesterov, maximize=maximize))
 
     def _update(self, group: dict, params: list) -> None:
-        lr, momentum, dampening, nesterov = group["lr"], group["momentum"], group["dampening"], group["nesterov"]
+        options = {k: group[k] for k in ("lr", "momentum", "dampening", "nesterov", "maximize", "weight_decay")}
         for p in params:
-            g = self._gradient(p, group)
-            if momentum:
+            buffers, first = (), False
+            if group["momentum"]:
                 state = self._state(p)
-                buf = state.get("momentum_buffer")
-                if buf is None:
-                    buf = state["momentum_buffer"] = Tensor._wrap(np.array(g, dtype=p.dtype))
-                else:
-                    buf._data *= momentum
-                    buf._data += (1 - dampening) * g
-                g = g + momentum * buf._data if nesterov else buf._data
-            p._data -= lr * g
+                first = "momentum_buffer" not in state
+                if first:
+                    state["momentum_buffer"] = self._zeros_like(p)
+                buffers = (state["momentum_buffer"],)
+            self._run_rule(sgd_rule, p, *buffers, first=first, **options)
