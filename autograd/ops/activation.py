@@ -18,7 +18,8 @@ from ._util import tensor_method
 
 
 class Relu(Op):
-    """max(x, 0); the gradient is 1 where the output is > 0 (0 at x = 0, as PyTorch)."""
+    """max(x, 0); the gradient is threshold_backward(g, output, 0): 0 where the output is <= 0 (so 0 at
+    x = 0), g elsewhere (a NaN output passes g, as PyTorch)."""
 
     @staticmethod
     def forward(ctx, x):
@@ -29,23 +30,24 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, grad):
         out, = ctx.saved_tensors
-        return ReluBackward.apply(grad, out)
+        return ThresholdBackward.apply(grad, out, 0)
 
 
-class ReluBackward(Op):
-    """g · [y > 0] (PyTorch's threshold_backward); d/dg = [y > 0], d/dy = 0."""
-
-    node_name = "ReluBackward"
+class ThresholdBackward(Op):
+    """g where x > threshold, else 0 (PyTorch's threshold_backward, also relu's); d/dg likewise, d/dx = 0
+    (zeros connected to x, so a second derivative is zero rather than missing, as PyTorch)."""
 
     @staticmethod
-    def forward(ctx, grad, out):
-        ctx.save_for_backward(out)
-        return grad * (out > 0)
+    def forward(ctx, grad, x, threshold):
+        ctx.save_for_backward(x)
+        ctx.threshold = threshold
+        return np.where(x <= threshold, np.zeros((), grad.dtype), grad)
 
     @staticmethod
     def backward(ctx, gg):
-        out, = ctx.saved_tensors
-        return ReluBackward.apply(gg, out), zeros_like(out) if ctx.needs_input_grad[1] else None
+        x, = ctx.saved_tensors
+        return (ThresholdBackward.apply(gg, x, ctx.threshold) if ctx.needs_input_grad[0] else None,
+                zeros_like(x) if ctx.needs_input_grad[1] else None, None)
 
 
 class LeakyRelu(Op):
@@ -82,23 +84,47 @@ class LeakyReluBackward(Op):
 
 
 class Elu(Op):
-    """x where x > 0, else α(eˣ - 1); the negative side's derivative is output + α."""
+    """scale·x where x > 0, else scale·α·(exp(input_scale·x) - 1): elu (scale = input_scale = 1), selu and
+    celu (input_scale = 1/α) in one op, as PyTorch's elu kernel. Its backward is EluBackward."""
 
     @staticmethod
-    def forward(ctx, x, alpha):
-        out = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
-        ctx.save_for_backward(x, out)
-        ctx.alpha = alpha
-        return out
+    def forward(ctx, x, alpha, scale, input_scale):
+        ctx.save_for_backward(x)
+        ctx.coefficients = (alpha, scale, input_scale)
+        negative = np.expm1(np.minimum(x, 0) * input_scale) * (alpha * scale)
+        return np.where(x <= 0, negative, x * scale).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        return where(x > 0, grad, grad * (out + ctx.alpha)), None
+        x, = ctx.saved_tensors
+        return EluBackward.apply(grad, x, *ctx.coefficients), None, None, None
+
+
+class EluBackward(Op):
+    """PyTorch's elu_backward: g·scale where x > 0, else g·input_scale·α·scale·exp(input_scale·x) (the
+    negative side's formula also at x = 0). Its x-derivative (elu_double_backward) is nonzero only where
+    x < 0, so every second derivative at 0 is 0, as PyTorch."""
+
+    @staticmethod
+    def forward(ctx, grad, x, alpha, scale, input_scale):
+        ctx.save_for_backward(x, grad)
+        ctx.coefficients = (alpha, scale, input_scale)
+        negative = grad * (input_scale * alpha * scale) * np.exp(np.minimum(x, 0) * input_scale)
+        return np.where(x <= 0, negative, grad * scale).astype(grad.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gg):
+        x, grad = ctx.saved_tensors
+        alpha, scale, input_scale = ctx.coefficients
+        grad_grad = EluBackward.apply(gg, x, alpha, scale, input_scale) if ctx.needs_input_grad[0] else None
+        grad_x = None
+        if ctx.needs_input_grad[1]:
+            grad_x = EluBackward.apply(gg * grad * input_scale, x, alpha, scale, input_scale) * (x < 0)
+        return grad_grad, grad_x, None, None, None
 
 
 class Softplus(Op):
-    """log(1 + e^(βx))/β, stable for large |x|; linear where βx > threshold. d/dx = σ(βx) (1 above the threshold)."""
+    """log(1 + e^(βx))/β, stable for large |x|; x itself where βx > threshold. Its backward is SoftplusBackward."""
 
     @staticmethod
     def forward(ctx, x, beta, threshold):
@@ -111,8 +137,33 @@ class Softplus(Op):
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        bx = x * ctx.beta
-        return grad * where(bx > ctx.threshold, 1.0, bx.sigmoid()), None, None
+        return SoftplusBackward.apply(grad, x, ctx.beta, ctx.threshold), None, None
+
+
+class SoftplusBackward(Op):
+    """PyTorch's softplus_backward: g where βx > threshold, else g·σ(βx). Its x-derivative
+    (softplus_double_backward) is g·β·σ'(βx) only where βx < threshold: 0 at the threshold itself."""
+
+    @staticmethod
+    def forward(ctx, grad, x, beta, threshold):
+        ctx.save_for_backward(grad, x)
+        ctx.beta, ctx.threshold = beta, threshold
+        bx = x * beta
+        z = np.exp(-np.abs(bx))
+        sigmoid = np.where(bx >= 0, 1 / (1 + z), z / (1 + z))
+        return np.where(bx > threshold, grad, grad * sigmoid).astype(grad.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gg):
+        from .pointwise import SigmoidBackward
+
+        grad, x = ctx.saved_tensors
+        grad_grad = SoftplusBackward.apply(gg, x, ctx.beta, ctx.threshold) if ctx.needs_input_grad[0] else None
+        grad_x = None
+        if ctx.needs_input_grad[1]:
+            bx = x * ctx.beta
+            grad_x = SigmoidBackward.apply(gg * grad, bx.sigmoid()) * (bx < ctx.threshold) * ctx.beta
+        return grad_grad, grad_x, None, None
 
 
 class LogSigmoid(Op):
@@ -157,8 +208,8 @@ class Clamp(Op):
             inside = x <= high if inside is None else inside & (x <= high)
         grad_x = where(inside, grad, 0.0) if ctx.needs_input_grad[0] else None
         grad_min = grad_max = None
-        if ctx.needs_input_grad[1]:
-            below = x < low if high is None else (x < low) & (low <= high)
+        if ctx.needs_input_grad[1]:  # min < max strictly, as PyTorch: at min = max the gradient goes to max
+            below = x < low if high is None else (x < low) & (low < high)
             grad_min = where(below, grad, 0.0)
         if ctx.needs_input_grad[2]:
             above = x > high if low is None else (x > high) | (low > high)
@@ -195,7 +246,8 @@ class Where(Op):
 
 
 class Maximum(Op):
-    """Elementwise max; on ties the gradient is split evenly, as PyTorch."""
+    """Elementwise max (NaN wins); PyTorch's gradient: split evenly on ties, and where either is NaN both
+    get all of it (where(a == b, g/2, g) with 0 where the other is strictly larger)."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -207,13 +259,13 @@ class Maximum(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        half = grad * 0.5
-        return (where(a > b, grad, where(a == b, half, 0.0)) if ctx.needs_input_grad[0] else None,
-                where(b > a, grad, where(a == b, half, 0.0)) if ctx.needs_input_grad[1] else None)
+        shared = where(a == b, grad / 2, grad)
+        return (where(a < b, 0.0, shared) if ctx.needs_input_grad[0] else None,
+                where(a > b, 0.0, shared) if ctx.needs_input_grad[1] else None)
 
 
 class Minimum(Op):
-    """Elementwise min; on ties the gradient is split evenly, as PyTorch."""
+    """Elementwise min (NaN wins); the gradient as Maximum's, with the comparisons reversed."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -225,9 +277,9 @@ class Minimum(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        half = grad * 0.5
-        return (where(a < b, grad, where(a == b, half, 0.0)) if ctx.needs_input_grad[0] else None,
-                where(b < a, grad, where(a == b, half, 0.0)) if ctx.needs_input_grad[1] else None)
+        shared = where(a == b, grad / 2, grad)
+        return (where(a > b, 0.0, shared) if ctx.needs_input_grad[0] else None,
+                where(a < b, 0.0, shared) if ctx.needs_input_grad[1] else None)
 
 
 # ----------------------------------------------------------------------------- the functions
@@ -243,7 +295,8 @@ def leaky_relu(input, negative_slope: float = 0.01):
 
 @tensor_method
 def elu(input, alpha: float = 1.0):
-    return Elu.apply(input, alpha)
+    """x where x > 0, else α(eˣ - 1)."""
+    return Elu.apply(input, alpha, 1.0, 1.0)
 
 
 @tensor_method

@@ -6,11 +6,25 @@ return gradients in the broadcast shape. Mixed dtypes follow PyTorch's promotion
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from ..creation import zeros_like
 from ..function import Op
+from ..tensor import Tensor, get_default_dtype
 from ._util import tensor_method, tensor_methods
 from .promotion import binary
+
+
+def _integer_division(op: str, ufunc):
+    """ufunc for integer operands with PyTorch's check: an integer division by zero is an error (numpy
+    would return 0 silently); floating operands divide by zero to inf or nan, as IEEE and PyTorch."""
+    def divide(a, b):
+        if np.result_type(a, b).kind in "iub" and np.any(np.equal(b, 0)):
+            raise RuntimeError(f"{op}: ZeroDivisionError (integer division by zero)")
+        return ufunc(a, b)
+    return divide
 
 
 class Add(Op):
@@ -54,19 +68,34 @@ class Mul(Op):
 
 
 class Div(Op):
-    """a / b; d/da = 1/b, d/db = -a/b²."""
+    """a / b; d/da = 1/b, d/db = -(a/b)/b (PyTorch's order of operations, which decides inf and nan at b = 0)."""
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         return binary("div", np.true_divide, a, b)  # integer / integer gives the default float, as PyTorch
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         grad_a = grad / b if ctx.needs_input_grad[0] else None
-        grad_b = -grad * a / (b * b) if ctx.needs_input_grad[1] else None
+        grad_b = -grad * ((a / b) / b) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
+
+
+class Reciprocal(Op):
+    """1/x; d/dx = -1/x² = -out·out (from the output, as PyTorch: -inf at x = 0)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.reciprocal(x) if x.dtype.kind == "f" else np.true_divide(1, x).astype(get_default_dtype())
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        out, = ctx.saved_tensors
+        return -grad * (out * out)
 
 
 class Neg(Op):
@@ -82,12 +111,13 @@ class Neg(Op):
 
 
 class Pow(Op):
-    """a ** b for tensors or scalars on either side; d/da = b·a^(b-1) (0 where b = 0),
-    d/db = a^b·log a (0 where a = 0)."""
+    """a ** b for tensors or numbers on either side. PyTorch's conventions (pow_backward_self/_exponent):
+    d/da = b·a^(b-1), and 0 wherever b = 0 (not 0·0^-1 = nan); d/db = a^b·log a, and 0 where a = 0 and
+    b >= 0 (by continuity), so at a = 0 and b < 0 it is inf·(-inf) = -inf; log of a negative a is nan."""
 
     @staticmethod
     def forward(ctx, a, b):
-        out = binary("pow", np.power, a, b)
+        out = _integer_pow(a, b) if _integer_tensor_exponent(a, b) else binary("pow", np.power, a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -98,10 +128,60 @@ class Pow(Op):
         a, b, out = ctx.saved_tensors
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
-            grad_a = where(b == 0, 0.0, grad * b * a ** (b - 1))  # as PyTorch: not 0 · 0^-1 = nan
+            if isinstance(b, Tensor):
+                grad_a = where(b == 0, 0.0, grad * (b * a.pow(b - 1)))
+            else:
+                grad_a = zeros_like(a) if b == 0 else grad * (b * a.pow(b - 1))
         if ctx.needs_input_grad[1]:
-            grad_b = grad * out * where(a == 0, 1.0, a).log()
+            if isinstance(a, Tensor):
+                grad_b = grad * where((a == 0) & (b >= 0), 0.0, out * a.log())
+            elif a == 0:
+                grad_b = grad * where(b >= 0, 0.0, out * -math.inf)
+            else:
+                grad_b = grad * (out * (math.log(a) if a > 0 else math.nan))
         return grad_a, grad_b
+
+
+def _integer_tensor_exponent(a, b) -> bool:
+    """An integer base (tensor or int) and an integer tensor exponent: PyTorch's integer power."""
+    integer_base = a.dtype.kind in "iu" if isinstance(a, np.ndarray) else type(a) is int
+    return integer_base and isinstance(b, np.ndarray) and b.dtype.kind in "iu"
+
+
+def _integer_pow(a, b):
+    """Integer ** integer tensor as PyTorch: negative exponents give 1 for a base of 1, ±1 for -1, 0 otherwise
+    (numpy raises instead). A Python int exponent below 0 is refused, as PyTorch does."""
+    b_array = np.asarray(b)
+    if not (b_array < 0).any():
+        return binary("pow", np.power, a, b)
+    safe = np.where(b_array < 0, 0, b_array)
+    out = binary("pow", np.power, a, safe)
+    a_array = np.asarray(a)
+    negative = np.where(a_array == 1, 1, np.where(a_array == -1, np.where(b_array % 2 == 0, 1, -1), 0))
+    return np.where(b_array < 0, negative, out).astype(out.dtype)
+
+
+class Xlogy(Op):
+    """x · log y, and 0 where x = 0 (unless y is nan), as torch.xlogy. PyTorch's derivatives:
+    d/dx = log y (0 where x = 0 and y <= 0), d/dy = x / y (so 0/0 = nan at x = y = 0)."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        out = binary("xlogy", lambda a, b: np.where(np.equal(a, 0) & ~np.isnan(b), 0, a * np.log(b)), x, y)
+        return out if out.dtype.kind == "f" else out.astype(get_default_dtype())
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .activation import where
+
+        x, y = ctx.saved_tensors
+        grad_x = grad_y = None
+        if ctx.needs_input_grad[0]:
+            grad_x = where((x == 0) & (y <= 0), 0.0, Xlogy.apply(grad, y))
+        if ctx.needs_input_grad[1]:
+            grad_y = grad * x / y
+        return grad_x, grad_y
 
 
 class Abs(Op):
@@ -126,7 +206,7 @@ class Remainder(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return binary("remainder", np.remainder, a, b)
+        return binary("remainder", _integer_division("remainder", np.remainder), a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -141,7 +221,7 @@ class Fmod(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return binary("fmod", np.fmod, a, b)
+        return binary("fmod", _integer_division("fmod", np.fmod), a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -151,20 +231,18 @@ class Fmod(Op):
 
 
 class RoundedDiv(Op):
-    """a / b rounded towards -inf ('floor') or 0 ('trunc'); piecewise constant, so its gradient is 0."""
+    """a / b rounded towards -inf ('floor') or 0 ('trunc'); piecewise constant, so its gradient is 0
+    (fresh zeros, PyTorch's zeros_like(grad))."""
 
     node_name = "Div"
 
     @staticmethod
     def forward(ctx, a, b, mode):
-        out = binary("div", np.floor_divide if mode == "floor" else _trunc_divide, a, b)
-        ctx.shapes = (np.shape(a), np.shape(b))
-        return out
+        return binary("div", _integer_division("div", np.floor_divide if mode == "floor" else _trunc_divide), a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        zero = grad * 0.0
-        return zero, zero, None
+        return zeros_like(grad), zeros_like(grad), None
 
 
 class FloorDivide(Op):
@@ -172,7 +250,7 @@ class FloorDivide(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        return binary("floor_divide", np.floor_divide, a, b)
+        return binary("floor_divide", _integer_division("floor_divide", np.floor_divide), a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -251,6 +329,12 @@ def pow(input, exponent):
     return Pow.apply(input, exponent)
 
 
+@tensor_method
+def xlogy(input, other):
+    """input · log(other), defined as 0 where input = 0 (the convention 0 · log 0 = 0 of entropies)."""
+    return Xlogy.apply(input, other)
+
+
 @tensor_method(name="__neg__")
 @tensor_method
 def neg(input):
@@ -265,8 +349,8 @@ def abs(input):
 
 @tensor_method
 def reciprocal(input):
-    """1 / input."""
-    return Div.apply(1.0, input)
+    """1 / input (integers give the default float)."""
+    return Reciprocal.apply(input)
 
 
 @tensor_method

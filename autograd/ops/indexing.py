@@ -1,10 +1,9 @@
-"""Indexing: `x[...]` (basic, boolean and integer-array indices) and `x[...] = v`, gather and
-scatter_add, index_select, masked_fill, masked_select, narrow, select, nonzero.
+"""Indexing: `x[...]` (basic, boolean and integer-array indices) and `x[...] = v`, masked_fill,
+masked_select, narrow, select, nonzero. (gather, scatter and index_select/index_add: `scatter.py`.)
 
-Each reading op has an adjoint op that adds values back into a zero tensor (`IndexAdd` for
-`GetItem`, `ScatterAdd` for `Gather`), and each is the other's derivative, so gradients of
-any order are indexing again. Basic indexing gives a view (sharing memory and the version
-counter with its base).
+Reading at an index has an adjoint op that adds values back into a zero tensor (`IndexPutAdd`
+for `GetItem`), and each is the other's derivative, so gradients of any order are indexing
+again. Basic indexing gives a view (sharing memory and the version counter with its base).
 """
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ import numpy as np
 
 from ..function import Op
 from ..tensor import Tensor
-from ._util import check_index_tensor, normalize_dim, tensor_method
+from ._util import is_integer, normalize_dim, tensor_method
 
 
 def _convert_index(index):
@@ -49,7 +48,7 @@ class GetItem(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return IndexAdd.apply(grad, ctx.shape, ctx.index), None
+        return IndexPutAdd.apply(grad, ctx.shape, ctx.index), None
 
 
 class Index(GetItem):
@@ -59,7 +58,7 @@ class Index(GetItem):
     node_name = "Index"
 
 
-class IndexAdd(Op):
+class IndexPutAdd(Op):
     """Zeros of `shape` with `src` added at `index`; the adjoint of GetItem."""
 
     @staticmethod
@@ -117,97 +116,84 @@ def _setitem(self, index, value):
     inplace(self, "setitem", lambda t, v: SetItem.apply(t, index, v), value)
 
 
-class Gather(Op):
-    """out[i][j] = x[i][index[i][j]] along `dim` (torch.gather); backward scatters (adds) back."""
-
-    @staticmethod
-    def forward(ctx, x, dim, index):
-        ctx.save_for_backward(index)
-        ctx.shape, ctx.dim = x.shape, dim
-        return np.take_along_axis(x, index, axis=dim)
-
-    @staticmethod
-    def backward(ctx, grad):
-        index, = ctx.saved_tensors
-        return ScatterAdd.apply(grad, ctx.dim, index, ctx.shape), None, None
-
-
-class ScatterAdd(Op):
-    """Zeros of `shape` with `src` added at `index` along `dim`; the adjoint of Gather."""
-
-    @staticmethod
-    def forward(ctx, src, dim, index, shape):
-        ctx.save_for_backward(index)
-        ctx.dim = dim
-        out = np.zeros(shape, dtype=src.dtype)
-        if _unique_along(index, dim):
-            np.put_along_axis(out, index, src, axis=dim)
-        else:
-            np.add.at(out, _full_index(index, dim), src)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        index, = ctx.saved_tensors
-        return Gather.apply(grad, ctx.dim, index), None, None, None
-
-
-def _unique_along(index: np.ndarray, dim: int) -> bool:
-    return index.shape[dim] <= 1 or bool(np.all(np.diff(np.sort(index, axis=dim), axis=dim) != 0))
-
-
-def _full_index(index: np.ndarray, dim: int) -> tuple:
-    grids = list(np.indices(index.shape, sparse=True))
-    grids[dim] = index
-    return tuple(grids)
-
-
-@tensor_method
-def gather(input, dim: int, index):
-    """Pick values along `dim` at integer `index` (same rank as input), as torch.gather."""
-    dim = normalize_dim(dim, input.ndim, "gather")
-    array = check_index_tensor(index, "gather")
-    if array.ndim != input.ndim:
-        raise RuntimeError(
-            f"gather: index has {array.ndim} dimensions but input has {input.ndim} (shape {input.shape}); they must match"
-        )
-    return Gather.apply(input, dim, index if isinstance(index, Tensor) else array)
-
-
-@tensor_method
-def index_select(input, dim: int, index):
-    """The entries of `input` at the integer positions `index` along `dim`."""
-    dim = normalize_dim(dim, input.ndim, "index_select")
-    array = check_index_tensor(index, "index_select")
-    return input[(slice(None),) * dim + (array,)]
+def _position(value, op: str, argument: str) -> int:
+    """An int position argument (a Python int or a one-element integer tensor), or a TypeError."""
+    if isinstance(value, Tensor):
+        if value.numel() != 1 or value.dtype.kind not in "iu":
+            raise TypeError(f"{op}: {argument} must be an int or a one-element integer tensor, got a tensor of "
+                            f"shape {value.shape} and dtype {value.dtype}")
+        return int(value.item())
+    if not is_integer(value):
+        raise TypeError(f"{op}: {argument} must be an int, got {value!r}")
+    return int(value)
 
 
 @tensor_method
 def narrow(input, dim: int, start: int, length: int):
-    """The `length` entries from `start` along `dim` (a view)."""
+    """The `length` entries from `start` along `dim` (a view); a negative start counts from the end.
+    As PyTorch: -size <= start <= size and start + length <= size, else an error."""
+    if input.ndim == 0:
+        raise RuntimeError("narrow: cannot be applied to a 0-d tensor")
     dim = normalize_dim(dim, input.ndim, "narrow")
+    start, length = _position(start, "narrow", "start"), _position(length, "narrow", "length")
+    size = input.shape[dim]
+    if not -size <= start <= size:
+        raise IndexError(f"narrow: start out of range (expected to be in range of [{-size}, {size}], but got "
+                         f"{start}) for dimension {dim} of size {size}")
+    if start < 0:
+        start += size
+    if length < 0:
+        raise RuntimeError(f"narrow: length must be non-negative, got {length}")
+    if start + length > size:
+        raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension {dim}'s size ({size})")
+    if start == 0 and length == size:
+        return input
     return input[(slice(None),) * dim + (slice(start, start + length),)]
 
 
 @tensor_method
 def select(input, dim: int, index: int):
-    """The slice at `index` along `dim`, without that dimension (a view)."""
+    """The slice at `index` along `dim`, without that dimension (a view); a negative index counts from the end."""
+    if input.ndim == 0:
+        raise IndexError("select: cannot be applied to a 0-d tensor")
     dim = normalize_dim(dim, input.ndim, "select")
+    index = _position(index, "select", "index")
+    size = input.shape[dim]
+    if not -size <= index < size:
+        raise IndexError(f"select: index {index} out of range for tensor of shape {input.shape} at dimension {dim} "
+                         f"(expected to be in range of [{-size}, {size - 1}])")
     return input[(slice(None),) * dim + (index,)]
+
+
+def _mask_argument(mask, op: str) -> Tensor:
+    mask = mask if isinstance(mask, Tensor) else Tensor(np.asarray(mask))
+    if mask.dtype != bool:
+        raise TypeError(f"{op}: mask must be a bool tensor, got dtype {mask.dtype}; compare first (e.g. x > 0) or "
+                        "convert with .bool()")
+    return mask
 
 
 @tensor_method
 def masked_fill(input, mask, value):
-    """Where `mask` holds, `value`; elsewhere the input."""
+    """Where the bool `mask` (broadcast against input) holds, `value` (a number or a 0-d tensor); elsewhere input."""
+    from ._util import check_broadcast
     from .activation import where
+
+    mask = _mask_argument(mask, "masked_fill")
+    check_broadcast("masked_fill", mask.shape, input.shape)
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(f"masked_fill: value must be a number or a 0-d tensor, got a tensor of shape {value.shape}")
     return where(mask, value, input)
 
 
 @tensor_method
 def masked_select(input, mask):
-    """The entries where `mask` holds, as a 1-d tensor."""
-    mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-    return input[np.broadcast_to(mask, input.shape)]
+    """The entries where the bool `mask` holds (both broadcast to a common shape), as a 1-d tensor."""
+    from ._util import check_broadcast
+
+    mask = _mask_argument(mask, "masked_select")
+    shape = check_broadcast("masked_select", mask.shape, input.shape)
+    return input.expand(*shape)[mask.expand(*shape)]
 
 
 class Nonzero(Op):
@@ -223,18 +209,12 @@ class Nonzero(Op):
 @tensor_method
 def nonzero(input, *, as_tuple: bool = False):
     """Indices of non-zero elements: an (n, ndim) integer tensor, or a tuple of index tensors."""
-    found = Nonzero.apply(input)
     if as_tuple:
+        found = Nonzero.apply(input.reshape(1) if input.ndim == 0 else input)  # a 0-d input counts as 1-d, as PyTorch
         return tuple(found[:, i] for i in range(found.shape[1]))
-    return found
+    return Nonzero.apply(input)
 
 
 @tensor_method
 def argwhere(input):
     return Nonzero.apply(input)
-
-
-@tensor_method
-def take_along_dim(input, indices, dim: int):
-    """gather with broadcasting of the other dimensions, as torch.take_along_dim."""
-    return gather(input, dim, indices)

@@ -8,8 +8,10 @@ values; `max(dim)`/`min(dim)` send it to the returned index only (both as PyTorc
 """
 from __future__ import annotations
 
+import builtins
 import functools
 import math
+import numbers
 from collections import namedtuple
 
 import numpy as np
@@ -18,6 +20,8 @@ from ..function import Op
 from ..tensor import Tensor
 from ._util import normalize_dim, normalize_dims, tensor_method
 from .activation import where
+
+builtin_max = builtins.max  # this module defines its own max
 
 
 def numpy_aliases(fn):
@@ -110,25 +114,82 @@ def _correction(correction, unbiased) -> float:
     return 1 if correction is None else correction
 
 
+class Var(Op):
+    """Variance over dims, dividing by N - correction (by 0 when that is not positive: inf or nan, as
+    PyTorch). PyTorch's var_backward: 2/(N - correction) · g · (x - mean); for a reduction over
+    everything with N - correction <= 0 it is g · (nan where x equals the mean, else inf)."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, correction, full):
+        count = math.prod(x.shape[d] for d in dims)
+        centred = x - np.mean(x, axis=dims, keepdims=True)
+        ctx.save_for_backward(x)
+        ctx.dims, ctx.keepdim, ctx.correction, ctx.full, ctx.count = dims, keepdim, correction, full, count
+        total = np.sum(centred * centred, axis=dims, keepdims=keepdim)
+        return np.asarray(total / builtin_max(count - correction, 0), dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return var_backward(grad, x, ctx.dims, ctx.keepdim, ctx.correction, ctx.full, ctx.count), None, None, None, None
+
+
+class Std(Op):
+    """√var over dims. PyTorch's std_backward: var_backward of g / (2·std), with 0 where std = 0 (equal
+    values give a zero gradient, not 0 · inf = nan). The saved output keeps the second derivative connected."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, correction, full):
+        count = math.prod(x.shape[d] for d in dims)
+        centred = x - np.mean(x, axis=dims, keepdims=True)
+        total = np.sum(centred * centred, axis=dims, keepdims=keepdim)
+        out = np.asarray(np.sqrt(total / builtin_max(count - correction, 0)), dtype=x.dtype)
+        ctx.save_for_backward(x, out)
+        ctx.dims, ctx.keepdim, ctx.correction, ctx.full, ctx.count = dims, keepdim, correction, full, count
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        grad_var = (grad / (out * 2)).masked_fill(out == 0, 0.0)
+        return var_backward(grad_var, x, ctx.dims, ctx.keepdim, ctx.correction, ctx.full, ctx.count), None, None, \
+            None, None
+
+
+def var_backward(grad, x, dims, keepdim, correction, full, count):
+    """PyTorch's var_backward, in Tensor ops (so it is differentiable again)."""
+    dof = count - correction
+    if full:
+        if dof <= 0:
+            return grad * where(x == x.mean(), math.nan, math.inf)
+        return grad * (x - x.mean()) * (2.0 / dof)
+    grad = _to_keepdim(grad, x.shape, dims, keepdim)
+    scale = 2.0 / dof if dof else math.inf
+    return grad * (x - x.mean(dims, keepdim=True)) * scale
+
+
+def _variance_args(input, dim, unbiased, correction, op):
+    if isinstance(dim, bool):  # var(True) in the old positional form means unbiased
+        dim, unbiased = None, dim
+    _float_input(input, op)
+    full = dim is None or (not isinstance(dim, int) and len(tuple(dim)) == 0)
+    return normalize_dims(dim, input.ndim, op), _correction(correction, unbiased), full
+
+
 @tensor_method
 @numpy_aliases
 def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """Variance over `dim`, dividing by N - correction (Bessel's correction, 1, by default)."""
-    if isinstance(dim, bool):  # var(True) in the old positional form means unbiased
-        dim, unbiased = None, dim
-    _float_input(input, "var")
-    dims = normalize_dims(dim, input.ndim, "var")
-    count = math.prod(input.shape[d] for d in dims)
-    centred = input - input.mean(dim=dims, keepdim=True)
-    divisor = count - _correction(correction, unbiased)
-    return (centred * centred).sum(dim=dims, keepdim=keepdim) / (divisor if divisor > 0 else 0)
+    dims, correction, full = _variance_args(input, dim, unbiased, correction, "var")
+    return Var.apply(input, dims, keepdim, correction, full)
 
 
 @tensor_method
 @numpy_aliases
 def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-    """Standard deviation: √var."""
-    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+    """Standard deviation: √var, with a zero gradient where all values are equal (as PyTorch)."""
+    dims, correction, full = _variance_args(input, dim, unbiased, correction, "std")
+    return Std.apply(input, dims, keepdim, correction, full)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -153,6 +214,8 @@ class Prod(Op):
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
+        if x.ndim == 0:  # the product of one element: d/dx = 1, as PyTorch
+            return grad, None, None
         flat = x.reshape(-1) if ctx.dim is None else x
         dim = 0 if ctx.dim is None else ctx.dim
         g = grad.reshape((1,) * flat.ndim) if ctx.dim is None else _to_keepdim(grad, x.shape, (dim,), ctx.keepdim)
@@ -185,62 +248,82 @@ def prod(input, dim=None, keepdim: bool = False, *, dtype=None):
         input = input.to(dtype)
     if dim is not None:
         dim = normalize_dim(dim, input.ndim, "prod")
+        if input.ndim == 0:
+            dim = None
     return Prod.apply(input, dim, keepdim)
 
 
 class Amax(Op):
-    """Largest value over dims; ties share the gradient evenly (PyTorch's amax rule)."""
+    """Largest value over dims (NaN wins). PyTorch's amax rule: the gradient is shared evenly among the
+    entries equal to the result, (g / count) · mask, so a NaN result gives NaN gradients (count 0)."""
 
     @staticmethod
-    def forward(ctx, x, dims, keepdim):
-        if x.size == 0:
-            raise RuntimeError(f"amax: cannot reduce an empty tensor of shape {x.shape}")
-        out = np.max(x, axis=dims, keepdims=keepdim)
-        ctx.save_for_backward(x, out)
-        ctx.dims, ctx.keepdim = dims, keepdim
-        return out
+    def forward(ctx, x, dims, keepdim, op):
+        return _extreme_value(ctx, x, dims, keepdim, np.max, op)
 
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
-        return _share_among_ties(grad, x, out, ctx.dims, ctx.keepdim), None, None
+        return _share_among_ties(grad, x, out, ctx.dims, ctx.keepdim), None, None, None
 
 
 class Amin(Op):
-    """Smallest value over dims; ties share the gradient evenly."""
+    """Smallest value over dims (NaN wins); the gradient as Amax's."""
 
     @staticmethod
-    def forward(ctx, x, dims, keepdim):
-        if x.size == 0:
-            raise RuntimeError(f"amin: cannot reduce an empty tensor of shape {x.shape}")
-        out = np.min(x, axis=dims, keepdims=keepdim)
-        ctx.save_for_backward(x, out)
-        ctx.dims, ctx.keepdim = dims, keepdim
-        return out
+    def forward(ctx, x, dims, keepdim, op):
+        return _extreme_value(ctx, x, dims, keepdim, np.min, op)
 
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
-        return _share_among_ties(grad, x, out, ctx.dims, ctx.keepdim), None, None
+        return _share_among_ties(grad, x, out, ctx.dims, ctx.keepdim), None, None, None
+
+
+class ExtremeAll(Op):
+    """max() or min() of every element. PyTorch's evenly_distribute_backward: the gradient is shared among
+    the entries equal to the result, or among the NaNs when the result is NaN."""
+
+    @staticmethod
+    def forward(ctx, x, largest, op):
+        return _extreme_value(ctx, x, tuple(range(x.ndim)), False, np.max if largest else np.min, op)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        mask = where(out.isnan(), x.isnan(), x == out)
+        return where(mask, grad / mask.sum(), 0.0), None, None
+
+
+def _extreme_value(ctx, x, dims, keepdim, reduce, op):
+    empty = [d for d in dims if x.shape[d] == 0] if x.ndim else []
+    if empty:
+        raise IndexError(f"{op}: cannot reduce over dimension {empty[0]} of size 0 (input of shape {x.shape}): "
+                         "the operation has no identity")
+    out = reduce(x, axis=dims, keepdims=keepdim)
+    ctx.save_for_backward(x, out)
+    ctx.dims, ctx.keepdim = dims, keepdim
+    return out
 
 
 def _share_among_ties(grad, x, out, dims, keepdim):
-    """The gradient of an extreme value, split evenly among the elements equal to it."""
-    hits = x == _to_keepdim(out, x.shape, dims, keepdim)
-    count = hits.sum(dim=dims, keepdim=True)
-    return where(hits, _to_keepdim(grad, x.shape, dims, keepdim) / count, 0.0)
+    """PyTorch's scale_grad_by_count: (g / count) · mask, mask = the entries equal to the extreme value."""
+    mask = x == _to_keepdim(out, x.shape, dims, keepdim)
+    return (_to_keepdim(grad, x.shape, dims, keepdim) / mask.sum(dim=dims, keepdim=True)) * mask
 
 
 @tensor_method
 @numpy_aliases
 def amax(input, dim=None, keepdim: bool = False):
-    return Amax.apply(input, normalize_dims(dim, input.ndim, "amax"), keepdim)
+    """Largest value over `dim` (all when None); ties share the gradient."""
+    return Amax.apply(input, normalize_dims(dim, input.ndim, "amax"), keepdim, "amax")
 
 
 @tensor_method
 @numpy_aliases
 def amin(input, dim=None, keepdim: bool = False):
-    return Amin.apply(input, normalize_dims(dim, input.ndim, "amin"), keepdim)
+    """Smallest value over `dim` (all when None); ties share the gradient."""
+    return Amin.apply(input, normalize_dims(dim, input.ndim, "amin"), keepdim, "amin")
 
 
 class MaxDim(Op):
@@ -258,11 +341,11 @@ class MaxDim(Op):
 
     @staticmethod
     def backward(ctx, grad, grad_indices):
-        from .indexing import ScatterAdd
+        from .scatter import ScatterAdd
 
         indices, = ctx.saved_tensors
         g = _to_keepdim(grad, ctx.shape, (ctx.dim,), ctx.keepdim)
-        return ScatterAdd.apply(g, ctx.dim, indices, ctx.shape), None, None, None
+        return ScatterAdd.apply(g, ctx.dim, indices, ctx.shape, None), None, None, None
 
 
 class ArgExtreme(Op):
@@ -287,10 +370,15 @@ def _extreme(input, dim, keepdim, largest, op):
     if isinstance(dim, Tensor):
         return input.maximum(dim) if largest else input.minimum(dim)
     if dim is None:
-        return amax(input) if largest else amin(input)
+        if keepdim:
+            raise TypeError(f"{op}: keepdim needs a dim; use amax/amin(keepdim=True) for every dimension")
+        return ExtremeAll.apply(input, largest, op)
     dim = normalize_dim(dim, input.ndim, op)
     if input.shape and input.shape[dim] == 0:
         raise IndexError(f"{op}: cannot take the {op} over dimension {dim} of size 0 (shape {input.shape})")
+    if input.ndim == 0:  # PyTorch: the element itself and index 0
+        values, indices = MaxDim.apply(input.reshape(1), 0, False, largest)
+        return (MaxResult if largest else MinResult)(values, indices)
     values, indices = MaxDim.apply(input, dim, keepdim, largest)
     return (MaxResult if largest else MinResult)(values, indices)
 
@@ -446,42 +534,80 @@ def log_softmax(input, dim=None, dtype=None):
     return LogSoftmax.apply(input, _softmax_dim(input, dim, "log_softmax"))
 
 
-class Norm2(Op):
-    """Euclidean norm over dims; d/dx = x/‖x‖ (0 where the norm is 0, as PyTorch)."""
+class Norm(Op):
+    """Vector p-norm over dims (torch.linalg.vector_norm): p = 0 counts the non-zero entries, ±inf is the
+    largest/smallest |x|, otherwise (Σ|x|^p)^(1/p). The gradient is PyTorch's norm_backward, whose
+    conventions at zero norms and zero entries are written beside each case in `norm_backward`."""
 
     @staticmethod
-    def forward(ctx, x, dims, keepdim):
-        out = np.sqrt(np.sum(x * x, axis=dims, keepdims=keepdim))
+    def forward(ctx, x, p, dims, keepdim):
+        a = np.abs(x)
+        if p == 0:
+            out = np.sum(a != 0, axis=dims, keepdims=keepdim).astype(x.dtype)
+        elif math.isinf(p):
+            reduced = [x.shape[d] for d in dims] if x.ndim else []
+            if x.size == 0 and (0 in reduced or not x.ndim):
+                raise RuntimeError(f"norm: cannot compute the {p} norm over an empty dimension (shape {x.shape}, "
+                                   f"dims {dims}): the operation has no identity")
+            out = (np.max if p > 0 else np.min)(a, axis=dims, keepdims=keepdim)
+        elif p == 1:
+            out = np.sum(a, axis=dims, keepdims=keepdim)
+        elif p == 2:
+            out = np.sqrt(np.sum(x * x, axis=dims, keepdims=keepdim))
+        else:
+            out = np.power(np.sum(np.power(a, p), axis=dims, keepdims=keepdim), 1.0 / p)
+        out = np.asarray(out, dtype=x.dtype)
         ctx.save_for_backward(x, out)
-        ctx.dims, ctx.keepdim = dims, keepdim
+        ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
         return out
 
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
-        out = _to_keepdim(out, x.shape, ctx.dims, ctx.keepdim)
-        safe = where(out == 0, 1.0, out)
-        return _to_keepdim(grad, x.shape, ctx.dims, ctx.keepdim) * x / safe, None, None
+        return norm_backward(grad, x, ctx.p, out, ctx.dims, ctx.keepdim), None, None, None
+
+
+def norm_backward(grad, x, p, norm, dims, keepdim):
+    """PyTorch's norm_backward in Tensor ops (differentiable again, with PyTorch's second derivatives)."""
+    grad = _to_keepdim(grad, x.shape, dims, keepdim)
+    norm = _to_keepdim(norm, x.shape, dims, keepdim)
+    if p == 0:
+        return None  # piecewise constant: no gradient (PyTorch returns an undefined one)
+    if p == 1:
+        return x.sign() * grad  # sign(0) = 0: the subgradient 0 at zero entries
+    if p == 2:
+        return grad * (x / norm).masked_fill(norm == 0, 0.0)  # 0 where the norm is 0
+    if math.isinf(p):  # shared evenly among the entries equal to the norm (and NaNs)
+        size = x.abs()
+        mask = (size == norm) | size.isnan()
+        return x.sign() * ((grad / mask.sum(dims, keepdim=True)) * mask)
+    if p < 1:  # |x|^(p-1) is infinite at 0: set to 0 there
+        scaled = x.sign() * x.abs().pow(p - 1).masked_fill(x == 0, 0.0)
+        return scaled * grad * norm.pow(1 - p)
+    if p < 2:
+        scaled = x.sign() * x.abs().pow(p - 1)
+    else:
+        scaled = x * x.abs().pow(p - 2)
+    return scaled * (grad / norm.pow(p - 1)).masked_fill(norm == 0, 0.0)  # 0 where the norm is 0
+
+
+_NORM_ORDERS = {"fro": 2.0, None: 2.0, "inf": math.inf, "-inf": -math.inf}
 
 
 @tensor_method
 def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None):
-    """Vector p-norm over `dim` (all when None): p = 1, 2, inf, -inf, 'fro' or any positive number."""
+    """Vector p-norm over `dim` (all when None): p = 'fro' (2), any number, inf or -inf."""
     if dtype is not None:
         input = input.to(dtype)
     _float_input(input, "norm")
-    dims = normalize_dims(dim, input.ndim, "norm")
-    if p in ("fro", 2, 2.0) or p is None:
-        return Norm2.apply(input, dims, keepdim)
-    if p in (1, 1.0):
-        return input.abs().sum(dim=dims, keepdim=keepdim)
-    if p in (math.inf, "inf"):
-        return input.abs().amax(dim=dims, keepdim=keepdim)
-    if p in (-math.inf, "-inf"):
-        return input.abs().amin(dim=dims, keepdim=keepdim)
-    if isinstance(p, (int, float)) and p > 0:
-        return (input.abs() ** p).sum(dim=dims, keepdim=keepdim) ** (1.0 / p)
-    raise ValueError(f"norm: unsupported p={p!r}; use 1, 2, inf, -inf, 'fro' or a positive number")
+    if isinstance(p, str) or p is None:
+        if p not in _NORM_ORDERS:
+            raise ValueError(f"norm: unsupported p={p!r}; use 'fro', a number, inf or -inf (matrix norms such as "
+                             "'nuc' are not supported)")
+        p = _NORM_ORDERS[p]
+    if not isinstance(p, numbers.Real) or isinstance(p, bool):
+        raise TypeError(f"norm: p must be a number or 'fro', got {p!r}")
+    return Norm.apply(input, float(p), normalize_dims(dim, input.ndim, "norm"), keepdim)
 
 
 class Cumsum(Op):

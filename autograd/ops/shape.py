@@ -1,5 +1,5 @@
-"""Shape: reshape/view, flatten, squeeze/unsqueeze, transpose/permute, expand, repeat, flip,
-cat/stack/split/chunk, pad, clone, tril/triu.
+"""Shape: reshape/view, flatten, squeeze/unsqueeze, transpose/permute/movedim, expand,
+cat/stack/split/chunk, pad, clone. (Rearranging values, flip/roll/repeat/unfold/tril: `rearrange.py`.)
 
 Views (reshape, permute, expand, ...: `is_view = True`) share memory and the version
 counter with their base, so an in-place change through either is seen by backward's checks.
@@ -13,7 +13,7 @@ import numpy as np
 
 from ..function import Op
 from ..tensor import Tensor
-from ._util import normalize_dim, size_args, tensor_method, tensor_methods
+from ._util import is_integer, normalize_dim, size_args, tensor_method, tensor_methods
 
 
 class Reshape(Op):
@@ -105,8 +105,16 @@ def flatten(input, start_dim: int = 0, end_dim: int = -1):
 
 @tensor_method
 def unflatten(input, dim: int, sizes):
+    """Split dimension `dim` into `sizes` (one of them may be -1: inferred from that dimension's size)."""
     dim = normalize_dim(dim, input.ndim, "unflatten")
-    return reshape(input, input.shape[:dim] + tuple(sizes) + input.shape[dim + 1:])
+    sizes = size_args((sizes,), "unflatten", allow_minus_one=True)
+    n = input.shape[dim] if input.ndim else 1
+    known = math.prod(s for s in sizes if s != -1)
+    if sizes.count(-1) > 1 or (-1 in sizes and (known == 0 or n % known)) or (-1 not in sizes and known != n):
+        raise RuntimeError(f"unflatten: sizes {list(sizes)} don't multiply up to the size of dim {dim} ({n}) of the "
+                           f"input of shape {input.shape} (at most one size may be -1)")
+    sizes = tuple(n // known if s == -1 else s for s in sizes)
+    return reshape(input, input.shape[:dim] + sizes + input.shape[dim + 1:])
 
 
 @tensor_method
@@ -196,12 +204,29 @@ tensor_methods(mT=property(_matrix_transpose))
 
 
 @tensor_method
-def movedim(input, source: int, destination: int):
-    order = list(range(input.ndim))
-    source = normalize_dim(source, input.ndim, "movedim")
-    destination = normalize_dim(destination, input.ndim, "movedim")
-    order.insert(destination, order.pop(source))
+def movedim(input, source, destination):
+    """Move the dimension(s) `source` to the position(s) `destination`; the others keep their order."""
+    single = is_integer(source) and is_integer(destination)
+    source = (source,) if is_integer(source) else tuple(source)
+    destination = (destination,) if is_integer(destination) else tuple(destination)
+    if len(source) != len(destination):
+        raise RuntimeError(f"movedim: source {list(source)} and destination {list(destination)} must name the same "
+                           "number of dimensions")
+    src = [normalize_dim(d, input.ndim, "movedim") for d in source]
+    dst = [normalize_dim(d, input.ndim, "movedim") for d in destination]
+    for name, dims, given in (("source", src, source), ("destination", dst, destination)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in {name} {list(given)}")
+    if single and input.ndim == 0:
+        return input
+    order = [d for d in range(input.ndim) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
     return permute(input, order)
+
+
+moveaxis = movedim
+tensor_methods(moveaxis=movedim)
 
 
 class Expand(Op):
@@ -246,53 +271,6 @@ tensor_methods(expand_as=lambda self, other: expand(self, *other.shape))
 def broadcast_tensors(*tensors):
     shape = np.broadcast_shapes(*(t.shape for t in tensors))
     return tuple(expand(t, *shape) for t in tensors)
-
-
-class Repeat(Op):
-    """Tile the tensor; the gradient sums the tiles."""
-
-    @staticmethod
-    def forward(ctx, x, repeats):
-        lead = len(repeats) - x.ndim
-        ctx.shape = (1,) * lead + x.shape
-        ctx.repeats = repeats
-        return np.tile(x.reshape(ctx.shape), repeats)
-
-    @staticmethod
-    def backward(ctx, grad):
-        split = []
-        for r, s in zip(ctx.repeats, ctx.shape):
-            split += [r, s]
-        summed = grad.reshape(tuple(split)).sum(dim=tuple(range(0, len(split), 2)))
-        return summed, None
-
-
-@tensor_method
-def repeat(input, *repeats):
-    """Tile along each dimension, as torch.repeat (not numpy's repeat)."""
-    repeats = _shape_args(repeats, "repeat")
-    if len(repeats) < input.ndim:
-        raise RuntimeError(f"repeat: number of repeat dims ({len(repeats)}) can not be smaller than the tensor's ({input.ndim})")
-    return Repeat.apply(input, repeats)
-
-
-class Flip(Op):
-    """Reverse the order along dims; the gradient is flipped back."""
-
-    @staticmethod
-    def forward(ctx, x, dims):
-        ctx.dims = dims
-        return np.flip(x, axis=dims).copy()
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad.flip(ctx.dims), None
-
-
-@tensor_method
-def flip(input, dims):
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    return Flip.apply(input, tuple(normalize_dim(d, input.ndim, "flip") for d in dims))
 
 
 # ----------------------------------------------------------------------------- joining and splitting
@@ -364,17 +342,24 @@ def vstack(tensors):
 
 @tensor_method
 def split(input, split_size_or_sections, dim: int = 0):
-    """Pieces of the given size (the last may be smaller) or of the listed sizes."""
+    """Pieces of the given size (the last may be smaller) or of the listed sizes, as views. As PyTorch, a
+    dimension of size 0 gives one (empty) piece, and a split size of 0 is allowed only then."""
+    if input.ndim == 0:
+        raise RuntimeError("split: expects at least a 1-dimensional tensor, got a 0-d tensor")
     dim = normalize_dim(dim, input.ndim, "split")
     n = input.shape[dim]
-    if isinstance(split_size_or_sections, numbers.Integral):
-        if split_size_or_sections <= 0:
-            raise ValueError(f"split: split_size must be positive, got {split_size_or_sections}")
-        sizes = [min(split_size_or_sections, n - s) for s in range(0, n, split_size_or_sections)]
+    if is_integer(split_size_or_sections):
+        size = int(split_size_or_sections)
+        if size < 0:
+            raise RuntimeError(f"split: split_size must be non-negative, got {size}")
+        if size == 0 and n:
+            raise RuntimeError(f"split: split_size can only be 0 if dimension {dim} has size 0, but it has size {n}")
+        sizes = [min(size, n - s) for s in range(0, n, size)] if size and n else [n]
     else:
-        sizes = list(split_size_or_sections)
+        sizes = list(size_args((tuple(split_size_or_sections),), "split"))
         if sum(sizes) != n:
-            raise RuntimeError(f"split: sizes {sizes} sum to {sum(sizes)}, but dimension {dim} has size {n}")
+            raise RuntimeError(f"split: sizes {sizes} must sum exactly to {n}, the size of dimension {dim} of the "
+                               f"input of shape {input.shape}")
     out, start = [], 0
     for size in sizes:
         out.append(input.narrow(dim, start, size))
@@ -384,11 +369,19 @@ def split(input, split_size_or_sections, dim: int = 0):
 
 @tensor_method
 def chunk(input, chunks: int, dim: int = 0):
-    """Split into `chunks` pieces of equal size (the last may be smaller)."""
+    """`chunks` pieces of equal size (the last may be smaller; fewer pieces if the size does not allow
+    more), as PyTorch: ceil(size / chunks) each; a dimension of size 0 gives `chunks` empty pieces."""
+    if not is_integer(chunks):
+        raise TypeError(f"chunk: chunks must be an int, got {chunks!r}")
+    if input.ndim == 0:
+        raise RuntimeError("chunk: expects at least a 1-dimensional tensor, got a 0-d tensor")
     if chunks <= 0:
-        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
-    n = input.shape[normalize_dim(dim, input.ndim, "chunk")]
-    return split(input, max(math.ceil(n / chunks), 1), dim)
+        raise RuntimeError(f"chunk: chunks must be greater than 0, got {chunks}")
+    dim = normalize_dim(dim, input.ndim, "chunk")
+    n = input.shape[dim]
+    if n == 0:
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-n // chunks), dim)
 
 
 @tensor_method
@@ -442,35 +435,3 @@ def clone(input):
 
 
 tensor_methods(contiguous=lambda self, memory_format=None: self)
-
-
-class Triangle(Op):
-    """The lower (tril) or upper (triu) triangle of the last two dims, the rest zero; the gradient likewise."""
-
-    @staticmethod
-    def forward(ctx, x, diagonal, lower):
-        ctx.diagonal, ctx.lower = diagonal, lower
-        return (np.tril if lower else np.triu)(x, diagonal)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return Triangle.apply(grad, ctx.diagonal, ctx.lower), None, None
-
-
-def _check_matrix(input, op):
-    if input.ndim < 2:
-        raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions, got shape {input.shape}")
-
-
-@tensor_method
-def tril(input, diagonal: int = 0):
-    """The lower triangle (on and below the `diagonal`-th diagonal) of the last two dims."""
-    _check_matrix(input, "tril")
-    return Triangle.apply(input, int(diagonal), True)
-
-
-@tensor_method
-def triu(input, diagonal: int = 0):
-    """The upper triangle (on and above the `diagonal`-th diagonal) of the last two dims."""
-    _check_matrix(input, "triu")
-    return Triangle.apply(input, int(diagonal), False)

@@ -12,8 +12,10 @@ from collections import namedtuple
 import numpy as np
 
 from ..function import Op
+from ..tensor import Tensor
+from ._stl_select import torch_topk_order
 from ._util import is_integer, normalize_dim, tensor_method
-from .indexing import gather
+from .scatter import gather
 
 SortResult = namedtuple("sort", ["values", "indices"])
 TopkResult = namedtuple("topk", ["values", "indices"])
@@ -58,19 +60,44 @@ def msort(input):
     return sort(input, 0).values
 
 
+class TopkIndex(Op):
+    """The indices of the k largest (or smallest) values along dim, in PyTorch's CPU order: sorted, and
+    among equal values the order of PyTorch's (unstable) selection (`_stl_select`); no gradient."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x, k, dim, largest):
+        shape = tuple(s for d, s in enumerate(x.shape) if d != dim) + (k,)
+        if x.size == 0:
+            return np.moveaxis(np.zeros(shape, np.int64), -1, dim)
+        order = np.moveaxis(Argsort.forward(ctx, x, dim, largest), dim, -1)
+        rows = np.moveaxis(x, dim, -1).reshape(-1, x.shape[dim])
+        order = order.reshape(rows.shape)
+        n = rows.shape[1]
+        top = np.take_along_axis(rows, order[:, :min(k + 1, n)], axis=1)
+        # ties among the first k (+ the next one) are where the selection's order decides the answer
+        same = top[:, 1:] == top[:, :-1]
+        if top.dtype.kind == "f":
+            same |= np.isnan(top[:, 1:]) & np.isnan(top[:, :-1])
+        index = order[:, :k].copy()
+        for r in np.flatnonzero(same.any(axis=1)):  # only the rows with ties; exact values elsewhere
+            index[r] = torch_topk_order(rows[r], k, largest)
+        return np.moveaxis(index.reshape(shape), -1, dim)
+
+
 @tensor_method
 def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
-    """The k largest (or smallest) values along `dim`, with their indices, in sorted order
-    (`sorted=False` allows any order; sorted order is one)."""
+    """The k largest (or smallest) values along `dim`, with their indices, in sorted order; among equal
+    values the indices are PyTorch's CPU ones, so the gradient reaches the same elements. (`sorted=False`
+    allows any order, PyTorch says; sorted order is one.)"""
     if not is_integer(k):
         raise TypeError(f"topk: k must be an int, got {k!r}")
     size = input.shape[normalize_dim(dim, input.ndim, "topk")] if input.ndim else 1
     if not 0 <= k <= size:
         raise RuntimeError(f"topk: k ({k}) is out of range: the dimension has {size} elements (need 0 <= k <= {size})")
-    if input.ndim == 0:
-        values, indices = topk(input.reshape(1), k, 0, largest)
-        return TopkResult(values.reshape(()), indices.reshape(()))
+    if input.ndim == 0:  # PyTorch: the element itself and index 0, for k = 0 or 1
+        return TopkResult(input.clone() if input.requires_grad else input, Tensor._wrap(np.zeros((), np.int64)))
     dim = normalize_dim(dim, input.ndim, "topk")
-    order = Argsort.apply(input, dim, bool(largest))
-    index = order.narrow(dim, 0, k)
+    index = TopkIndex.apply(input, int(k), dim, bool(largest))
     return TopkResult(gather(input, dim, index), index)

@@ -1,9 +1,11 @@
 """Activation functions with PyTorch's names and signatures (`torch.nn.functional`).
 
 Most are compositions of the differentiable Tensor operations in `autograd.ops`, so
-their first and second derivatives come from those ops. `Hardtanh` is its own
-Function because PyTorch lets its gradient through only strictly inside
-(min_val, max_val), whereas `clamp` lets it through at the bounds too.
+their first and second derivatives come from those ops. Where PyTorch has a kernel of
+its own whose backward takes the input (hardtanh, threshold, softshrink, hardshrink,
+prelu), so do we, with PyTorch's backward op: the conventions at the kinks are then
+PyTorch's (hardtanh passes the gradient only strictly inside (min_val, max_val), where
+clamp passes it at the bounds too), and second derivatives are zeros, not missing.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import warnings
 import numpy as np
 
 from autograd.function import Op
-from autograd.ops.activation import where
+from autograd.ops.activation import Elu, ThresholdBackward, where
 from autograd.tensor import Tensor
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "prelu", "elu", "selu", "celu", "gelu", "silu", "mish",
@@ -97,6 +99,42 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     return input.leaky_relu_(negative_slope) if inplace else input.leaky_relu(negative_slope)
 
 
+class Prelu(Op):
+    """x where x > 0, else weight·x (PyTorch's _prelu_kernel); weight broadcasts against x."""
+
+    @staticmethod
+    def forward(ctx, x, weight):
+        ctx.save_for_backward(x, weight)
+        return np.where(x > 0, x, weight * x).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        return PreluBackward.apply(grad, x, weight)
+
+
+class PreluBackward(Op):
+    """(g where x > 0 else weight·g, 0 where x > 0 else x·g), PyTorch's _prelu_kernel_backward. Its own
+    derivatives are PyTorch's too, which take the x >= 0 side at x = 0: second derivatives there are 0."""
+
+    @staticmethod
+    def forward(ctx, grad, x, weight):
+        ctx.save_for_backward(grad, x, weight)
+        positive = x > 0
+        zero = np.zeros((), grad.dtype)
+        return (np.where(positive, grad, weight * grad).astype(grad.dtype, copy=False),
+                np.where(positive, zero, x * grad).astype(grad.dtype, copy=False))
+
+    @staticmethod
+    def backward(ctx, grad_x, grad_weight):
+        grad, x, weight = ctx.saved_tensors
+        right = x >= 0
+        need_grad, need_x, need_weight = ctx.needs_input_grad
+        return (where(right, grad_x, grad_x * weight + grad_weight * x) if need_grad else None,
+                where(right, 0.0, grad * grad_weight) if need_x else None,
+                where(right, 0.0, grad * grad_x) if need_weight else None)
+
+
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """leaky_relu with a learnable slope: one per channel (dim 1) or a single shared one."""
     _check_tensor(input, "prelu")
@@ -111,7 +149,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         weight = weight.reshape((channels,) + (1,) * (input.ndim - 2))
     elif weight.ndim == 1 and input.ndim == 0:
         weight = weight.reshape(())
-    return where(input > 0, input, weight * input)
+    return Prelu.apply(input, weight)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -123,15 +161,15 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale · elu(x, α) with SELU's fixed constants (self-normalising networks)."""
     _check_tensor(input, "selu")
-    return input.elu(_SELU_ALPHA) * _SELU_SCALE
+    return Elu.apply(input, _SELU_ALPHA, _SELU_SCALE, 1.0)
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """max(0, x) + min(0, α(exp(x/α) - 1)) = α · elu(x/α)."""
+    """max(0, x) + min(0, α(exp(x/α) - 1)): PyTorch's elu kernel with input scale 1/α."""
     _check_tensor(input, "celu")
     if alpha == 0:
         raise ValueError("celu: alpha cannot be 0")
-    return (input / alpha).elu(1.0) * alpha
+    return Elu.apply(input, alpha, 1.0, 1.0 / alpha)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -231,23 +269,84 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
     return input / input.norm(p, dim=dim, keepdim=True).clamp_min(eps)
 
 
+class Threshold(Op):
+    """x where x > threshold, else value; the gradient is ThresholdBackward (0 where x <= threshold)."""
+
+    @staticmethod
+    def forward(ctx, x, threshold, value):
+        ctx.save_for_backward(x)
+        ctx.threshold = threshold
+        return np.where(x <= threshold, np.asarray(value, x.dtype), x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return ThresholdBackward.apply(grad, x, ctx.threshold), None, None
+
+
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, else value."""
     _check_tensor(input, "threshold")
-    return where(input > threshold, input, value)
+    if inplace:
+        from autograd.ops.inplace import inplace as _inplace
+        return _inplace(input, "threshold_", lambda t: Threshold.apply(t, threshold, value))
+    return Threshold.apply(input, threshold, value)
 
 
 def tanhshrink(input: Tensor) -> Tensor:
     """x - tanh(x)."""
+    _check_tensor(input, "tanhshrink")
     return input - input.tanh()
+
+
+class Shrink(Op):
+    """softshrink (x ∓ λ outside [-λ, λ], soft=True) or hardshrink (x outside it), 0 inside [-λ, λ]."""
+
+    @staticmethod
+    def forward(ctx, x, lambd, soft):
+        ctx.save_for_backward(x)
+        ctx.lambd = lambd
+        inside = (x >= -lambd) & (x <= lambd)
+        outside = np.where(x > lambd, x - lambd, x + lambd) if soft else x
+        return np.where(inside, np.zeros((), x.dtype), outside).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return ShrinkBackward.apply(grad, x, ctx.lambd), None, None
+
+
+class ShrinkBackward(Op):
+    """g outside [-λ, λ], 0 inside (PyTorch's softshrink_backward and hardshrink_backward); d/dx = 0."""
+
+    @staticmethod
+    def forward(ctx, grad, x, lambd):
+        ctx.save_for_backward(x)
+        ctx.lambd = lambd
+        return np.where((x >= -lambd) & (x <= lambd), np.zeros((), grad.dtype), grad)
+
+    @staticmethod
+    def backward(ctx, gg):
+        from autograd.creation import zeros_like
+
+        x, = ctx.saved_tensors
+        return (ShrinkBackward.apply(gg, x, ctx.lambd) if ctx.needs_input_grad[0] else None,
+                zeros_like(x) if ctx.needs_input_grad[1] else None, None)
+
+
+def _check_lambd(lambd, op: str) -> None:
+    if lambd < 0:
+        raise ValueError(f"{op}: lambda must be greater or equal to 0, but found to be {lambd}")
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x - λ above λ, x + λ below -λ, 0 in between."""
-    return where(input > lambd, input - lambd, where(input < -lambd, input + lambd, 0.0))
+    _check_tensor(input, "softshrink")
+    _check_lambd(lambd, "softshrink")
+    return Shrink.apply(input, lambd, True)
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x where |x| > λ, else 0."""
-    return where(input.abs() > lambd, input, 0.0)
-
+    _check_tensor(input, "hardshrink")
+    return Shrink.apply(input, lambd, False)

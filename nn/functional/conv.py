@@ -25,16 +25,26 @@ from autograd.tensor import Tensor
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
 
+# The smallest value each size argument may take (PyTorch raises below these too, some only in forward).
+_MINIMUM = {"kernel_size": 1, "stride": 1, "dilation": 1, "padding": 0, "output_padding": 0}
+
+
 def _tuple(value, n: int, name: str, op: str) -> tuple:
-    """An int or a length-n sequence of ints as an n-tuple (PyTorch's _pair/_single)."""
+    """An int or a length-n sequence of ints as an n-tuple (PyTorch's _pair/_single), each at least the
+    argument's minimum (kernel_size, stride and dilation >= 1; padding >= 0), else a clear error."""
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return (int(value),) * n
-    try:
-        values = tuple(int(v) for v in value)
-    except TypeError:
-        raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}") from None
-    if len(values) != n:
-        raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
+        values = (int(value),) * n
+    else:
+        try:
+            values = tuple(int(v) for v in value)
+        except TypeError:
+            raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}") from None
+        if len(values) != n:
+            raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
+    low = _MINIMUM.get(name)
+    if low is not None and any(v < low for v in values):
+        raise ValueError(f"{op}: {name} must be {'positive' if low else 'non-negative'} (>= {low}) in every "
+                         f"dimension, got {value!r}")
     return values
 
 
@@ -209,15 +219,7 @@ def _resolve_padding(op, padding, kernel, dilation, stride, dims):
             return tuple((t // 2, t - t // 2) for t in totals)
         raise ValueError(f"{op}: padding must be an int, a tuple, 'same' or 'valid', got {padding!r}")
     pads = _tuple(padding, dims, "padding", op)
-    if any(p < 0 for p in pads):
-        raise ValueError(f"{op}: padding must be non-negative, got {padding!r}")
     return tuple((p, p) for p in pads)
-
-
-def _check_positive(op, **values):
-    for name, value in values.items():
-        if any(v < 1 for v in value):
-            raise ValueError(f"{op}: {name} must be positive, got {value}")
 
 
 def _common_arguments(op: str, input, weight, bias, stride, dilation, dims: int):
@@ -228,8 +230,11 @@ def _common_arguments(op: str, input, weight, bias, stride, dilation, dims: int)
         input = input.unsqueeze(0)
     stride = _tuple(stride, dims, "stride", op)
     dilation = _tuple(dilation, dims, "dilation", op)
-    _check_positive(op, stride=stride, dilation=dilation)
-    return input, unbatched, tuple(weight.shape[2:]), stride, dilation
+    kernel = tuple(weight.shape[2:])
+    if any(k < 1 for k in kernel):
+        raise RuntimeError(f"{op}: kernel size should be greater than zero, but the weight has shape "
+                           f"{tuple(weight.shape)} (kernel {kernel})")
+    return input, unbatched, kernel, stride, dilation
 
 
 def _as_2d(input, weight, spatial, kernel, stride, pads, dilation, out_size):
@@ -294,8 +299,6 @@ def _conv_transpose(op, input, weight, bias, stride, padding, output_padding, gr
         raise ValueError(f"{op}: padding must be an int or a tuple of ints, got {padding!r}")
     pads = _tuple(padding, dims, "padding", op)
     output_padding = _tuple(output_padding, dims, "output_padding", op)
-    if any(p < 0 for p in pads) or any(p < 0 for p in output_padding):
-        raise ValueError(f"{op}: padding and output_padding must be non-negative, got {padding!r}, {output_padding!r}")
     if any(op_ >= max(s, d) for op_, s, d in zip(output_padding, stride, dilation)):
         raise ValueError(
             f"{op}: output_padding {output_padding} must be smaller than either stride {stride} or dilation {dilation}"

@@ -6,6 +6,8 @@ so the weight gradient is a single 2-D matrix product.
 """
 from __future__ import annotations
 
+import math
+
 from autograd.function import Op
 from autograd.tensor import Tensor
 
@@ -22,7 +24,7 @@ class Linear(Op):
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
         ctx.has_bias = bias is not None
-        x2 = x.reshape(-1, x.shape[-1])  # a view for contiguous inputs: one BLAS call
+        x2 = x.reshape(math.prod(x.shape[:-1]), x.shape[-1])  # a view for contiguous inputs: one BLAS call
         out = x2 @ weight.T
         if bias is not None:
             out += bias
@@ -33,9 +35,10 @@ class Linear(Op):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
         out_features, in_features = weight.shape
-        g2 = grad if grad.ndim == 2 else grad.reshape(-1, out_features)
+        rows = math.prod(x.shape[:-1])  # explicit sizes: -1 is ambiguous for an empty batch
+        g2 = grad if grad.ndim == 2 else grad.reshape(rows, out_features)
         grad_x = grad @ weight if need_x else None
-        grad_w = _TransposedMatmul.apply(g2, x if x.ndim == 2 else x.reshape(-1, in_features)) if need_w else None
+        grad_w = _TransposedMatmul.apply(g2, x if x.ndim == 2 else x.reshape(rows, in_features)) if need_w else None
         grad_b = g2.sum(0) if need_b and ctx.has_bias else None
         return grad_x, grad_w, grad_b
 

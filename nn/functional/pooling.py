@@ -2,10 +2,12 @@
 
 Max pooling finds each window's argmax once (a loop over kernel offsets, vectorised over
 everything else) and is then a gather at those flat indices; its gradient is the
-scatter-add back, and the scatter's gradient is the gather again (`_IndexGather`,
-`_IndexScatter`). Average pooling is linear: `_AvgPool2d` and `_AvgPool2dAdjoint` are each
-other's derivatives. Adaptive average pooling is two small averaging matmuls. The 1-d
-versions run the 2-d code on a height-1 image. Sizes follow PyTorch, including ceil_mode.
+scatter-add back (`_MaxPoolBackward`), and the scatter's gradient is the gather again
+(`_IndexGather`, `_IndexScatter`). Average pooling is linear: `_AvgPool2d` and
+`_AvgPool2dAdjoint` are each other's derivatives; adaptive average pooling is two small
+averaging matmuls. As PyTorch's, each backward op also takes the pooled input (with
+derivative 0), so second derivatives are zeros, not missing. The 1-d versions run the 2-d
+code on a height-1 image. Sizes, padding rules and tie/NaN/padding conventions follow PyTorch.
 """
 from __future__ import annotations
 
@@ -44,11 +46,9 @@ def _pool_geometry(op, input, kernel_size, stride, padding, dilation, ceil_mode,
         _tuple(stride, dims, "stride", op)
     padding = _tuple(padding, dims, "padding", op)
     dilation = _tuple(dilation, dims, "dilation", op)
-    if any(v < 1 for v in kernel + stride + dilation):
-        raise ValueError(f"{op}: kernel_size {kernel}, stride {stride} and dilation {dilation} must be positive")
-    for k, p, d in zip(kernel, padding, dilation):
-        if p < 0 or p > (d * (k - 1) + 1) // 2:
-            raise ValueError(f"{op}: pad should be at most half of effective kernel size, but got pad={padding}, "
+    for k, p, d in zip(kernel, padding, dilation):  # PyTorch's two rules: half the plain and the dilated kernel
+        if p > k // 2 or p > (d * (k - 1) + 1) // 2:
+            raise ValueError(f"{op}: pad should be at most half of the kernel size, but got pad={padding}, "
                              f"kernel_size={kernel} and dilation={dilation}")
     spatial = tuple(input.shape[-dims:])
     out = tuple(_pool_output_size(op, n, k, s, p, d, ceil_mode)
@@ -85,20 +85,35 @@ def _lift(dims, kernel, stride, padding, dilation, out, extra):
 
 
 # --------------------------------------------------------------------------- max pooling
-def _max_pool_indices(x: np.ndarray, kernel, stride, padding, dilation, out, extra) -> np.ndarray:
-    """The flat index into the (H·W) plane of each window's max (first one on ties; NaN wins, as PyTorch).
+def _real_offsets(n: int, k: int, s: int, p: int, d: int, o: int) -> np.ndarray:
+    """(k, o) bools along one dimension: whether kernel offset i of window j falls inside the input."""
+    positions = np.arange(k)[:, None] * d + (np.arange(o) * s - p)[None, :]
+    return (positions >= 0) & (positions < n)
 
-    Two passes over the kernel offsets, vectorised over everything else: the running maximum,
-    then (backwards, so the first match is kept) the offset where it is reached.
+
+def _first_real(n: int, s: int, p: int, d: int, o: int) -> np.ndarray:
+    """PyTorch's starting index of each window: its first dilated position >= 0 (outside the input when
+    the whole window lies in padding)."""
+    starts = np.arange(o) * s - p
+    return np.where(starts < 0, starts + d * ((-starts + d - 1) // d), starts)
+
+
+def _max_pool_indices(x: np.ndarray, kernel, stride, padding, dilation, out, extra) -> tuple:
+    """(flat index into the (H·W) plane of each window's max, whether the window touches the input at all).
+
+    PyTorch's rules: the first maximum wins ties, the last NaN wins over everything, padding never
+    wins, and a window entirely in padding is -inf with PyTorch's starting index (outside the input).
+    Passes over the kernel offsets, vectorised over everything else.
     """
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw), (oh, ow) = kernel, stride, padding, dilation, out
     if ph or pw or extra[0] or extra[1]:
-        lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min  # padding never wins
+        lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         xp = np.full((n, c, h + 2 * ph + extra[0], w + 2 * pw + extra[1]), lowest, dtype=x.dtype)
         xp[:, :, ph:ph + h, pw:pw + w] = x
     else:
         xp = x
+    real_h, real_w = _real_offsets(h, kh, sh, ph, dh, oh), _real_offsets(w, kw, sw, pw, dw, ow)
     offsets = [(i, j) for i in range(kh) for j in range(kw)]
 
     def window(i, j):
@@ -107,75 +122,110 @@ def _max_pool_indices(x: np.ndarray, kernel, stride, padding, dilation, out, ext
     best = window(0, 0).copy()
     for i, j in offsets[1:]:
         np.maximum(best, window(i, j), out=best)  # propagates NaN
-    delta = np.zeros(best.shape, dtype=np.int64)
-    is_nan = np.isnan(best) if x.dtype.kind == "f" else None
-    for i, j in reversed(offsets):
-        v = window(i, j)
-        hit = v == best
-        if is_nan is not None and is_nan.any():
-            hit |= np.isnan(v)
-        np.copyto(delta, i * dh * w + j * dw, where=hit)
-    base = (np.arange(oh) * sh - ph).reshape(-1, 1) * w + (np.arange(ow) * sw - pw)
-    return delta + base
+    base = (np.arange(oh) * sh - ph)[:, None] * w + (np.arange(ow) * sw - pw)[None, :]
+    start = _first_real(h, sh, ph, dh, oh)[:, None] * w + _first_real(w, sw, pw, dw, ow)[None, :]
+    delta = np.broadcast_to(start - base, best.shape).copy()
+    for i, j in reversed(offsets):  # backwards, so the first maximum is the one kept
+        np.copyto(delta, i * dh * w + j * dw, where=(window(i, j) == best) & np.outer(real_h[i], real_w[j]))
+    if x.dtype.kind == "f":
+        nan = np.isnan(best)
+        if nan.any():
+            for i, j in offsets:  # forwards: the last NaN is the one kept, as PyTorch
+                np.copyto(delta, i * dh * w + j * dw, where=nan & np.isnan(window(i, j)) & np.outer(real_h[i], real_w[j]))
+    valid = np.outer(real_h.any(axis=0), real_w.any(axis=0))
+    return delta + base, (None if valid.all() else valid)
 
 
-def _global_index(index: np.ndarray, shape: tuple) -> np.ndarray:
-    """Plane indices (N, C, ...) → indices into the whole flattened (N, C, H, W) array."""
+def _global_index(index: np.ndarray, shape: tuple, valid=None) -> np.ndarray:
+    """Plane indices (N, C, ...) → indices into the whole flattened (N, C, H, W) array (0 where not valid)."""
     n, c = shape[:2]
     plane = math.prod(shape[2:])
+    if valid is not None:
+        index = np.where(valid, index, 0)
     return index + (np.arange(n * c, dtype=np.int64) * plane).reshape((n, c) + (1,) * (index.ndim - 2))
 
 
+def _gather_planes(x: np.ndarray, index: np.ndarray, valid, fill) -> np.ndarray:
+    out = x.reshape(-1)[_global_index(index, x.shape, valid)]
+    return out if valid is None else np.where(valid, out, np.asarray(fill, x.dtype))
+
+
+def _scatter_planes(src: np.ndarray, index: np.ndarray, shape: tuple, valid, unique: bool) -> np.ndarray:
+    flat = _global_index(index, shape, valid)
+    if valid is not None:
+        src = np.where(valid, src, np.zeros((), src.dtype))
+    if unique:  # non-overlapping windows: plain assignment
+        out = np.zeros(math.prod(shape), dtype=src.dtype)
+        out[flat] = src
+    else:
+        out = np.bincount(flat.ravel(), weights=src.ravel(), minlength=math.prod(shape)).astype(src.dtype)
+    return out.reshape(shape)
+
+
 class _MaxPool2d(Op):
-    """(max over each window, flat plane index of that max); the gradient goes to the index."""
+    """(max over each window, flat plane index of that max); the gradient goes to the index (_MaxPoolBackward)."""
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, out, extra, unique):
-        index = _max_pool_indices(x, kernel, stride, padding, dilation, out, extra)
-        ctx.save_for_backward(index)
-        ctx.shape, ctx.unique = x.shape, unique
-        return x.reshape(-1)[_global_index(index, x.shape)], index
+        index, valid = _max_pool_indices(x, kernel, stride, padding, dilation, out, extra)
+        ctx.save_for_backward(x, index, valid)
+        ctx.unique = unique
+        lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        return _gather_planes(x, index, valid, lowest), index
 
     @staticmethod
     def backward(ctx, grad, grad_index):
-        index, = ctx.saved_tensors
-        return (_IndexScatter.apply(grad, index, ctx.shape, ctx.unique),) + (None,) * 7
+        x, index, valid = ctx.saved_tensors
+        return (_MaxPoolBackward.apply(grad, x, index, valid, ctx.unique),) + (None,) * 7
+
+
+class _MaxPoolBackward(Op):
+    """The gradient at each window's max index (PyTorch's max_pool2d_with_indices_backward). It takes the
+    input too, with derivative 0, as PyTorch's does: second derivatives are zeros, not missing."""
+
+    @staticmethod
+    def forward(ctx, grad, x, index, valid, unique):
+        ctx.save_for_backward(index, valid)
+        ctx.unique, ctx.x_shape = unique, x.shape
+        return _scatter_planes(grad, index, x.shape, valid, unique)
+
+    @staticmethod
+    def backward(ctx, gg):
+        from autograd.creation import zeros
+
+        index, valid = ctx.saved_tensors
+        grad_x = zeros(ctx.x_shape, dtype=gg.dtype) if ctx.needs_input_grad[1] else None
+        return _IndexGather.apply(gg, index, valid, ctx.unique), grad_x, None, None, None
 
 
 class _IndexGather(Op):
-    """out[n, c, l] = x[n, c, index[n, c, l]] over flattened planes; the gradient scatters back."""
+    """out[n, c, l] = x[n, c, index[n, c, l]] over flattened planes (0 where not valid); the gradient scatters back."""
 
     @staticmethod
-    def forward(ctx, x, index, unique):
-        ctx.save_for_backward(index)
+    def forward(ctx, x, index, valid, unique):
+        ctx.save_for_backward(index, valid)
         ctx.shape, ctx.unique = x.shape, unique
-        return x.reshape(-1)[_global_index(index, x.shape)]
+        return _gather_planes(x, index, valid, 0)
 
     @staticmethod
     def backward(ctx, grad):
-        index, = ctx.saved_tensors
-        return _IndexScatter.apply(grad, index, ctx.shape, ctx.unique), None, None
+        index, valid = ctx.saved_tensors
+        return _IndexScatter.apply(grad, index, ctx.shape, valid, ctx.unique), None, None, None
 
 
 class _IndexScatter(Op):
     """Zeros of `shape` with src[n, c, l] added at plane position index[n, c, l]; the adjoint of _IndexGather."""
 
     @staticmethod
-    def forward(ctx, src, index, shape, unique):
-        ctx.save_for_backward(index)
+    def forward(ctx, src, index, shape, valid, unique):
+        ctx.save_for_backward(index, valid)
         ctx.unique = unique
-        flat = _global_index(index, shape)
-        if unique:  # non-overlapping windows: plain assignment
-            out = np.zeros(math.prod(shape), dtype=src.dtype)
-            out[flat] = src
-        else:
-            out = np.bincount(flat.ravel(), weights=src.ravel(), minlength=math.prod(shape)).astype(src.dtype)
-        return out.reshape(shape)
+        return _scatter_planes(src, index, shape, valid, unique)
 
     @staticmethod
     def backward(ctx, grad):
-        index, = ctx.saved_tensors
-        return _IndexGather.apply(grad, index, ctx.unique), None, None, None
+        index, valid = ctx.saved_tensors
+        return _IndexGather.apply(grad, index, valid, ctx.unique), None, None, None, None
 
 
 def _max_pool(op, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims):
@@ -219,7 +269,7 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
         raise RuntimeError(f"max_unpool2d: indices of shape {tuple(indices.shape)} must match input {tuple(input.shape)}")
     x, back = _as_4d(input, 2)
     index = indices.long().reshape(x.shape)
-    return back(_IndexScatter.apply(x, index, tuple(x.shape[:2]) + output_size, False))
+    return back(_IndexScatter.apply(x, index, tuple(x.shape[:2]) + output_size, None, False))
 
 
 # --------------------------------------------------------------------------- average pooling
@@ -246,21 +296,25 @@ class _AvgPool2d(Op):
             for j in range(kw):
                 out += xp[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
         out *= scale
-        ctx.geo, ctx.input_size = geo, (h, w)
+        ctx.geo = geo
+        ctx.save_for_backward(x)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        return _AvgPool2dAdjoint.apply(grad, ctx.geo, ctx.input_size), None
+        x, = ctx.saved_tensors
+        return _AvgPool2dAdjoint.apply(grad, x, ctx.geo), None
 
 
 class _AvgPool2dAdjoint(Op):
-    """Each output gradient spread evenly (× 1/divisor) over its window; the gradient of _AvgPool2d."""
+    """Each output gradient spread evenly (× 1/divisor) over its window; the gradient of _AvgPool2d. It takes
+    the pooled input too, with derivative 0 (PyTorch's avg_pool2d_backward): second derivatives are zeros."""
 
     @staticmethod
-    def forward(ctx, g, geo, input_size):
+    def forward(ctx, g, x, geo):
         (kh, kw), (sh, sw), (ph, pw), (oh, ow), extra, scale = geo
-        (h, w), (n, c) = input_size, g.shape[:2]
+        (h, w), (n, c) = x.shape[2:], g.shape[:2]
+        ctx.x_shape = x.shape
         scaled = g * scale
         xp = np.zeros((n, c, h + 2 * ph + extra[0], w + 2 * pw + extra[1]), dtype=g.dtype)
         for i in range(kh):
@@ -271,7 +325,10 @@ class _AvgPool2dAdjoint(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return _AvgPool2d.apply(grad, ctx.geo), None, None
+        from autograd.creation import zeros
+
+        grad_x = zeros(ctx.x_shape, dtype=grad.dtype) if ctx.needs_input_grad[1] else None
+        return _AvgPool2d.apply(grad, ctx.geo), grad_x, None
 
 
 def _avg_pool(op, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dims):
@@ -315,11 +372,43 @@ def _averaging_matrix(n: int, out: int, dtype) -> np.ndarray:
     return matrix
 
 
-def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
-    """Average (N, C, H, W) into output_size bins per spatial dim (None keeps that size), as PyTorch.
+class _AdaptiveAvgPool2d(Op):
+    """A_h · x · A_wᵀ for (N, C, H, W) x, with the (out, in) averaging matrices of PyTorch's bins."""
 
-    Computed as A_h · x · A_wᵀ with small averaging matrices, so all derivatives come from matmul.
-    """
+    @staticmethod
+    def forward(ctx, x, oh, ow):
+        ctx.save_for_backward(x)
+        ctx.size = (oh, ow)
+        h, w = x.shape[-2:]
+        return _averaging_matrix(h, oh, x.dtype) @ x @ _averaging_matrix(w, ow, x.dtype).T
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return _AdaptiveAvgPool2dBackward.apply(grad, x, *ctx.size), None, None
+
+
+class _AdaptiveAvgPool2dBackward(Op):
+    """A_hᵀ · g · A_w, the gradient of _AdaptiveAvgPool2d. It takes the input too, with derivative 0
+    (PyTorch's _adaptive_avg_pool2d_backward), so second derivatives are zeros rather than missing."""
+
+    @staticmethod
+    def forward(ctx, grad, x, oh, ow):
+        ctx.size, ctx.x_shape = (oh, ow), x.shape
+        h, w = x.shape[-2:]
+        return _averaging_matrix(h, oh, grad.dtype).T @ grad @ _averaging_matrix(w, ow, grad.dtype)
+
+    @staticmethod
+    def backward(ctx, gg):
+        from autograd.creation import zeros
+
+        grad_x = zeros(ctx.x_shape, dtype=gg.dtype) if ctx.needs_input_grad[1] else None
+        return _AdaptiveAvgPool2d.apply(gg, *ctx.size), grad_x, None, None
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """Average (N, C, H, W) into output_size bins per spatial dim (None keeps that size), as PyTorch:
+    bin i covers [⌊i·n/out⌋, ⌈(i+1)·n/out⌉). An output size of (1, 1) is the mean, as in PyTorch."""
     if not isinstance(input, Tensor) or input.ndim not in (3, 4):
         raise RuntimeError(f"adaptive_avg_pool2d: expected a 3-d or 4-d input, got shape {tuple(getattr(input, 'shape', ()))}")
     size = (output_size, output_size) if isinstance(output_size, int) or output_size is None else tuple(output_size)
@@ -327,16 +416,14 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
         raise ValueError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size!r}")
     h, w = input.shape[-2:]
     oh, ow = (h if size[0] is None else size[0]), (w if size[1] is None else size[1])
-    if oh < 1 or ow < 1:
-        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size!r}")
+    if oh < 0 or ow < 0:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be non-negative, got {output_size!r}")
+    if 0 in input.shape[1 if input.ndim == 4 else 0:]:
+        raise RuntimeError(f"adaptive_avg_pool2d: expected input to have non-zero size for non-batch dimensions, "
+                           f"got shape {tuple(input.shape)}")
     if (oh, ow) == (1, 1):
         return input.mean((-2, -1), keepdim=True)
-    out = input
-    if ow != w:
-        out = out @ Tensor._wrap(_averaging_matrix(w, ow, input.dtype).T)
-    if oh != h:
-        out = Tensor._wrap(_averaging_matrix(h, oh, input.dtype)) @ out
-    return out
+    return _AdaptiveAvgPool2d.apply(input, oh, ow)
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size: int) -> Tensor:
