@@ -7,7 +7,20 @@ import numpy as np
 
 import autograd as ag
 
-from .draw import avoiding, bool_mask, broadcastable_pair, count, distinct, nonzero, positive, random_dims, real, shape, unary
+from .draw import (
+    avoiding,
+    bool_mask,
+    broadcastable_pair,
+    count,
+    distinct,
+    grid_pair,
+    nonzero,
+    positive,
+    random_dims,
+    real,
+    shape,
+    unary,
+)
 from .info import MAX_SIDE, OpInfo, Sample
 
 
@@ -77,6 +90,16 @@ def gather_sample(rng):
     dim = int(rng.integers(-len(s), len(s)))
     index_shape = _index_shape(rng, s, dim, int(rng.integers(1, MAX_SIDE + 2)))  # may be longer: repeats
     index = rng.integers(0, s[dim], size=index_shape)
+    return Sample([real(rng, s)], {"dim": dim, "index": ag.tensor(index)})
+
+
+def take_along_dim_sample(rng):
+    """An index that broadcasts against the input outside `dim` (sizes equal or 1), values may be negative."""
+    s = shape(rng, 1, 3)
+    dim = int(rng.integers(-len(s), len(s)))
+    index_shape = [v if rng.random() < 0.6 else 1 for v in s]
+    index_shape[dim] = int(rng.integers(1, MAX_SIDE + 2))
+    index = rng.integers(-s[dim], s[dim], size=index_shape)
     return Sample([real(rng, s)], {"dim": dim, "index": ag.tensor(index)})
 
 
@@ -436,3 +459,15 @@ def division_sample(rng):
         a = away_from_integers(rng, sa) * 0.25
         b = np.full(sb, 1.0)
     return Sample([np.array(a, dtype=np.float64), b])
+
+
+def cdist_sample(p):
+    """Rows of x1 and x2 on interleaved grids (every component differs: no zero distance or component, where
+    the gradient is a convention); for p = inf one feature, so the largest component is unique."""
+    def sample(rng):
+        batch = () if rng.random() < 0.5 else (int(rng.integers(1, 3)),)
+        rows1, rows2 = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+        features = 1 if math.isinf(p) else int(rng.integers(1, 4))
+        a, b = grid_pair(rng, batch + (rows1, features), batch + (rows2, features))
+        return Sample([a, b], {"p": p})
+    return sample

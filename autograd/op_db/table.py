@@ -5,6 +5,7 @@ import math
 
 import autograd as ag
 
+from ..ops.shape import Connected
 from . import samples
 from .draw import avoiding, binary, binary_without_ties, fixed, matmul_sample, nonzero, positive, real, reduction, unary
 from .info import OpInfo, Sample
@@ -99,6 +100,8 @@ op_db: list[OpInfo] = [
     OpInfo("Tensor.masked_fill_ (in-place)", lambda x, mask, value: x.clone().masked_fill_(mask, value),
            samples.masked_fill_sample),
     OpInfo("Tensor.copy_ (in-place)", lambda x, src: x.clone().copy_(src) * x, samples.copy_sample),
+    OpInfo("Tensor.fill_ (in-place)", lambda x: x.clone().fill_(1.5) * x, unary()),
+    OpInfo("Connected (a gradient kept in the graph)", lambda x, y: Connected.apply(x * 2.0, y) * y, binary(broadcast=False)),
     # reductions
     OpInfo("sum", lambda x, **kw: x.sum(**kw), reduction()),
     OpInfo("mean", lambda x, **kw: x.mean(**kw), reduction()),
@@ -132,7 +135,7 @@ op_db: list[OpInfo] = [
     OpInfo("norm(p=-inf)", lambda x, **kw: x.norm(**kw), samples.norm_sample(-math.inf)),
     OpInfo("cumsum", lambda x, dim: x.cumsum(dim), samples.dim_sample()),
     OpInfo("gather", lambda x, dim, index: x.gather(dim, index), samples.gather_sample),
-    OpInfo("take_along_dim", lambda x, dim, index: ag.take_along_dim(x, index, dim), samples.gather_sample),
+    OpInfo("take_along_dim", lambda x, dim, index: ag.take_along_dim(x, index, dim), samples.take_along_dim_sample),
     OpInfo("scatter", lambda x, src, dim, index: x.scatter(dim, index, src), samples.scatter_sample(False)),
     OpInfo("scatter(value)", lambda x, src, dim, index: x.scatter(dim, index, 0.5) * src.sum(),
            samples.scatter_sample(False, larger_src=False)),
@@ -188,6 +191,8 @@ op_db: list[OpInfo] = [
     *[OpInfo(f"matmul({kind})", lambda a, b: a @ b, matmul_sample(kind))
       for kind in ("1d@1d", "2d@1d", "1d@2d", "2d@2d", "batched", "batched-broadcast", "1d@batched", "batched@1d")],
     OpInfo("dot", lambda a, b: a.dot(b), fixed((3,), (3,))),
+    *[OpInfo(f"cdist(p={p})", lambda a, b, p: ag.cdist(a, b, p), samples.cdist_sample(p)) for p in (1.0, 1.5, 2.0, 3.0, 0.5,
+                                                                                                  math.inf)],
     OpInfo("mv", lambda a, b: a.mv(b), fixed((2, 3), (3,))),
     OpInfo("outer", lambda a, b: a.outer(b), fixed((3,), (2,))),
     OpInfo("einsum('ii->') trace", lambda a, equation: ag.einsum(equation, a), samples.einsum_sample("ii->", "kk")),

@@ -21,9 +21,10 @@ def _integer_division(op: str, ufunc):
     """ufunc for integer operands with PyTorch's check: an integer division by zero is an error (numpy
     would return 0 silently); floating operands divide by zero to inf or nan, as IEEE and PyTorch."""
     def divide(a, b):
-        if np.result_type(a, b).kind in "iub" and np.any(np.equal(b, 0)):
+        out = ufunc(a, b)
+        if np.asarray(out).dtype.kind in "iub" and np.size(out) and np.any(np.equal(b, 0)):
             raise RuntimeError(f"{op}: ZeroDivisionError (integer division by zero)")
-        return ufunc(a, b)
+        return out
     return divide
 
 

@@ -112,13 +112,30 @@ def _attach_inplace_forms():
 _attach_inplace_forms()
 
 
+class Fill(Op):
+    """Every element set to a number; the gradient is zeros (PyTorch's fill_: the result stays in the graph,
+    with derivative 0, so later gradients through it are connected as PyTorch's are)."""
+
+    @staticmethod
+    def forward(ctx, x, value):
+        return np.full(x.shape, value, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from ..creation import zeros_like
+
+        return zeros_like(grad), None
+
+
 def _fill_(self, value):
     """Set every element to `value` (a number, or a one-element tensor)."""
     from .activation import where
 
     if isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise RuntimeError(f"fill_: value must be a number or a one-element tensor, got shape {value.shape}")
         return inplace(self, "fill_", lambda t, v: where(True, v.reshape(()), t), value)
-    return inplace(self, "fill_", lambda t: Tensor._wrap(np.full(t.shape, value, dtype=t.dtype)))
+    return inplace(self, "fill_", lambda t: Fill.apply(t, value))
 
 
 def _zero_(self):

@@ -1,7 +1,8 @@
 """Linear algebra: matmul (1-D, 2-D and batched with broadcast batch dims), dot, outer, mv, einsum,
-diagonal and trace."""
+diagonal, trace and cdist."""
 from __future__ import annotations
 
+import math
 import string
 
 import numpy as np
@@ -217,3 +218,78 @@ def trace(input):
     if input.ndim != 2:
         raise RuntimeError(f"trace: expected a 2-D tensor, got shape {input.shape}")
     return input.diagonal().sum()
+
+
+# ----------------------------------------------------------------------------- distances
+class Cdist(Op):
+    """The p-norm distance between every row of x1 (..., P, M) and of x2 (..., R, M): (..., P, R).
+    Its gradient is PyTorch's _cdist_backward, in Tensor ops (so, unlike PyTorch's, differentiable again),
+    with PyTorch's conventions: 0 where the distance is 0, and for p < 1 also where a component is 0; for
+    p = inf every component equal to the distance gets the gradient in full."""
+
+    @staticmethod
+    def forward(ctx, x1, x2, p):
+        diff = np.abs(x1[..., :, None, :] - x2[..., None, :, :])
+        if p == 0:
+            out = np.sum(np.minimum(np.ceil(diff), 1), axis=-1)
+        elif p == 1:
+            out = np.sum(diff, axis=-1)
+        elif p == 2:
+            out = np.sqrt(np.sum(diff * diff, axis=-1))
+        elif math.isinf(p):
+            out = np.max(diff, axis=-1, initial=0)
+        else:
+            out = np.power(np.sum(np.power(diff, p), axis=-1), 1.0 / p)
+        out = np.asarray(out, dtype=np.result_type(x1, x2))
+        ctx.save_for_backward(x1, x2, out)
+        ctx.p = p
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .activation import where
+
+        x1, x2, dist = ctx.saved_tensors
+        p = ctx.p
+        if p == 0:  # piecewise constant: zeros, as PyTorch
+            from ..creation import zeros_like
+
+            return zeros_like(x1), zeros_like(x2), None
+        diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+        g, d = grad.unsqueeze(-1), dist.unsqueeze(-1)
+        if p == 1:
+            term = g * diff.sign()
+        elif math.isinf(p):
+            term = g * diff.sign() * (1 - ((diff.abs() - d).abs().ceil()).clamp_max(1))
+        else:
+            if p < 2:
+                inner = diff.sign() * diff.abs().pow(p - 1) * g / d.pow(p - 1)
+            elif p == 2:
+                inner = g * diff / d
+            else:
+                inner = diff * diff.abs().pow(p - 2) * g / d.pow(p - 1)
+            zero = (d == 0) | (diff == 0) if p < 1 else d == 0
+            term = where(zero, 0.0, inner)
+        grad_x1 = term.sum(-2) if ctx.needs_input_grad[0] else None
+        grad_x2 = -term.sum(-3) if ctx.needs_input_grad[1] else None
+        return grad_x1, grad_x2, None
+
+
+def cdist(x1, x2, p: float = 2.0, compute_mode=None):
+    """Pairwise p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M), batch dims broadcast."""
+    from ._util import check_broadcast
+
+    for name, t in (("x1", x1), ("x2", x2)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"cdist: {name} must be a Tensor, got {type(t).__name__}")
+        if t.ndim < 2:
+            raise RuntimeError(f"cdist: expects at least 2-d tensors (..., rows, features); {name} has shape {t.shape}")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"cdist: x1 and x2 must have the same number of columns, got {x1.shape} and {x2.shape}")
+    if not p >= 0:
+        raise RuntimeError(f"cdist: only supports non-negative p values, got {p}")
+    if compute_mode not in (None, "use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                            "donot_use_mm_for_euclid_dist"):
+        raise ValueError(f"cdist: {compute_mode!r} is not a valid compute_mode")
+    check_broadcast("cdist", x1.shape[:-2], x2.shape[:-2])
+    return Cdist.apply(x1, x2, float(p))

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..function import Op
 from ..tensor import Tensor
-from ._util import normalize_dim, normalize_dims, tensor_method
+from ._util import is_integer, normalize_dim, normalize_dims, tensor_method
 from .activation import where
 
 builtin_max = builtins.max  # this module defines its own max
@@ -76,13 +76,18 @@ class Mean(Op):
     def forward(ctx, x, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         ctx.count = math.prod(x.shape[d] for d in dims)
-        with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is nan, as PyTorch
-            return np.mean(x, axis=dims, keepdims=keepdim)
+        return _mean(x, dims, keepdim, ctx.count)
 
     @staticmethod
     def backward(ctx, grad):
         scale = 1.0 / ctx.count if ctx.count else float("nan")
         return (_to_keepdim(grad, ctx.shape, ctx.dims, ctx.keepdim) * scale).expand(ctx.shape), None, None
+
+
+def _mean(x: np.ndarray, dims: tuple, keepdim: bool, count: int) -> np.ndarray:
+    """The mean as sum / count (the mean of nothing is 0/0 = nan, as PyTorch, without numpy's warning)."""
+    total = np.sum(x, axis=dims, keepdims=keepdim)
+    return np.asarray(total / count if count else total * np.nan, dtype=x.dtype)
 
 
 @tensor_method
@@ -122,7 +127,7 @@ class Var(Op):
     @staticmethod
     def forward(ctx, x, dims, keepdim, correction, full):
         count = math.prod(x.shape[d] for d in dims)
-        centred = x - np.mean(x, axis=dims, keepdims=True)
+        centred = x - _mean(x, dims, True, count)
         ctx.save_for_backward(x)
         ctx.dims, ctx.keepdim, ctx.correction, ctx.full, ctx.count = dims, keepdim, correction, full, count
         total = np.sum(centred * centred, axis=dims, keepdims=keepdim)
@@ -141,7 +146,7 @@ class Std(Op):
     @staticmethod
     def forward(ctx, x, dims, keepdim, correction, full):
         count = math.prod(x.shape[d] for d in dims)
-        centred = x - np.mean(x, axis=dims, keepdims=True)
+        centred = x - _mean(x, dims, True, count)
         total = np.sum(centred * centred, axis=dims, keepdims=keepdim)
         out = np.asarray(np.sqrt(total / builtin_max(count - correction, 0)), dtype=x.dtype)
         ctx.save_for_backward(x, out)
@@ -541,14 +546,13 @@ class Norm(Op):
 
     @staticmethod
     def forward(ctx, x, p, dims, keepdim):
+        if (p < 0 or p == math.inf) and x.size == 0 and 0 in [x.shape[d] for d in dims]:
+            raise RuntimeError(f"norm: cannot compute the {p} norm over an empty dimension (input of shape {x.shape}, "
+                               f"dims {dims}): the operation has no identity")
         a = np.abs(x)
         if p == 0:
             out = np.sum(a != 0, axis=dims, keepdims=keepdim).astype(x.dtype)
         elif math.isinf(p):
-            reduced = [x.shape[d] for d in dims] if x.ndim else []
-            if x.size == 0 and (0 in reduced or not x.ndim):
-                raise RuntimeError(f"norm: cannot compute the {p} norm over an empty dimension (shape {x.shape}, "
-                                   f"dims {dims}): the operation has no identity")
             out = (np.max if p > 0 else np.min)(a, axis=dims, keepdims=keepdim)
         elif p == 1:
             out = np.sum(a, axis=dims, keepdims=keepdim)
@@ -604,6 +608,8 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None):
         if p not in _NORM_ORDERS:
             raise ValueError(f"norm: unsupported p={p!r}; use 'fro', a number, inf or -inf (matrix norms such as "
                              "'nuc' are not supported)")
+        if p == "fro" and dim is not None and not is_integer(dim) and len(tuple(dim)) > 2:
+            raise RuntimeError(f"norm: p='fro' is a vector norm over one dim or a matrix norm over two; got dim={dim}")
         p = _NORM_ORDERS[p]
     if not isinstance(p, numbers.Real) or isinstance(p, bool):
         raise TypeError(f"norm: p must be a number or 'fro', got {p!r}")

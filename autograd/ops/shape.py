@@ -61,6 +61,31 @@ def reshape(input, *shape):
     return Reshape.apply(input, shape)
 
 
+class View(Reshape):
+    """Same data, new shape, always sharing memory: where that is impossible without a copy (a transposed or
+    strided input), an error, as PyTorch's view (a silent copy would not see later in-place changes)."""
+
+    node_name = "View"
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        out = x.view()
+        try:
+            out.shape = _resolve_minus_one(tuple(shape), x.size)
+        except AttributeError:
+            raise RuntimeError(
+                f"view: shape {tuple(shape)} is not compatible with the input's size and strides (shape {x.shape}, "
+                f"strides {x.strides}: at least one dimension spans across two contiguous subspaces). Use "
+                ".reshape(...) instead, which copies when it must."
+            ) from None
+        except ValueError:
+            raise RuntimeError(
+                f"view: shape {tuple(shape)} is invalid for input of shape {x.shape} ({x.size} elements)"
+            ) from None
+        return out
+
+
 class ViewAsDtype(Op):
     """The same bytes read as another dtype (x.view(dtype)); no gradient."""
 
@@ -80,14 +105,14 @@ def view(input, *shape):
     """reshape to `shape` (a view where numpy can make one), or view(dtype): the same bytes as another dtype."""
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list)) and not isinstance(shape[0], numbers.Integral):
         return ViewAsDtype.apply(input, np.dtype(shape[0]))
-    return reshape(input, *shape)
+    shape = _resolve_minus_one(_shape_args(shape, "view"), input._data.size)
+    if shape == input._data.shape:
+        return input
+    return View.apply(input, shape)
 
 
-def _view_as(self, other):
-    return reshape(self, other.shape)
-
-
-tensor_methods(view_as=_view_as, reshape_as=_view_as)
+tensor_methods(view_as=lambda self, other: view(self, other.shape),
+               reshape_as=lambda self, other: reshape(self, other.shape))
 
 
 @tensor_method
@@ -152,7 +177,9 @@ class Permute(Op):
 
 @tensor_method
 def permute(input, *dims):
-    """Reorder the dimensions."""
+    """Reorder the dimensions: permute(1, 0) or permute((1, 0)); a 0-d tensor takes permute(())."""
+    if not dims:
+        raise TypeError("permute: missing the dims argument (one per dimension; for a 0-d tensor, permute(()))")
     dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
     if len(dims) != input.ndim:
         raise RuntimeError(
@@ -432,6 +459,25 @@ class Clone(Op):
 @tensor_method
 def clone(input):
     return Clone.apply(input)
+
+
+class Connected(Op):
+    """A copy of x that also depends on `others`, with derivative 0. PyTorch computes several gradients in
+    one fused backward node (convolution_backward, native_layer_norm_backward, ...), so each of them is
+    connected to all that node's inputs and has zero second derivatives there rather than none; a
+    backward written as a composition uses this where such a gradient would otherwise be a constant."""
+
+    @staticmethod
+    def forward(ctx, x, *others):
+        ctx.shapes = tuple((o.shape, o.dtype) for o in others)
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        from ..creation import zeros
+
+        return (grad,) + tuple(zeros(shape, dtype=dtype) if need else None
+                               for (shape, dtype), need in zip(ctx.shapes, ctx.needs_input_grad[1:]))
 
 
 tensor_methods(contiguous=lambda self, memory_format=None: self)

@@ -129,7 +129,7 @@ class _Conv2d(Op):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         grad_x = _ConvTranspose2d.apply(grad, weight, None, ctx.geo) if need_x else None
         grad_w = _Conv2dWeightGrad.apply(x, grad, ctx.geo, cols) if need_w else None
-        grad_b = grad.sum((0, 2, 3)) if need_b else None
+        grad_b = _bias_gradient(grad, x, weight) if need_b else None
         return grad_x, grad_w, grad_b, None
 
 
@@ -156,7 +156,7 @@ class _ConvTranspose2d(Op):
         need_g, need_w, need_b = ctx.needs_input_grad[:3]
         grad_g = _Conv2d.apply(grad, weight, None, ctx.geo) if need_g else None
         grad_w = _Conv2dWeightGrad.apply(grad, g, ctx.geo, None) if need_w else None
-        grad_b = grad.sum((0, 2, 3)) if need_b else None
+        grad_b = _bias_gradient(grad, g, weight) if need_b else None
         return grad_g, grad_w, grad_b, None
 
 
@@ -182,6 +182,16 @@ class _Conv2dWeightGrad(Op):
         grad_x = _ConvTranspose2d.apply(g, grad, None, ctx.geo) if need_x else None
         grad_g = _Conv2d.apply(x, grad, None, ctx.geo) if need_g else None
         return grad_x, grad_g, None, None
+
+
+def _bias_gradient(grad, x, weight):
+    """Σ grad over (N, H, W); under create_graph made to depend on x and weight with derivative 0, as the bias
+    gradient of PyTorch's fused convolution_backward is (its second derivatives are zeros, not missing)."""
+    from autograd.grad_mode import state
+    from autograd.ops.shape import Connected
+
+    total = grad.sum((0, 2, 3))
+    return Connected.apply(total, x, weight) if state.grad_enabled else total
 
 
 # --------------------------------------------------------------------------- argument checking

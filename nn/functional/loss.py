@@ -22,6 +22,7 @@ import numpy as np
 from autograd import grad_mode
 from autograd.function import Op
 from autograd.ops.activation import where
+from autograd.ops.arithmetic import xlogy
 from autograd.tensor import Tensor
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "huber_loss", "kl_div",
@@ -238,14 +239,17 @@ class CrossEntropy(Op):
             q = target * keep + smooth if label_smoothing else target
             loss = -((q if w is None else q * w) * log_probs).sum(axis=1)
             denominator = loss.size
-        scale = np.asarray(1 / denominator if denominator else 0, dtype=dtype)  # all ignored: zero gradient
+        # PyTorch: every target ignored gives a zero gradient; targets whose total weight is 0 give nan (0/0)
+        empty = mask is not None and not mask.any() or mask is None and loss.size == 0
+        scale = np.asarray(1 / denominator if denominator else (0 if empty else np.nan), dtype=dtype)
         ctx.save_for_backward(x, target, mask, weight, exp / total if ctx.recording else None, scale,
                               log_probs if ctx.needs_input_grad[1] else None)
-        ctx.reduction, ctx.keep, ctx.smooth = reduction, keep, smooth
+        ctx.reduction, ctx.keep, ctx.smooth, ctx.scale_value = reduction, keep, smooth, float(scale)
         if reduction == "none":
             return loss.astype(dtype, copy=False)
-        with np.errstate(invalid="ignore", divide="ignore"):  # all targets ignored: nan loss, as PyTorch
-            return np.asarray(loss.sum() / denominator if reduction == "mean" else loss.sum(), dtype=dtype)
+        if reduction == "mean" and not denominator:  # PyTorch: 0/0 = nan (and the smoothing term ±inf: nan in all)
+            return np.asarray(np.nan, dtype=dtype)
+        return np.asarray(loss.sum() / denominator if reduction == "mean" else loss.sum(), dtype=dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -263,6 +267,8 @@ class CrossEntropy(Op):
             a = q if weight is None else q * _per_class(weight, x.ndim)
             a_total = a.sum(1, keepdim=True)
         grad_x = g * (probs * a_total - a) if ctx.needs_input_grad[0] else None
+        if grad_x is not None and mask is not None and not np.isfinite(ctx.scale_value):
+            grad_x = where(mask.unsqueeze(1) > 0, grad_x, 0.0)  # ignored elements keep a zero gradient, as PyTorch
         grad_target = None
         if ctx.needs_input_grad[1]:
             scale_target = -ctx.keep if weight is None else _per_class(weight, x.ndim) * -ctx.keep
@@ -311,6 +317,12 @@ def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -10
         if ignore_index >= 0:
             raise ValueError(f"{op}: ignore_index is not supported for class-probability targets (target shape {x.shape})")
         target, mask = _float_target(target, x, op), None
+        if target.dtype != x.dtype:  # PyTorch promotes the two (float32 logits, float64 target: float64)
+            from autograd.ops.promotion import promote_types
+
+            common = promote_types(x.dtype, target.dtype)
+            x, target = x.to(common), target.to(common)
+            w = None if w is None else w.to(common)
     else:
         target, mask = _index_target(x, target, ignore_index, op)
     loss = CrossEntropy.apply(x, target, mask, w, reduction, float(label_smoothing))
@@ -334,23 +346,73 @@ def nll_loss(input: Tensor, target, weight=None, *, ignore_index: int = -100, re
         raise TypeError(f"{op}: target must hold class indices of shape {x.shape[:1] + x.shape[2:]}, got the input's "
                         f"shape {x.shape}; for class probabilities use cross_entropy.")
     safe, mask = _index_target(x, target, ignore_index, op)
-    target_weight = mask if w is None else w[safe] * mask
-    loss = -x.gather(1, safe.unsqueeze(1)).squeeze(1) * target_weight
-    if reduction == "mean":
-        total = target_weight.sum()
-        # every target ignored: a nan loss with a zero gradient, as PyTorch
-        return loss.sum() * where(total == 0, 0.0, 1 / where(total == 0, 1.0, total)) + where(total == 0, float("nan"), 0.0)
-    if reduction == "none" and squeeze:
-        return loss.reshape(())
-    return _reduce(loss, reduction)
+    loss = NllLoss.apply(x, safe, mask, w, reduction)
+    return loss.reshape(()) if reduction == "none" and squeeze else loss
+
+
+def _nll_parts(target, mask, weight):
+    """(the weight of each element's target, 0 where ignored; their total)."""
+    target_weight = mask if weight is None else weight[target] * mask
+    return target_weight, target_weight.sum()
+
+
+class NllLoss(Op):
+    """−w[t]·x[n, t] per element (0 where ignored), summed or averaged over the total target weight (0/0 = nan
+    when it is 0, as PyTorch). Its gradient is NllLossBackward."""
+
+    @staticmethod
+    def forward(ctx, x, target, mask, weight, reduction):
+        target_weight, total = _nll_parts(target, mask, weight)
+        loss = -np.take_along_axis(x, target[:, None], axis=1)[:, 0] * target_weight
+        ctx.save_for_backward(x, target, mask, weight)
+        ctx.reduction = reduction
+        if reduction == "none":
+            return loss.astype(x.dtype, copy=False)
+        return np.asarray(loss.sum() / total if reduction == "mean" else loss.sum(), dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, target, mask, weight = ctx.saved_tensors
+        return NllLossBackward.apply(grad, x, target, mask, weight, ctx.reduction), None, None, None, None
+
+
+class NllLossBackward(Op):
+    """PyTorch's nll_loss_backward: −w[t]·g at each target (÷ the total weight for 'mean': nan where targets
+    weigh 0 in all), 0 elsewhere and at ignored elements. d/dg is nll_loss again; d/dx = 0."""
+
+    @staticmethod
+    def forward(ctx, grad, x, target, mask, weight, reduction):
+        target_weight, total = _nll_parts(target, mask, weight)
+        g = grad if reduction == "none" else np.broadcast_to(grad / total if reduction == "mean" else grad,
+                                                             target.shape)
+        out = np.zeros(x.shape, dtype=grad.dtype)
+        value = np.where(mask > 0, -target_weight * g, 0).astype(grad.dtype, copy=False)
+        np.put_along_axis(out, target[:, None], value[:, None], axis=1)
+        ctx.save_for_backward(target, mask, weight)
+        ctx.reduction, ctx.x_shape = reduction, x.shape
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        from autograd.creation import zeros
+
+        target, mask, weight = ctx.saved_tensors
+        grad_grad = NllLoss.apply(gg, target, mask, weight, ctx.reduction) if ctx.needs_input_grad[0] else None
+        grad_x = zeros(ctx.x_shape, dtype=gg.dtype) if ctx.needs_input_grad[1] else None
+        return grad_grad, grad_x, None, None, None, None
 
 
 # --------------------------------------------------------------------------- binary and divergences
-class BinaryCrossEntropy(Op):
-    """−(t·log x + (1 − t)·log(1 − x)), logs clamped at −100 as PyTorch.
+# PyTorch's constants: the forward's log clamp, and the eps of binary_cross_entropy_backward, which is a
+# float (1e-12 rounded to float32) there, while its double backward uses the double 1e-12.
+_LOG_FLOOR = -100.0
+_EPS_BACKWARD = float(np.float32(1e-12))
+_EPS_DOUBLE_BACKWARD = 1e-12
 
-    d/dx = (x − t) / max(x(1 − x), 1e-12), finite even at x = 0 or 1; d/dt = log(1 − x) − log x.
-    """
+
+class BinaryCrossEntropy(Op):
+    """(t − 1)·max(log(1 − x), −100) − t·max(log x, −100), as PyTorch. The x-gradient is
+    BinaryCrossEntropyBackward; the t-gradient is g·(log(1 − x) − log x), unclamped (±inf at x = 0, 1)."""
 
     @staticmethod
     def forward(ctx, x, t):
@@ -360,21 +422,37 @@ class BinaryCrossEntropy(Op):
                 f"[{np.nanmin(x):.4g}, {np.nanmax(x):.4g}]); apply sigmoid first, or use "
                 "binary_cross_entropy_with_logits on raw scores."
             )
-        with np.errstate(divide="ignore"):
-            log_x = np.maximum(np.log(x), -100)
-            log_1mx = np.maximum(np.log1p(-x), -100)
         ctx.save_for_backward(x, t)
-        return -(t * log_x + (1 - t) * log_1mx)
+        return (t - 1) * np.maximum(np.log1p(-x), _LOG_FLOOR) - t * np.maximum(np.log(x), _LOG_FLOOR)
 
     @staticmethod
     def backward(ctx, grad):
         x, t = ctx.saved_tensors
-        grad_x = grad * (x - t) / (x * (1 - x)).clamp(min=1e-12) if ctx.needs_input_grad[0] else None
-        grad_t = None
-        if ctx.needs_input_grad[1]:
-            with np.errstate(divide="ignore"):
-                grad_t = grad * ((1 - x).log().clamp(min=-100) - x.log().clamp(min=-100))
+        grad_x = BinaryCrossEntropyBackward.apply(grad, x, t) if ctx.needs_input_grad[0] else None
+        grad_t = grad * ((-x).log1p() - x.log()) if ctx.needs_input_grad[1] else None
         return grad_x, grad_t
+
+
+class BinaryCrossEntropyBackward(Op):
+    """g·(x − t) / max(x(1 − x), eps): finite at x = 0 and 1 (PyTorch's binary_cross_entropy_backward). Its
+    own derivatives are PyTorch's double-backward formulas, which put eps beside x and 1 − x instead."""
+
+    @staticmethod
+    def forward(ctx, grad, x, t):
+        ctx.save_for_backward(grad, x, t)
+        return grad * (x - t) / np.maximum((1 - x) * x, _EPS_BACKWARD)
+
+    @staticmethod
+    def backward(ctx, gg):
+        grad, x, t = ctx.saved_tensors
+        eps = _EPS_DOUBLE_BACKWARD
+        need_grad, need_x, need_t = ctx.needs_input_grad
+        grad_grad = gg * (x - t) / ((x + eps) * (1 - x + eps)) if need_grad else None
+        grad_x = None
+        if need_x:
+            grad_x = (x * x - x * t * 2 + t) / ((x + eps).pow(2) * (1 - x + eps).pow(2)) * (gg * grad)
+        grad_t = -gg * grad / ((1 - x) * x).clamp_min(eps) if need_t else None
+        return grad_grad, grad_x, grad_t
 
 
 def binary_cross_entropy(input: Tensor, target, weight=None, *, reduction: str = "mean") -> Tensor:
@@ -390,7 +468,7 @@ def binary_cross_entropy(input: Tensor, target, weight=None, *, reduction: str =
     _check_same_shape(input, target, op, strict=True)
     loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
-        loss = loss * _float_target(weight, input, op)
+        loss = loss * _constant_weight(weight, input, op, "weight")
     return _reduce(loss, reduction)
 
 
@@ -411,17 +489,26 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, *, redu
     if pos_weight is None:
         loss = (1 - target) * input - log_sigmoid
     else:
-        log_weight = 1 + (_float_target(pos_weight, input, op) - 1) * target
+        log_weight = 1 + (_constant_weight(pos_weight, input, op, "pos_weight") - 1) * target
         loss = (1 - target) * input - log_weight * log_sigmoid
     if weight is not None:
-        loss = loss * _float_target(weight, input, op)
+        loss = loss * _constant_weight(weight, input, op, "weight")
     return _reduce(loss, reduction)
+
+
+def _constant_weight(weight, input: Tensor, op: str, name: str) -> Tensor:
+    """A weight PyTorch does not differentiate: one that requires grad is refused (as PyTorch), not ignored."""
+    if isinstance(weight, Tensor) and weight.requires_grad and grad_mode.is_grad_enabled():
+        raise RuntimeError(f"{op}: the function is not differentiable with respect to {name!r} (as in PyTorch); "
+                           f"pass {name}.detach()")
+    return _float_target(weight, input, op)
 
 
 def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool = False) -> Tensor:
     """Kullback–Leibler divergence Σ target·(log target − input), with `input` given as log-probabilities.
 
-    As PyTorch: 0·log 0 = 0; `log_target=True` takes the target as log-probabilities too.
+    As PyTorch: xlogy(t, t) − t·input, so 0·log 0 = 0 (the target's gradient there is 0/0 = nan, as PyTorch's);
+    `log_target=True` takes the target as log-probabilities too.
     `reduction='batchmean'` (sum / batch size) is the true KL divergence per sample; 'mean'
     divides by the number of elements (batch × classes) and is kept only as PyTorch's default.
     """
@@ -432,10 +519,8 @@ def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool =
     _check_same_shape(input, target, op, strict=False)
     if log_target:
         loss = target.exp() * (target - input)
-    else:
-        positive = target > 0
-        entropy_term = where(positive, target * where(positive, target, 1.0).log(), 0.0)
-        loss = entropy_term - target * input
+    else:  # PyTorch's formula: xlogy makes 0·log 0 = 0 (and its target-derivative there 0/0 = nan, as PyTorch)
+        loss = xlogy(target, target) - target * input
     if reduction == "batchmean":
         return loss.sum() / input.shape[0] if input.ndim else loss.sum()
     return _reduce(loss, reduction)

@@ -7,10 +7,39 @@ with the unbiased batch variance (divide by n - 1), as PyTorch.
 """
 from __future__ import annotations
 
-from autograd.grad_mode import no_grad
+import math
+
+from autograd.function import Op
+from autograd.grad_mode import no_grad, state
+from autograd.graph import sum_to_shape
+from autograd.ops.shape import Connected
 from autograd.tensor import Tensor
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm"]
+
+
+class _AddBias(Op):
+    """out + bias (broadcast). The bias gradient, Σ g, is made to depend on the normalised input with
+    derivative 0 under create_graph, as in PyTorch's fused normalisation backward (second derivatives
+    through it are zeros, not missing)."""
+
+    @staticmethod
+    def forward(ctx, out, bias, input):
+        ctx.save_for_backward(input)
+        ctx.bias_shape = bias.shape
+        return out + bias
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, = ctx.saved_tensors
+        grad_bias = sum_to_shape(grad, ctx.bias_shape, "add_bias", 1) if ctx.needs_input_grad[1] else None
+        if grad_bias is not None and state.grad_enabled:
+            grad_bias = Connected.apply(grad_bias, input)
+        return grad, grad_bias, None
+
+
+def _add_bias(out: Tensor, bias: Tensor, input: Tensor) -> Tensor:
+    return _AddBias.apply(out, bias, input)
 
 
 def _update_running(running: Tensor, batch_statistic: Tensor, momentum: float) -> None:
@@ -60,7 +89,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if weight is not None:
         out = out * weight.reshape(shape)
     if bias is not None:
-        out = out + bias.reshape(shape)
+        out = _add_bias(out, bias.reshape(shape), input)
     return out
 
 
@@ -87,12 +116,12 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
     if weight is not None:
         out = out * weight
     if bias is not None:
-        out = out + bias
+        out = _add_bias(out, bias, input)
     return out
 
 
 # ----------------------------------------------------------------------------- group and instance norm
-def _affine(out: Tensor, weight, bias, op: str) -> Tensor:
+def _affine(out: Tensor, weight, bias, op: str, input: Tensor) -> Tensor:
     channels = out.shape[1]
     shape = (1, channels) + (1,) * (out.ndim - 2)
     for name, t in (("weight", weight), ("bias", bias)):
@@ -102,7 +131,7 @@ def _affine(out: Tensor, weight, bias, op: str) -> Tensor:
     if weight is not None:
         out = out * weight.reshape(shape)
     if bias is not None:
-        out = out + bias.reshape(shape)
+        out = _add_bias(out, bias.reshape(shape), input)
     return out
 
 
@@ -125,12 +154,16 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     if not isinstance(num_groups, int) or num_groups < 1 or channels % num_groups:
         raise RuntimeError(f"group_norm: expected the number of channels ({channels}) of input {tuple(input.shape)} "
                            f"to be divisible by num_groups, but got num_groups={num_groups}")
+    per_group = (n * channels // num_groups) * math.prod(input.shape[2:])
+    if per_group == 1:  # PyTorch's _verify_batch_size
+        raise ValueError(f"group_norm: expected more than 1 value per channel when training, got input of shape "
+                         f"{tuple(input.shape)} with num_groups={num_groups}")
     grouped = input.reshape(n, num_groups, -1)
     mean = grouped.mean(-1, keepdim=True)
     centred = grouped - mean
     var = (centred * centred).mean(-1, keepdim=True)
     out = (centred * (var + eps).rsqrt()).reshape(input.shape)
-    return _affine(out, weight, bias, "group_norm")
+    return _affine(out, weight, bias, "group_norm", input)
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
@@ -167,4 +200,4 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
         if running_mean is None or running_var is None:
             raise ValueError("instance_norm: use_input_stats=False needs running_mean and running_var")
         out = (input - running_mean.detach().reshape(shape)) * (running_var.detach().reshape(shape) + eps).rsqrt()
-    return _affine(out, weight, bias, "instance_norm")
+    return _affine(out, weight, bias, "instance_norm", input)

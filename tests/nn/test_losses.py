@@ -150,14 +150,15 @@ def test_binary_cross_entropy_values(reduction):
     rng = np.random.default_rng(5)
     p, t, w = rng.random((3, 4)), rng.random((3, 4)), rng.random((3, 4))
     expected = -w * (t * np.log(p) + (1 - t) * np.log(1 - p))
-    got = F.binary_cross_entropy(_double(p), _double(t), _double(w), reduction=reduction)
+    weight = ag.tensor(w)  # PyTorch does not differentiate a weight (one requiring grad is refused)
+    got = F.binary_cross_entropy(_double(p), _double(t), weight, reduction=reduction)
     np.testing.assert_allclose(got._data, _reduce(expected, reduction), rtol=1e-12)
     logits = rng.standard_normal((3, 4))
     pos_weight = np.array([1.0, 2.0, 0.5, 3.0])
     sig = 1 / (1 + np.exp(-logits))
     expected = -w * (pos_weight * t * np.log(sig) + (1 - t) * np.log(1 - sig))
-    got = F.binary_cross_entropy_with_logits(_double(logits), _double(t), _double(w), reduction=reduction,
-                                             pos_weight=_double(pos_weight))
+    got = F.binary_cross_entropy_with_logits(_double(logits), _double(t), weight, reduction=reduction,
+                                             pos_weight=ag.tensor(pos_weight))
     np.testing.assert_allclose(got._data, _reduce(expected, reduction), rtol=1e-10)
 
 
@@ -223,11 +224,11 @@ def test_cross_entropy_gradcheck_probability_targets(reduction, smoothing):
 def test_binary_losses_gradcheck(reduction):
     rng = np.random.default_rng(11)
     p, t = _double(rng.uniform(0.1, 0.9, (3, 2))), _double(rng.random((3, 2)))
-    w = _double(rng.random((3, 2)) + 0.5)
-    _check_derivatives(lambda a, b, c: F.binary_cross_entropy(a, b, c, reduction=reduction), p, t, w)
-    logits, pos_weight = _double(rng.standard_normal((3, 2)) * 2), _double([0.5, 3.0])
-    _check_derivatives(lambda a, b, c, d: F.binary_cross_entropy_with_logits(a, b, c, reduction=reduction, pos_weight=d),
-                       logits, t, w, pos_weight)
+    w = _double(rng.random((3, 2)) + 0.5, requires_grad=False)  # weights are constants, as in PyTorch
+    _check_derivatives(lambda a, b: F.binary_cross_entropy(a, b, w, reduction=reduction), p, t)
+    logits, pos_weight = _double(rng.standard_normal((3, 2)) * 2), _double([0.5, 3.0], requires_grad=False)
+    _check_derivatives(lambda a, b: F.binary_cross_entropy_with_logits(a, b, w, reduction=reduction, pos_weight=pos_weight),
+                       logits, t)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS + ["batchmean"])
