@@ -75,12 +75,17 @@ def user_frames(stack) -> str:
     return "".join(traceback.format_list(frames[-6:] or stack[-3:]))
 
 
+def module_path(scope: tuple) -> str:
+    """A node's module scope as named_modules names it: `encoder.layers.0.linear1 (in Model)`."""
+    return f"{'.'.join(scope[1:])} (in {scope[0]})" if len(scope) > 1 else scope[0]
+
+
 def check_finite_gradients(node, input_grads) -> None:
     """Raise, naming the node, its module path and where it was created, if a gradient it returned is not finite."""
     for index, g in enumerate(input_grads):
         if g is not None and g._data.dtype.kind == "f" and not np.all(np.isfinite(g._data)):
             bad = "nan" if np.isnan(g._data).any() else "inf"
-            module = f" in module {'.'.join(node.scope)}" if node.scope else ""
+            module = f" in module {module_path(node.scope)}" if node.scope else ""
             raise RuntimeError(
                 f"Function '{node.name()}' returned {bad} values in its gradient for input {index} "
                 f"(shape {g.shape}){module}. The operation was created at:\n{user_frames(node._creation_stack)}"

@@ -18,7 +18,8 @@ class _ThreadState(threading.local):
     grad_enabled = True
     anomaly_enabled = False  # record where each op was created (detect_anomaly)
     anomaly_check_nan = True  # with anomaly mode: fail on NaN/inf produced by backward
-    module_scope: tuple = ()  # names of the nn.Module forwards being run, outermost first (for drawing)
+    module_scope: tuple = ()  # the dotted module path of the nn.Module forward being run, as names (drawing, anomaly)
+    module_paths = None  # {id(module): path} of the outermost module being called (nn.Module.__call__ sets it)
     tracer = None  # an object that runs each op's forward while recording it (compile, ONNX export)
 
 

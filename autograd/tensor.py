@@ -45,17 +45,29 @@ def _to_array(data, dtype=None) -> np.ndarray:
         data = data._data
     dtype = _as_dtype(dtype)
     if isinstance(data, np.ndarray):
+        if data.dtype.kind not in _NUMERIC_KINDS:
+            raise TypeError(f"tensor(): invalid data type: a numpy array of dtype {data.dtype}; {_ALLOWED}")
         return data if dtype is None or data.dtype == dtype else data.astype(dtype)
     if isinstance(data, np.generic):
         return np.asarray(data, dtype=dtype)
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flatten(data)):
         data = _nested_to_numpy(data)
-    array = np.asarray(data, dtype=dtype)
+    try:
+        array = np.asarray(data, dtype=dtype)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"tensor(): cannot make a tensor from {type(data).__name__} data ({error}); {_ALLOWED}") from None
+    if array.dtype.kind not in _NUMERIC_KINDS:  # strings, bytes, objects, dates: PyTorch refuses them too
+        bad = next((type(x).__name__ for x in _flatten(data) if not isinstance(x, (bool, int, float, np.generic))),
+                   array.dtype.name)
+        raise TypeError(f"tensor(): invalid data type {bad!r}; {_ALLOWED}")
     if dtype is None and array.dtype.kind == "f" and not _contains_numpy_float(data):
         array = array.astype(_default_dtype, copy=False)
-    if array.dtype == object:
-        raise TypeError(f"tensor(): cannot make a tensor from {type(data).__name__} data")
     return array
+
+
+_NUMERIC_KINDS = "biuf"
+_ALLOWED = ("allowed are bool, int and float numbers, (nested) lists and tuples of them, numpy arrays of those "
+            "dtypes, and tensors")
 
 
 def _flatten(data):

@@ -21,6 +21,7 @@ from autograd.tensor import Tensor
 from .parameter import Parameter
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+_structure = [0]  # bumped whenever a module is registered anywhere (module paths are cached until then)
 
 
 def _addindent(text: str, spaces: int) -> str:
@@ -53,8 +54,16 @@ class Module:
 
     # ------------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):
-        previous = _thread_state.module_scope
-        _thread_state.module_scope = previous + (self.__dict__.get("_scope_name", type(self).__name__),)
+        state = _thread_state
+        previous, paths = state.module_scope, state.module_paths
+        if not previous:  # the outermost call: every module of this tree gets its dotted path
+            state.module_paths = self._module_paths()
+            path = state.module_paths[id(self)]
+        else:
+            path = paths.get(id(self)) if paths is not None else None
+            if path is None:  # a module outside the outermost one's tree
+                path = previous + (self.__dict__.get("_scope_name", type(self).__name__),)
+        state.module_scope = path
         try:
             if self._forward_pre_hooks:
                 for hook in tuple(self._forward_pre_hooks.values()):
@@ -69,7 +78,19 @@ class Module:
                         output = result
             return output
         finally:
-            _thread_state.module_scope = previous
+            state.module_scope, state.module_paths = previous, paths
+
+    def _module_paths(self) -> dict:
+        """{id(module): (this module's name, *dotted path)} for this module and its descendants, as named_modules
+        names them (`encoder.layers.0.linear1`, even when a container is iterated rather than called);
+        cached until a module is registered anywhere."""
+        cache = self.__dict__.get("_scope_paths")
+        if cache is not None and cache[0] == _structure[0] and cache[1] == id(self):
+            return cache[2]
+        root = (self.__dict__.get("_scope_name", type(self).__name__),)
+        paths = {id(m): root + tuple(name.split(".")) if name else root for name, m in self.named_modules()}
+        object.__setattr__(self, "_scope_paths", (_structure[0], id(self), paths))
+        return paths
 
     def register_forward_pre_hook(self, hook: Callable) -> RemovableHandle:
         """Call `hook(module, args)` before forward; a non-None return replaces the positional args."""
@@ -127,6 +148,7 @@ class Module:
         if module is not None:
             object.__setattr__(module, "_scope_name", name)
         self._modules[name] = module
+        _structure[0] += 1  # module paths change: cached ones are rebuilt
 
     register_module = add_module
 

@@ -1,6 +1,7 @@
 """OpInfo (one registered operation) and Sample (the arguments of one call), and making tensors for a sample."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -25,16 +26,29 @@ class Sample:
 
 @dataclass(frozen=True)
 class OpInfo:
-    """One operation: its name, how to call it, how to draw inputs, and any tolerance it needs."""
+    """One operation: its name, how to call it, how to draw inputs, and any tolerance it needs.
+
+    `call(m, *tensors, **kwargs)` is written once for both libraries: `m` is `autograd` here and a torch
+    namespace in the oracle tests (`torch=False` for an op PyTorch has no counterpart of). `edges(rng)` draws
+    the op's convention points (exact zeros, kinks, ties, bounds, empty and 0-d inputs), where finite
+    differences do not apply, for comparison with PyTorch only.
+    """
 
     name: str
-    op: Callable
+    call: Callable
     sample: Callable[[np.random.Generator], Sample]
     gradcheck_kwargs: dict = field(default_factory=dict)  # e.g. a larger eps for an op that rounds to float32
     second_order: bool = True  # gradgradcheck too
+    edges: Callable[[np.random.Generator], Sample] | None = None
+    torch: bool = True  # PyTorch has the same op (compared in tests/autograd/test_op_db_against_torch.py)
+
+    @property
+    def op(self) -> Callable:
+        """The op on autograd tensors: `info.op(*tensors, **kwargs)`."""
+        return functools.partial(self.call, ag)
 
     def __call__(self, *tensors, **kwargs):
-        return self.op(*tensors, **kwargs)
+        return self.call(ag, *tensors, **kwargs)
 
 
 def make_tensors(sample: Sample, requires_grad: bool = True) -> tuple:

@@ -72,7 +72,7 @@ def setitem_sample(kind):
     return sample
 
 
-def setitem(x, value, index):
+def setitem(m, x, value, index):
     y = x.clone()
     y[index] = value
     return y
@@ -270,6 +270,8 @@ def norm_sample(p):
     def sample(rng):
         s = shape(rng, 1, 3)
         dim = random_dims(rng, len(s))
+        if p == "fro" and isinstance(dim, tuple) and len(dim) > 2:  # 'fro' takes one or two dims, as PyTorch
+            dim = dim[:2]
         if p in (math.inf, -math.inf):
             magnitudes = distinct(rng, s)
             x = (magnitudes - magnitudes.min() + 0.25) * rng.choice([-1.0, 1.0], s)  # |x| distinct and not 0
@@ -354,14 +356,14 @@ def clamp_sample(which):
 
 
 def inplace_unary(name, domain=real):
-    def op(x):
+    def op(m, x):
         y = x.clone()
         return getattr(y, name)()
     return OpInfo(f"Tensor.{name} (in-place)", op, unary(domain))
 
 
 def inplace_binary(name, domain_b=real):
-    def op(x, other):
+    def op(m, x, other):
         y = x.clone()
         return getattr(y, name)(other)
 

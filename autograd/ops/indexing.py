@@ -193,7 +193,7 @@ def masked_select(input, mask):
 
     mask = _mask_argument(mask, "masked_select")
     shape = check_broadcast("masked_select", mask.shape, input.shape)
-    return input.expand(*shape)[mask.expand(*shape)]
+    return input.expand(shape)[mask.expand(shape)]
 
 
 class Nonzero(Op):

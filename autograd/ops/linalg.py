@@ -21,12 +21,7 @@ class Matmul(Op):
         try:
             return np.matmul(a, b)
         except ValueError:
-            raise RuntimeError(
-                f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied; the last dimension of the first "
-                f"({a.shape[-1] if a.ndim else '-'}) must equal the "
-                f"{'only' if b.ndim == 1 else 'second-to-last'} dimension of the second "
-                f"({b.shape[-2] if b.ndim > 1 else (b.shape[0] if b.ndim else '-')})"
-            ) from None
+            raise RuntimeError(_matmul_error(a.shape, b.shape)) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -45,6 +40,21 @@ class Matmul(Op):
             grad_b = (a.mT @ g).squeeze(-1) if need_b else None
             return grad_a, grad_b
         return (grad @ b.mT if need_a else None), (a.mT @ grad if need_b else None)
+
+
+def _matmul_error(a: tuple, b: tuple) -> str:
+    """Which rule two matmul shapes break: the inner dimensions, or the broadcasting of the batch dimensions."""
+    inner_b = b[-2] if len(b) > 1 else b[0]
+    if a[-1] != inner_b:
+        return (f"matmul: shapes {a} and {b} cannot be multiplied; the last dimension of the first ({a[-1]}) must "
+                f"equal the {'only' if len(b) == 1 else 'second-to-last'} dimension of the second ({inner_b})")
+    batch_a, batch_b = a[:-2], b[:-2]
+    width = max(len(batch_a), len(batch_b))
+    padded_a, padded_b = (1,) * (width - len(batch_a)) + batch_a, (1,) * (width - len(batch_b)) + batch_b
+    bad = [i - width for i, (x, y) in enumerate(zip(padded_a, padded_b)) if x != y and 1 not in (x, y)]
+    return (f"matmul: the batch dimensions of {a} and {b} (all but the last two) cannot be broadcast together: "
+            f"batch dimension {bad[0] - 2} (counted from the end of the shapes) is {padded_a[bad[0]]} in the first "
+            f"and {padded_b[bad[0]]} in the second; each must be equal or 1")
 
 
 def _check_matmul_operands(a, b):
@@ -179,7 +189,7 @@ def _expand_to_term(partial: Tensor, unique: str, term: str, shape) -> Tensor:
     full_unique = "".join(dict.fromkeys(term))
     if unique != full_unique:  # letters summed out of this operand alone: the gradient is constant along them
         partial = partial.reshape(tuple(sizes[c] if c in unique else 1 for c in full_unique))
-        partial = partial.expand(*(sizes[c] for c in full_unique))
+        partial = partial.expand(tuple(sizes[c] for c in full_unique))
     if full_unique != term:
         return DiagonalEmbed.apply(partial, full_unique, term, tuple(shape))
     return partial

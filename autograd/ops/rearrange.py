@@ -35,7 +35,7 @@ class Repeat(Op):
 
 @tensor_method
 def repeat(input, *repeats):
-    """Tile along each dimension, as torch.repeat (not numpy's repeat)."""
+    """Tile along each dimension, as torch.repeat (not numpy's repeat); a 0-d tensor takes repeat(())."""
     repeats = _shape_args(repeats, "repeat")
     if len(repeats) < input.ndim:
         raise RuntimeError(f"repeat: number of repeat dims ({len(repeats)}) can not be smaller than the tensor's ({input.ndim})")

@@ -207,7 +207,7 @@ def take_along_dim(input, indices, dim: int | None = None):
                                  tuple(s for d, s in enumerate(indices.shape) if d != dim)))
     big = tuple(shape[:dim] + [input.shape[dim]] + shape[dim:])
     idx = tuple(shape[:dim] + [indices.shape[dim]] + shape[dim:])
-    return Gather.apply(input.expand(*big), dim, indices.expand(*idx), "take_along_dim", True)
+    return Gather.apply(input.expand(big), dim, indices.expand(idx), "take_along_dim", True)
 
 
 @tensor_method

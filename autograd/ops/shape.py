@@ -37,6 +37,8 @@ class Reshape(Op):
 
 
 def _shape_args(shape, op):
+    if not shape:  # as PyTorch: x.reshape() is an error, x.reshape(()) the 0-d shape
+        raise TypeError(f"{op}: missing the shape argument (sizes, or a tuple of them; () for a 0-d tensor)")
     if len(shape) == 1 and type(shape[0]) is tuple and all(type(s) is int and s >= -1 for s in shape[0]):
         return shape[0]  # the common case, without the general checks
     return size_args(shape, op, allow_minus_one=True)
@@ -289,15 +291,15 @@ def expand(input, *sizes):
 
 @tensor_method
 def broadcast_to(input, shape):
-    return expand(input, *shape)
+    return expand(input, tuple(shape))
 
 
-tensor_methods(expand_as=lambda self, other: expand(self, *other.shape))
+tensor_methods(expand_as=lambda self, other: expand(self, other.shape))
 
 
 def broadcast_tensors(*tensors):
     shape = np.broadcast_shapes(*(t.shape for t in tensors))
-    return tuple(expand(t, *shape) for t in tensors)
+    return tuple(expand(t, shape) for t in tensors)
 
 
 # ----------------------------------------------------------------------------- joining and splitting

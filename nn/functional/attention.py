@@ -52,12 +52,12 @@ def _attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None, dropou
         else:
             raise TypeError(f"{op}: attn_mask must be bool (True = take part) or float (added), got dtype {mask.dtype}")
     if blocked is not None:
-        scores = scores.masked_fill(blocked.expand(*scores.shape), -np.inf)
+        scores = scores.masked_fill(blocked.expand(scores.shape), -np.inf)
     # PyTorch's safe softmax: a query whose scores are all -inf (a fully masked row, from a bool or a float
     # mask) gets zero weights and a zero gradient, not nan. Its scores are replaced by zeros before the
     # softmax, so no nan is computed anywhere, forward or backward.
     dead = (scores == -np.inf).all(-1, keepdim=True)
-    weights = scores.masked_fill(dead.expand(*scores.shape), 0.0).softmax(-1).masked_fill(dead, 0.0)
+    weights = scores.masked_fill(dead.expand(scores.shape), 0.0).softmax(-1).masked_fill(dead, 0.0)
     if dropout_p > 0.0 and training:
         from .dropout import dropout
 

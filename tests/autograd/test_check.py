@@ -36,7 +36,7 @@ class Doubled(Function):
 
 
 def test_a_wrong_gradient_fails_the_command_with_a_report(monkeypatch, capsys):
-    broken = OpInfo("planted wrong gradient", Doubled.apply, lambda rng: Sample([rng.uniform(-1, 1, (2,))]))
+    broken = OpInfo("planted wrong gradient", lambda m, x: Doubled.apply(x), lambda rng: Sample([rng.uniform(-1, 1, (2,))]))
     monkeypatch.setattr(check, "op_db", [check.op_db[0], broken])
     assert check.main(["--samples", "1"]) == 1
     out = capsys.readouterr().out
@@ -47,7 +47,7 @@ def test_a_wrong_gradient_fails_the_command_with_a_report(monkeypatch, capsys):
 
 
 def test_a_crashing_op_is_a_failure_not_a_crash(monkeypatch, capsys):
-    def crash(x):
+    def crash(m, x):
         raise ValueError("boom")
 
     monkeypatch.setattr(check, "op_db", [OpInfo("crashes", crash, lambda rng: Sample([np.ones(2)]))])

@@ -16,6 +16,15 @@ torch = pytest.importorskip("torch")
 from fuzz_functions import FUNCTIONS  # noqa: E402
 from torch_fuzz import run_case, run_float32  # noqa: E402
 
+
+@pytest.fixture(autouse=True)
+def _pytorch_default_dtype():
+    """PyTorch's own default (float32) while comparing: another test module sets float64 at import."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float32)
+    yield
+    torch.set_default_dtype(previous)
+
 EXAMPLES = max(6, settings.default.max_examples // 3)
 
 

@@ -136,6 +136,8 @@ def _library_value(lib: Lib, value):
         return lib.tensor(np.asarray(value))
     if isinstance(value, list):
         return [_library_value(lib, v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_library_value(lib, v) for v in value)
     return value
 
 
@@ -187,6 +189,13 @@ def run_case(data, fn: Fn, torch) -> None:
     kwargs = fn.kwargs(rng, shape_list) if fn.kwargs else {}
     twice = (fn.twice and len(arrays) >= 2 and shape_list[0] == shape_list[1] and fn.args[0] == fn.args[1]
              and rng.random() < 0.2)
+    compare(fn, arrays, kwargs, torch, rng, layouts, twice)
+
+
+def compare(fn: Fn, arrays: list, kwargs: dict, torch, rng, layouts=None, twice: bool = False) -> None:
+    """Run `fn` on both libraries with these inputs and compare values, dtypes, errors, first and second
+    derivatives and the connectivity of the gradients."""
+    shape_list = [a.shape for a in arrays]
     context = (f"\n  shapes {shape_list}, layouts {layouts}, kwargs {kwargs}, same tensor twice: {twice}"
                f"\n  inputs {[np.array2string(a, precision=17, separator=', ') for a in arrays]}")
     theirs_lib, ours_lib = Lib(torch), Lib()
