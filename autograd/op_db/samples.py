@@ -220,10 +220,15 @@ def split_sample(rng):
 
 
 def pad_sample(rng):
+    """Widths from -1 (cropping one element, where the dimension has more than one) to 2."""
     s = shape(rng, 1, 3)
     k = int(rng.integers(1, len(s) + 1))
-    return Sample([real(rng, s)], {"pad": tuple(int(p) for p in rng.integers(0, 3, size=2 * k)),
-                                   "value": float(rng.uniform(-1, 1))})
+    pad = []
+    for i in range(k):
+        n = s[len(s) - 1 - i]
+        low = -1 if n > 2 else 0
+        pad += [int(v) for v in rng.integers(low, 3, size=2)]
+    return Sample([real(rng, s)], {"pad": tuple(pad), "value": float(rng.uniform(-1, 1))})
 
 
 def prod_sample(zeros: int):

@@ -24,7 +24,7 @@ from .activation import where
 builtin_max = builtins.max  # this module defines its own max
 
 
-def numpy_aliases(fn):
+def _numpy_aliases(fn):
     """Accept numpy's spellings too (axis=, keepdims=, out=None), so np.sum(tensor) and friends work."""
     @functools.wraps(fn)
     def wrapper(input, *args, axis=None, keepdims=None, out=None, ddof=None, **kwargs):
@@ -91,7 +91,7 @@ def _mean(x: np.ndarray, dims: tuple, keepdim: bool, count: int) -> np.ndarray:
 
 
 @tensor_method
-@numpy_aliases
+@_numpy_aliases
 def sum(input, dim=None, keepdim: bool = False, *, dtype=None):
     """Sum of elements over `dim` (all when None); bool and integer inputs sum as int64, as PyTorch."""
     if dtype is not None:
@@ -102,7 +102,7 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None):
 
 
 @tensor_method
-@numpy_aliases
+@_numpy_aliases
 def mean(input, dim=None, keepdim: bool = False, *, dtype=None):
     """Mean over `dim` (all when None)."""
     if dtype is not None:
@@ -136,7 +136,7 @@ class Var(Op):
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        return var_backward(grad, x, ctx.dims, ctx.keepdim, ctx.correction, ctx.full, ctx.count), None, None, None, None
+        return _var_backward(grad, x, ctx.dims, ctx.keepdim, ctx.correction, ctx.full, ctx.count), None, None, None, None
 
 
 class Std(Op):
@@ -157,11 +157,11 @@ class Std(Op):
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
         grad_var = (grad / (out * 2)).masked_fill(out == 0, 0.0)
-        return var_backward(grad_var, x, ctx.dims, ctx.keepdim, ctx.correction, ctx.full, ctx.count), None, None, \
+        return _var_backward(grad_var, x, ctx.dims, ctx.keepdim, ctx.correction, ctx.full, ctx.count), None, None, \
             None, None
 
 
-def var_backward(grad, x, dims, keepdim, correction, full, count):
+def _var_backward(grad, x, dims, keepdim, correction, full, count):
     """PyTorch's var_backward, in Tensor ops (so it is differentiable again)."""
     dof = count - correction
     if full:
@@ -182,7 +182,7 @@ def _variance_args(input, dim, unbiased, correction, op):
 
 
 @tensor_method
-@numpy_aliases
+@_numpy_aliases
 def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """Variance over `dim`, dividing by N - correction (Bessel's correction, 1, by default)."""
     dims, correction, full = _variance_args(input, dim, unbiased, correction, "var")
@@ -190,7 +190,7 @@ def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=Non
 
 
 @tensor_method
-@numpy_aliases
+@_numpy_aliases
 def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """Standard deviation: √var, with a zero gradient where all values are equal (as PyTorch)."""
     dims, correction, full = _variance_args(input, dim, unbiased, correction, "std")
@@ -246,7 +246,7 @@ def _product_of_others(x: Tensor, dim: int) -> Tensor:
 
 
 @tensor_method
-@numpy_aliases
+@_numpy_aliases
 def prod(input, dim=None, keepdim: bool = False, *, dtype=None):
     """Product of elements over one `dim` (all when None)."""
     if dtype is not None:
@@ -318,14 +318,14 @@ def _share_among_ties(grad, x, out, dims, keepdim):
 
 
 @tensor_method
-@numpy_aliases
+@_numpy_aliases
 def amax(input, dim=None, keepdim: bool = False):
     """Largest value over `dim` (all when None); ties share the gradient."""
     return Amax.apply(input, normalize_dims(dim, input.ndim, "amax"), keepdim, "amax")
 
 
 @tensor_method
-@numpy_aliases
+@_numpy_aliases
 def amin(input, dim=None, keepdim: bool = False):
     """Smallest value over `dim` (all when None); ties share the gradient."""
     return Amin.apply(input, normalize_dims(dim, input.ndim, "amin"), keepdim, "amin")
@@ -389,21 +389,21 @@ def _extreme(input, dim, keepdim, largest, op):
 
 
 @tensor_method
-@numpy_aliases
+@_numpy_aliases
 def max(input, dim=None, keepdim: bool = False):
     """max() of all elements; max(dim) gives (values, indices); max(other) is elementwise maximum."""
     return _extreme(input, dim, keepdim, True, "max")
 
 
 @tensor_method
-@numpy_aliases
+@_numpy_aliases
 def min(input, dim=None, keepdim: bool = False):
     """min() of all elements; min(dim) gives (values, indices); min(other) is elementwise minimum."""
     return _extreme(input, dim, keepdim, False, "min")
 
 
 @tensor_method
-@numpy_aliases
+@_numpy_aliases
 def argmax(input, dim=None, keepdim: bool = False):
     """Index of the largest value (of the flattened tensor when dim is None); no gradient."""
     dim = None if dim is None else normalize_dim(dim, input.ndim, "argmax")
@@ -411,7 +411,7 @@ def argmax(input, dim=None, keepdim: bool = False):
 
 
 @tensor_method
-@numpy_aliases
+@_numpy_aliases
 def argmin(input, dim=None, keepdim: bool = False):
     """Index of the smallest value; no gradient."""
     dim = None if dim is None else normalize_dim(dim, input.ndim, "argmin")
@@ -429,14 +429,14 @@ class Truth(Op):
 
 
 @tensor_method
-@numpy_aliases
+@_numpy_aliases
 def all(input, dim=None, keepdim: bool = False):
     """True where every element (over `dim`) is non-zero."""
     return Truth.apply(input, None if dim is None else normalize_dims(dim, input.ndim, "all"), keepdim, True)
 
 
 @tensor_method
-@numpy_aliases
+@_numpy_aliases
 def any(input, dim=None, keepdim: bool = False):
     """True where some element (over `dim`) is non-zero."""
     return Truth.apply(input, None if dim is None else normalize_dims(dim, input.ndim, "any"), keepdim, False)
@@ -542,7 +542,7 @@ def log_softmax(input, dim=None, dtype=None):
 class Norm(Op):
     """Vector p-norm over dims (torch.linalg.vector_norm): p = 0 counts the non-zero entries, ±inf is the
     largest/smallest |x|, otherwise (Σ|x|^p)^(1/p). The gradient is PyTorch's norm_backward, whose
-    conventions at zero norms and zero entries are written beside each case in `norm_backward`."""
+    conventions at zero norms and zero entries are written beside each case in `_norm_backward`."""
 
     @staticmethod
     def forward(ctx, x, p, dims, keepdim):
@@ -568,10 +568,10 @@ class Norm(Op):
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
-        return norm_backward(grad, x, ctx.p, out, ctx.dims, ctx.keepdim), None, None, None
+        return _norm_backward(grad, x, ctx.p, out, ctx.dims, ctx.keepdim), None, None, None
 
 
-def norm_backward(grad, x, p, norm, dims, keepdim):
+def _norm_backward(grad, x, p, norm, dims, keepdim):
     """PyTorch's norm_backward in Tensor ops (differentiable again, with PyTorch's second derivatives)."""
     grad = _to_keepdim(grad, x.shape, dims, keepdim)
     norm = _to_keepdim(norm, x.shape, dims, keepdim)

@@ -297,6 +297,13 @@ def broadcast_to(input, shape):
 tensor_methods(expand_as=lambda self, other: expand(self, other.shape))
 
 
+def broadcast_shapes(*shapes) -> tuple:
+    """The shape that tensors of these shapes broadcast to (torch.broadcast_shapes); an int is a 1-d shape."""
+    from ._util import check_broadcast
+
+    return tuple(check_broadcast("broadcast_shapes", *((s,) if is_integer(s) else tuple(s) for s in shapes)))
+
+
 def broadcast_tensors(*tensors):
     shape = np.broadcast_shapes(*(t.shape for t in tensors))
     return tuple(expand(t, shape) for t in tensors)
@@ -433,16 +440,28 @@ class Pad(Op):
 
 
 def pad(input, pad, mode: str = "constant", value: float = 0.0):
-    """Pad the last len(pad)//2 dimensions; `pad` = (last_left, last_right, prev_left, ...)."""
+    """Pad the last len(pad)//2 dimensions; `pad` = (last_left, last_right, prev_left, ...). A negative
+    width crops instead, as PyTorch (an error if more is cropped than there is)."""
     if mode != "constant":
         raise NotImplementedError(f"pad: mode {mode!r} is not supported; only 'constant'")
+    if not all(is_integer(p) for p in pad):
+        raise TypeError(f"pad: widths must be ints, got {tuple(pad)!r}")
+    pad = tuple(int(p) for p in pad)
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
         raise ValueError(f"pad: padding length {len(pad)} must be even and at most 2 × the tensor's dimensions ({input.ndim})")
-    if any(p < 0 for p in pad):
-        raise NotImplementedError("pad: negative padding (cropping) is not supported; slice instead")
     widths = [(0, 0)] * input.ndim
     for i in range(len(pad) // 2):
-        widths[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+        widths[input.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    if any(before < 0 or after < 0 for before, after in widths):  # crop first, then pad what is positive
+        index = []
+        for d, ((before, after), n) in enumerate(zip(widths, input.shape)):
+            start, stop = max(-before, 0), n - max(-after, 0)
+            if stop < start:
+                raise RuntimeError(f"pad: padding {tuple(pad)} crops {start + n - stop} elements from dimension {d}, "
+                                   f"which has only {n}")
+            index.append(slice(start, stop))
+        input = input[tuple(index)]
+        widths = [(max(before, 0), max(after, 0)) for before, after in widths]
     return Pad.apply(input, tuple(widths), value)
 
 

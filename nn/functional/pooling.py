@@ -210,14 +210,21 @@ class _IndexGather(Op):
     @staticmethod
     def backward(ctx, grad):
         index, valid = ctx.saved_tensors
-        return _IndexScatter.apply(grad, index, ctx.shape, valid, ctx.unique), None, None, None
+        return _IndexScatter.apply(grad, index, ctx.shape, valid, ctx.unique, None), None, None, None
 
 
 class _IndexScatter(Op):
     """Zeros of `shape` with src[n, c, l] added at plane position index[n, c, l]; the adjoint of _IndexGather."""
 
     @staticmethod
-    def forward(ctx, src, index, shape, valid, unique):
+    def forward(ctx, src, index, shape, valid, unique, op):
+        if op is not None and index.size:  # user indices (max_unpool2d): each must be in its plane
+            plane = math.prod(shape[2:])
+            if index.min() < 0 or index.max() >= plane:
+                bad = int(index.min() if index.min() < 0 else index.max())
+                raise IndexError(f"{op}: index {bad} is out of range for an output plane of {plane} elements "
+                                 f"(output size {tuple(shape[2:])}); indices must come from max_pool2d(..., "
+                                 "return_indices=True) with matching sizes")
         ctx.save_for_backward(index, valid)
         ctx.unique = unique
         return _scatter_planes(src, index, shape, valid, unique)
@@ -225,7 +232,7 @@ class _IndexScatter(Op):
     @staticmethod
     def backward(ctx, grad):
         index, valid = ctx.saved_tensors
-        return _IndexGather.apply(grad, index, valid, ctx.unique), None, None, None, None
+        return _IndexGather.apply(grad, index, valid, ctx.unique), None, None, None, None, None
 
 
 def _max_pool(op, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims):
@@ -269,7 +276,7 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
         raise RuntimeError(f"max_unpool2d: indices of shape {tuple(indices.shape)} must match input {tuple(input.shape)}")
     x, back = _as_4d(input, 2)
     index = indices.long().reshape(x.shape)
-    return back(_IndexScatter.apply(x, index, tuple(x.shape[:2]) + output_size, None, False))
+    return back(_IndexScatter.apply(x, index, tuple(x.shape[:2]) + output_size, None, False, "max_unpool2d"))
 
 
 # --------------------------------------------------------------------------- average pooling

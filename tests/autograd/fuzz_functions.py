@@ -573,4 +573,85 @@ NN = [
        ("real", "real", "real"), shapes=_attention_shapes, kwargs=_attention_kwargs, twice=False, rtol=1e-6),
 ]
 
-FUNCTIONS = ARITHMETIC + ACTIVATIONS + REDUCTIONS + SORTING + SHAPES + LINALG + CONVERSIONS + INPLACE + NN
+def _alias(name, call, args=("real",), **kw):
+    return Fn(name, call, args, **kw)
+
+
+ALIASES_AND_RARER = [  # aliases share code with the functions above, but each name is a way in of its own
+    binary("multiply", lambda m, a, b: m.lib.multiply(a, b)), binary("subtract", lambda m, a, b: m.lib.subtract(a, b)),
+    binary("divide", lambda m, a, b: m.lib.divide(a, b)), binary("true_divide", lambda m, a, b: m.lib.true_divide(a, b)),
+    unary("absolute", lambda m, x: m.lib.absolute(x)), unary("fix", lambda m, x: m.lib.fix(x)),
+    unary("clip", lambda m, x: m.lib.clip(x, -0.5, 0.5)), unary("swapaxes", lambda m, x: m.lib.swapaxes(x, 0, -1)),
+    unary("swapdims", lambda m, x: x.swapdims(0, -1)),
+    binary("concat", lambda m, a, b: m.lib.concat([a, b]), shapes="same", min_dims=1),
+    binary("concatenate", lambda m, a, b: m.lib.concatenate([a, b], -1), shapes="same", min_dims=1),
+    binary("ger", lambda m, a, b: m.lib.ger(a, b), shapes=lambda d: [(3,), (2,)]),
+    binary("mm", lambda m, a, b: m.lib.mm(a, b), shapes=_matmul_shapes("2d@2d"), twice=False),
+    binary("bmm", lambda m, a, b: m.lib.bmm(a, b), shapes=_matmul_shapes("batched"), twice=False),
+    binary("greater", lambda m, a, b: m.lib.greater(a, b), grad=False),
+    binary("greater_equal", lambda m, a, b: m.lib.greater_equal(a, b), grad=False),
+    binary("less", lambda m, a, b: m.lib.less(a, b), grad=False),
+    binary("less_equal", lambda m, a, b: m.lib.less_equal(a, b), grad=False),
+    binary("not_equal", lambda m, a, b: m.lib.not_equal(a, b), grad=False),
+    binary("logical_or", lambda m, a, b: m.lib.logical_or(a, b), grad=False),
+    binary("bitwise_or", lambda m, a, b: m.lib.bitwise_or(a, b), "int", "int", grad=False),
+    binary("bitwise_xor", lambda m, a, b: a ^ b, "int", "int", grad=False),
+    unary("bitwise_not", lambda m, x: ~x, domain="int", grad=False),
+    binary("bool and/or", lambda m, a, b: ((a > 0) & (b > 0)) | ((a < 0) ^ (b < 0)), grad=False),
+    unary("isposinf", lambda m, x: m.lib.isposinf(1 / x), grad=False),
+    unary("isneginf", lambda m, x: m.lib.isneginf(1 / x), grad=False),
+    binary("broadcast_tensors", lambda m, a, b: m.lib.broadcast_tensors(a, b)),
+    binary("broadcast_to", lambda m, a, b: m.lib.broadcast_to(a, m.lib.broadcast_shapes(a.shape, b.shape)) * 1.0,
+           twice=False),
+    binary("expand_as", lambda m, a, b: a.expand_as(b + a) * 1.0, twice=False),
+    binary("view_as", lambda m, a, b: a.reshape(-1).view_as(b.reshape(-1)), shapes="same"),
+    binary("reshape_as", lambda m, a, b: a.reshape_as(b.t() if b.ndim == 2 else b), shapes="same"),
+    unary("half", lambda m, x: x.half().double(), rtol=1e-3, atol=1e-3, second=False),
+    unary("byte/char/short", lambda m, x: (x.byte(), x.char(), x.short()), domain="nonneg", grad=False),
+    unary("cpu/type", lambda m, x: (x.cpu() * 1.0, x.type(m.lib.float64)), ),
+    unary("new_* constructors", lambda m, x: (x.new_zeros(2, 3), x.new_ones((2,)), x.new_full((2,), 1.5),
+                                              x.new_tensor([1.0, 2.0]), x.new_empty(0)), grad=False),
+    unary("result_type and promote_types", lambda m, x: (str(m.lib.result_type(x, 1.5)).replace("torch.", ""),
+                                                         str(m.lib.promote_types(m.lib.int32, m.lib.float32)).replace(
+                                                             "torch.", ""),
+                                                         m.lib.can_cast(m.lib.float64, m.lib.int32)), grad=False),
+    Fn("max_unpool2d", lambda m, x: m.F.max_unpool2d(*m.F.max_pool2d(x, 2, return_indices=True), 2), ("real",),
+       shapes=_pool_shapes(2)),
+    *[Fn(f"dropout{d}d(eval)", (lambda op: lambda m, x: getattr(m.F, op)(x, 0.5, training=False))(f"dropout{d}d"),
+         ("real",), min_dims=d + 1, max_dims=d + 2) for d in (1, 2, 3)],
+    *[binary(f"{name}_", (lambda op: lambda m, a, b: getattr(a.clone(), op + "_")(b))(name),
+             shapes=lambda d: [(2, 3), (3,)], twice=False) for name in ("remainder", "fmod", "floor_divide")],
+    *[unary(f"{name}_", (lambda op: lambda m, x: getattr(x.clone(), op + "_")())(name),
+            domain="nonneg" if name == "log1p" else "real")
+      for name in ("ceil", "cos", "expm1", "log1p", "reciprocal", "round", "square", "trunc")],
+    unary("in-place activations", lambda m, x: (m.F.relu(x.clone(), inplace=True), m.F.elu(x.clone(), inplace=True),
+                                                m.F.leaky_relu(x.clone(), 0.1, inplace=True))),
+    unary("clamp_min_/clamp_max_/clip_", lambda m, x: (x.clone().clamp_min_(0.5), x.clone().clamp_max_(0.5),
+                                                       x.clone().clip_(-0.5, 0.5))),
+    unary("operators in place", lambda m, x: _in_place_operators(x.clone())),
+    unary("moveaxis", lambda m, x: m.lib.moveaxis(x, 0, -1)),
+    unary("reflected operators", lambda m, x: (2.5 + x, 2.0 * x, 7.0 // (x + 4), 7.0 % (x + 4), -x, abs(x))),
+    unary("int reflected operators", lambda m, x: (3 & x, 3 | x, 3 ^ x, ~x, 10 // (x + 4), 10 % (x + 4)),
+          domain="int", grad=False),
+    unary("in-place int floor division and remainder", lambda m, x: _in_place_int(x.clone()), domain="int",
+          grad=False),
+]
+
+
+def _in_place_int(y):
+    y //= 2
+    y %= 3
+    return y
+
+
+def _in_place_operators(y):
+    y += 1.0
+    y -= 0.5
+    y *= 2.0
+    y /= 3.0
+    y **= 2
+    y %= 1.5
+    return y
+
+
+FUNCTIONS = ALIASES_AND_RARER + ARITHMETIC + ACTIVATIONS + REDUCTIONS + SORTING + SHAPES + LINALG + CONVERSIONS + INPLACE + NN
