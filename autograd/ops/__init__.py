@@ -8,7 +8,7 @@ every Tensor method PyTorch also offers as `torch.<name>` is among them.
 import importlib as _importlib
 import inspect as _inspect
 
-MODULES = ("arithmetic", "comparison", "pointwise", "activation", "reductions", "indexing", "scatter", "sorting",
+MODULES = ("arithmetic", "comparison", "pointwise", "activation", "reductions", "norms", "indexing", "scatter", "sorting",
            "shape", "rearrange", "linalg", "conversion", "inplace", "promotion")
 _OWN = {f"{__name__}.{name}" for name in MODULES}
 

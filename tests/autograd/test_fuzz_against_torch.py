@@ -1,9 +1,9 @@
 """Differential fuzz: every exposed function against PyTorch, at the edges too.
 
-For each function of `fuzz_functions.FUNCTIONS`, hypothesis draws shapes (0-d, size-0 and size-1
-dimensions, broadcasting) and a seed for values (exact zeros, ±1, the op's kinks and bounds,
-repeated values for ties, in contiguous, transposed or strided memory, sometimes the same tensor
-as two arguments); `torch_fuzz.run_case` runs both libraries and compares forward values and
+For each function of `fuzz_functions.FUNCTIONS` and `fuzz_nn_functions.NN_FUNCTIONS`, hypothesis
+draws shapes (0-d, size-0 and size-1 dimensions, broadcasting) and a seed for values (exact zeros,
+±1, the op's kinks and bounds, repeated values for ties, in contiguous, transposed or strided memory,
+sometimes the same tensor as two arguments); `torch_fuzz.run_case` runs both libraries and compares forward values and
 dtypes, first and second derivatives (inf and nan positions included), errors, and whether each
 gradient stays connected to the graph. Skipped without torch.
 """
@@ -13,8 +13,11 @@ from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 
-from fuzz_functions import FUNCTIONS  # noqa: E402
+from fuzz_functions import FUNCTIONS as OP_FUNCTIONS  # noqa: E402
+from fuzz_nn_functions import NN_FUNCTIONS  # noqa: E402
 from torch_fuzz import run_case, run_float32  # noqa: E402
+
+FUNCTIONS = OP_FUNCTIONS + NN_FUNCTIONS
 
 
 @pytest.fixture(autouse=True)

@@ -62,8 +62,8 @@ BAD_INPUTS = [  # (name, call(m), fragments our message must contain)
     ("gather index larger", lambda m: _x(m).gather(1, m.lib.zeros(4, 1, dtype=m.lib.long)), ["gather", "larger"]),
     ("scatter out of range", lambda m: m.lib.zeros(3, 4).scatter(1, m.lib.tensor([[4]]), m.lib.ones(1, 1)),
      ["scatter", "4"]),
-    ("scatter_add dtype", lambda m: m.lib.zeros(3, 4).scatter_add(1, m.lib.tensor([[0]]), m.lib.ones(1, 1, dtype=m.lib.float64)),
-     ["scatter_add", "dtype"]),
+    ("scatter_add dtype", lambda m: m.lib.zeros(3, 4, dtype=m.lib.float32).scatter_add(
+        1, m.lib.tensor([[0]]), m.lib.ones(1, 1, dtype=m.lib.float64)), ["scatter_add", "dtype"]),
     ("index_add out of range", lambda m: m.lib.zeros(3, 4).index_add(1, m.lib.tensor([4]), m.lib.ones(3, 1)),
      ["index_add", "4"]),
     ("roll shifts and dims differ", lambda m: _x(m).roll((1, 2), (0,)), ["roll", "same length"]),
