@@ -220,10 +220,11 @@ def compare(fn: Fn, arrays: list, kwargs: dict, torch, rng, layouts=None, twice:
 
 def _compare_derivatives(fn, rng, theirs_lib, ours_lib, t_in, o_in, t_list, o_list, context) -> None:
     float_inputs = [i for i, t in enumerate(t_in) if t.requires_grad]
+    for k, (o, t) in enumerate(zip(o_list, t_list)):  # differentiable where PyTorch's is, and only there
+        assert o.requires_grad == t.requires_grad, (
+            f"{fn.name}: output {k} requires grad: {o.requires_grad}, PyTorch's: {t.requires_grad}{context}")
     pairs = [(o, t) for o, t in zip(o_list, t_list) if t.requires_grad]
     if not float_inputs or not pairs:
-        for o in o_list:
-            assert not o.requires_grad, f"{fn.name}: an output requires grad where PyTorch's does not{context}"
         return
     weights = [rng.standard_normal(t.shape) for _, t in pairs]
     t_inputs, o_inputs = [t_in[i] for i in float_inputs], [o_in[i] for i in float_inputs]
