@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .anomaly_mode import check_finite_gradients
+from .function import _SILENT, _numpy_errors
 from .grad_mode import state
 from .graph import AccumulateGrad
 from .tensor import Tensor
@@ -131,7 +132,14 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
                 if capture is None and (accumulate_into is None or node in accumulate_into):
                     accumulate_grad(node.variable, g, create_graph, handed_out)
                 continue
-            input_grads = node._run_backward(g)
+            if getattr(node.function, "_builtin", False):  # numpy's warnings off once for all the ops of a built-in backward rule
+                quiet = _numpy_errors.set(_SILENT)
+                try:
+                    input_grads = node._run_backward(g)
+                finally:
+                    _numpy_errors.reset(quiet)
+            else:  # a user's Function: its own numpy code keeps the user's warning settings
+                input_grads = node._run_backward(g)
             if check_nan:
                 check_finite_gradients(node, input_grads)
             if not retain_graph:
@@ -172,7 +180,11 @@ def accumulate_grad(leaf: Tensor, g: Tensor, create_graph: bool = False, handed_
         from .ops.inplace import write_into
         write_into(grad, g, accumulate=True)
     else:
-        leaf.grad = Tensor._wrap(grad._data + data)
+        quiet = _numpy_errors.set(_SILENT)  # inf + -inf is nan here too, without numpy's warning
+        try:
+            leaf.grad = Tensor._wrap(grad._data + data)
+        finally:
+            _numpy_errors.reset(quiet)
 
 
 # --------------------------------------------------------------------------- public entry points

@@ -17,9 +17,9 @@ broadcasting and casts each gradient back to its input's dtype.
   `ctx.needs_input_grad` and the PyTorch 2 `setup_context` form behave as PyTorch's.
 
 What a forward may keep for backward is stated once, in `graph.py`. Every op's forward runs
-with numpy's floating-point warnings off (`_numpy_errors`): as in PyTorch, 1/0 is inf and
-0/0 is nan without a warning (anomaly mode still reports NaN gradients), so code run under
-`-W error` behaves as it does with PyTorch.
+with numpy's floating-point warnings off (`_numpy_errors`; the engine turns them off once for a
+built-in op's whole backward rule): as in PyTorch, 1/0 is inf and 0/0 is nan without a warning (anomaly mode
+still reports NaN gradients), so code run under `-W error` behaves as it does with PyTorch.
 """
 from __future__ import annotations
 
@@ -31,7 +31,11 @@ from .tensor import Tensor
 
 
 class _ErrstateFallback:
-    """The same set/reset interface over the public `np.errstate`, for a numpy without the private hook."""
+    """The same get/set/reset interface over the public `np.errstate`, for a numpy without the private hook."""
+
+    @staticmethod
+    def get():
+        return None
 
     @staticmethod
     def set(_):
@@ -67,6 +71,7 @@ class Op:
 
     is_view = False
     differentiable = True
+    _builtin = True  # the engine runs its backward with numpy's floating-point warnings off
 
     @staticmethod
     def forward(ctx, *args):
@@ -88,11 +93,14 @@ class Op:
         record = requires_grad and cls.differentiable and state.grad_enabled
         ctx = Node(cls, args) if record else ForwardContext(len(args))
         tracer = state.tracer
-        token = _numpy_errors.set(_SILENT)
-        try:
+        if _numpy_errors.get() is _SILENT:  # already silent (inside backward, or another op's forward)
             out = cls.forward(ctx, *arrays) if tracer is None else tracer.run_op(cls, ctx, args, arrays)
-        finally:
-            _numpy_errors.reset(token)
+        else:
+            token = _numpy_errors.set(_SILENT)
+            try:
+                out = cls.forward(ctx, *arrays) if tracer is None else tracer.run_op(cls, ctx, args, arrays)
+            finally:
+                _numpy_errors.reset(token)
         if type(out) is tuple:
             return _op_outputs(cls, ctx, args, out, record)
         raw = out
@@ -145,6 +153,8 @@ class Function:
     backward then receives one gradient per output (zeros for outputs that got none, unless
     `ctx.set_materialize_grads(False)`) and returns one per input.
     """
+
+    _builtin = False  # its code runs with the user's numpy warning settings
 
     @staticmethod
     def forward(ctx, *args, **kwargs):

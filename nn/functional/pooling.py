@@ -125,13 +125,18 @@ def _max_pool_indices(x: np.ndarray, kernel, stride, padding, dilation, out, ext
     base = (np.arange(oh) * sh - ph)[:, None] * w + (np.arange(ow) * sw - pw)[None, :]
     start = _first_real(h, sh, ph, dh, oh)[:, None] * w + _first_real(w, sw, pw, dw, ow)[None, :]
     delta = np.broadcast_to(start - base, best.shape).copy()
+    padded = xp is not x  # without padding every position is real: no mask needed
+
+    def real(i, j):
+        return np.outer(real_h[i], real_w[j]) if padded else True
+
     for i, j in reversed(offsets):  # backwards, so the first maximum is the one kept
-        np.copyto(delta, i * dh * w + j * dw, where=(window(i, j) == best) & np.outer(real_h[i], real_w[j]))
+        np.copyto(delta, i * dh * w + j * dw, where=(window(i, j) == best) & real(i, j))
     if x.dtype.kind == "f":
         nan = np.isnan(best)
         if nan.any():
             for i, j in offsets:  # forwards: the last NaN is the one kept, as PyTorch
-                np.copyto(delta, i * dh * w + j * dw, where=nan & np.isnan(window(i, j)) & np.outer(real_h[i], real_w[j]))
+                np.copyto(delta, i * dh * w + j * dw, where=nan & np.isnan(window(i, j)) & real(i, j))
     valid = np.outer(real_h.any(axis=0), real_w.any(axis=0))
     return delta + base, (None if valid.all() else valid)
 
