@@ -236,8 +236,8 @@ class _AvgPool2d(Op):
     """Window sums over the zero-padded input times 1/divisor; linear, so the adjoint is its gradient."""
 
     @staticmethod
-    def forward(ctx, x, geo):
-        (kh, kw), (sh, sw), (ph, pw), (oh, ow), extra, scale = geo
+    def forward(ctx, x, geo, scale):
+        (kh, kw), (sh, sw), (ph, pw), (oh, ow), extra = geo
         n, c, h, w = x.shape
         xp = np.zeros((n, c, h + 2 * ph + extra[0], w + 2 * pw + extra[1]), dtype=x.dtype)
         xp[:, :, ph:ph + h, pw:pw + w] = x
@@ -246,32 +246,36 @@ class _AvgPool2d(Op):
             for j in range(kw):
                 out += xp[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
         out *= scale
+        ctx.save_for_backward(scale)
         ctx.geo, ctx.input_size = geo, (h, w)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        return _AvgPool2dAdjoint.apply(grad, ctx.geo, ctx.input_size), None
+        scale, = ctx.saved_tensors
+        return _AvgPool2dAdjoint.apply(grad, ctx.geo, ctx.input_size, scale), None, None
 
 
 class _AvgPool2dAdjoint(Op):
     """Each output gradient spread evenly (× 1/divisor) over its window; the gradient of _AvgPool2d."""
 
     @staticmethod
-    def forward(ctx, g, geo, input_size):
-        (kh, kw), (sh, sw), (ph, pw), (oh, ow), extra, scale = geo
+    def forward(ctx, g, geo, input_size, scale):
+        (kh, kw), (sh, sw), (ph, pw), (oh, ow), extra = geo
         (h, w), (n, c) = input_size, g.shape[:2]
         scaled = g * scale
         xp = np.zeros((n, c, h + 2 * ph + extra[0], w + 2 * pw + extra[1]), dtype=g.dtype)
         for i in range(kh):
             for j in range(kw):
                 xp[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw] += scaled
+        ctx.save_for_backward(scale)
         ctx.geo = geo
         return np.ascontiguousarray(xp[:, :, ph:ph + h, pw:pw + w])
 
     @staticmethod
     def backward(ctx, grad):
-        return _AvgPool2d.apply(grad, ctx.geo), None, None
+        scale, = ctx.saved_tensors
+        return _AvgPool2d.apply(grad, ctx.geo, scale), None, None, None
 
 
 def _avg_pool(op, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dims):
@@ -288,8 +292,8 @@ def _avg_pool(op, input, kernel_size, stride, padding, ceil_mode, count_include_
         counts = [_window_counts(n, k, s, p, o, e, count_include_pad)
                   for n, k, s, p, o, e in zip(x.shape[2:], kernel, stride, padding, out, extra)]
         scale = 1.0 / np.outer(counts[0], counts[1])
-    geo = (kernel, stride, padding, out, extra, scale.astype(x.dtype))
-    return back(_AvgPool2d.apply(x, geo))
+    geo = (kernel, stride, padding, out, extra)
+    return back(_AvgPool2d.apply(x, geo, scale.astype(x.dtype)))
 
 
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
