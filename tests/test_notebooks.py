@@ -46,6 +46,7 @@ def _sources(nb) -> list[tuple[str, str]]:
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")  # object addresses in reprs differ from run to run
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|\bnan\b|\binf\b")
 RELATIVE_TOLERANCE = 1e-6  # a few float32 roundings: a different summation order, not different code
+ROUNDING_NOISE = 1e-10     # printed differences this small (2.2e-16, 3.8e-13) are rounding error, whatever their digits
 
 
 def _text_outputs(nb) -> list[tuple[str, list[str]]]:
@@ -68,10 +69,13 @@ def _text_outputs(nb) -> list[tuple[str, list[str]]]:
 
 
 def _number_close(stored: str, fresh: str) -> bool:
-    """Two printed numbers agree: integers exactly; decimals to a relative 1e-6 or one unit of the last digit shown."""
+    """Two printed numbers agree: integers exactly; decimals to a relative 1e-6 or one unit of the last digit shown;
+    two values that are both rounding noise (below 1e-10) always."""
     if stored in ("nan", "inf") or fresh in ("nan", "inf"):
         return stored == fresh
     a, b = float(stored), float(fresh)
+    if abs(a) < ROUNDING_NOISE and abs(b) < ROUNDING_NOISE:
+        return True
     mantissa, _, exponent = stored.lower().partition("e")
     if "." not in mantissa and not exponent:
         return a == b
@@ -117,6 +121,8 @@ def test_output_comparison_tolerates_rounding_but_not_change():
     assert _texts_agree("elu [-0.95021296  0.5]", "elu [-0.9502129   0.5]")  # one float32 rounding, repadded
     assert _texts_agree("accuracy 0.953", "accuracy 0.954")                   # the last printed digit
     assert _texts_agree("error 1.2e-08", "error 1.3e-08")
+    assert _texts_agree("largest difference 2.220446049250313e-16", "largest difference 4.440892098500626e-16")
+    assert not _texts_agree("largest difference 2.2e-16", "largest difference 0.1")
     assert _texts_agree("<Digraph object at 0x…>", "<Digraph object at 0x…>")
     assert not _texts_agree("accuracy 0.953", "accuracy 0.951")
     assert not _texts_agree("Total params: 26", "Total params: 27")            # integers exactly
