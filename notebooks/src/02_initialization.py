@@ -82,7 +82,8 @@ print("gains: tanh", nn.init.calculate_gain("tanh"), " relu", nn.init.calculate_
 #
 # Lesson 002 initialises the weight of an `nn.Linear(5, 3)` — shape `(3, 5)`: 3 outputs, fan_in 5,
 # fan_out 3 — with each of these calls and prints `linear.weight.data`. The same calls, with their
-# defaults, and the formula each one follows:
+# defaults (printing `linear.weight.detach()`: the same values, outside the graph), and the formula each
+# one follows:
 #
 # | call | distribution | std | limit |
 # |---|---|---|---|
@@ -119,7 +120,7 @@ ag.manual_seed(0)
 for name, init in lesson_calls.items():
     linear = nn.Linear(5, 3)
     init(linear.weight)
-    print(f"{name}:\n{linear.weight.data}")
+    print(f"{name}:\n{linear.weight.detach()}")
 assert linear.weight.shape == (3, 5)
 
 # %% [markdown]
