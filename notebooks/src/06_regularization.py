@@ -119,12 +119,14 @@ assert train_err[-1] < 0.01 and val_err[-1] > 2 * val_err.min()  # degree 14 ove
 
 # %%
 sizes = [10, 20, 40, 80, 160]
-curves = []
+curves, train_noise = [], []
 for n in sizes:
     x, y = sample(n)
     model = fit(x, y, 9)
     curves.append((mse(model, x, y), mse(model, x_val, y_val)))
-curves = np.array(curves)
+    train_noise.append(np.mean((y - np.sin(5 * x)) ** 2))  # what the true function itself scores on this sample
+curves, train_noise = np.array(curves), np.array(train_noise)
+val_noise = np.mean((y_val - np.sin(5 * x_val)) ** 2)
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.plot(sizes, curves[:, 0], "o-", label="train")
@@ -135,9 +137,12 @@ ax.set_yscale("log")
 ax.set_xlabel("number of training points")
 ax.set_title("degree 9: error vs data size")
 ax.legend()
-for n, (tr, va) in zip(sizes, curves):
-    print(f"n = {n:3d}: train {tr:.4f}   validation {va:.4f}   gap {va - tr:.4f}")
+for n, (tr, va), floor in zip(sizes, curves, train_noise):
+    print(f"n = {n:3d}: train {tr:.4f}   validation {va:.4f}   gap {va - tr:+.4f}   "
+          f"(the truth scores {floor:.4f} on this training set, {val_noise:.4f} on the validation set)")
 gap = curves[:, 1] - curves[:, 0]
+excess_gap = (curves[:, 1] - val_noise) - (curves[:, 0] - train_noise)
+assert np.all(excess_gap > 0)  # measured against each set's own noise, validation is always the harder one
 assert gap[0] > 10 * gap[-1]                        # the generalisation gap closes ...
 assert curves[0, 0] < NOISE**2 < curves[-1, 0] * 1.5 and curves[-1, 1] < 1.5 * NOISE**2  # ... both meet near the noise floor
 
@@ -145,6 +150,112 @@ assert curves[0, 0] < NOISE**2 < curves[-1, 0] * 1.5 and curves[-1, 1] < 1.5 * N
 # With 10 points the model memorises; with 160 points the same model cannot, and both errors approach the
 # noise floor. More data is the best regulariser — when you cannot get it, constrain the model instead.
 #
+# At 80 and 160 points the printed gap is **negative**: the model does better on validation than on the
+# data it was trained on. That is not a bug, but sampling noise. Each error is an average over one finite
+# sample of noise, and the last column shows how large that noise is in each sample — the score of the
+# *true* function $\sin 5x$ itself. The large training sets here happen to be noisier than 0.04, the
+# 500-point validation set a little less noisy; once the model is too constrained to fit the noise, that
+# difference is all that is left of the gap. Measured against each set's own noise level, validation error
+# is the larger one at every size (asserted above). The *expected* gap is positive and shrinks as $n$
+# grows; any one measurement of it can fall below zero.
+#
+# ## Bias, variance and noise
+#
+# Lesson 003 splits the expected error of a learning algorithm into three parts. At a test input $x$
+# with $y = f(x) + \varepsilon$, and $\hat f_D$ the model trained on a random training set $D$:
+#
+# $$\mathbb E_{D,\varepsilon}\bigl[(y - \hat f_D(x))^2\bigr]
+#   = \underbrace{\bigl(\mathbb E_D[\hat f_D(x)] - f(x)\bigr)^2}_{\text{bias}^2}
+#   + \underbrace{\mathbb E_D\bigl[(\hat f_D(x) - \mathbb E_D[\hat f_D(x)])^2\bigr]}_{\text{variance}}
+#   + \underbrace{\sigma^2}_{\text{noise}} .$$
+#
+# **Bias** measures how far the algorithm's average prediction is from the truth — its ability to fit.
+# **Variance** measures how much the prediction changes when the training set is redrawn at the same size —
+# the effect of the data's randomness. **Noise** is the error no algorithm can avoid, here $0.2^2 = 0.04$.
+# Over-fitting is variance too large; regularisation is the set of strategies that reduce variance.
+#
+# To measure the terms, redraw the 15-point training set 200 times, refit every polynomial degree on each
+# (the same `fit` as above: Adam, 800 steps from zero — all 200 fits of a degree at once, as one batched
+# tensor, which gives each fit exactly the steps it would get alone), and average over a grid of test
+# inputs, with fresh noise for the measured error. Only odd degrees: $\sin 5x$ is an odd function, so an
+# even Legendre polynomial, which is even, cannot help fit it — adding one adds variance and no fit.
+
+# %%
+RESAMPLES = 200
+resampled_x = np.sort(ag.rand(RESAMPLES, 15).numpy() * 2 - 1, axis=1)
+resampled_y = (np.sin(5 * resampled_x) + NOISE * ag.randn(RESAMPLES, 15).numpy()).astype(np.float32)
+test_x = np.linspace(-1, 1, 201)
+
+
+def fit_many(xs, ys, degree, steps=800, lr=0.05):
+    """`fit` on every row of xs, ys at once: weights (rows, degree + 1, 1), one Adam over the summed losses."""
+    X, Y = ag.tensor(legvander(xs, degree).astype(np.float32)), ag.tensor(ys[..., None])
+    weight = ag.zeros(len(xs), degree + 1, 1, requires_grad=True)
+    optimizer = nn.optim.Adam([weight], lr=lr)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        ((X @ weight - Y) ** 2).mean(dim=(1, 2)).sum().backward()  # fit k's loss moves only fit k's weights
+        optimizer.step()
+    with ag.no_grad():
+        return (ag.tensor(legvander(test_x, degree).astype(np.float32)) @ weight).numpy()[..., 0]  # (rows, test points)
+
+
+# the batched fits are the single fits: check one against `fit`
+alone = predict(fit(resampled_x[0], resampled_y[0], 5), test_x)
+assert np.allclose(fit_many(resampled_x[:3], resampled_y[:3], 5)[0], alone, atol=1e-4)
+
+bv_degrees = [1, 3, 5, 7, 9, 11, 13]
+truth = np.sin(5 * test_x)
+fresh_targets = truth + NOISE * ag.randn(RESAMPLES, len(test_x)).numpy()  # new noise at every test input
+bias2, variance, measured = [], [], []
+spaghetti = {}
+for degree in bv_degrees:
+    predictions = fit_many(resampled_x, resampled_y, degree)
+    mean_prediction = predictions.mean(axis=0)
+    bias2.append(np.mean((mean_prediction - truth) ** 2))
+    variance.append(np.mean(predictions.var(axis=0)))
+    measured.append(np.mean((fresh_targets - predictions) ** 2))
+    if degree in (1, 5, 13):
+        spaghetti[degree] = predictions[:20]
+bias2, variance, measured = map(np.array, (bias2, variance, measured))
+
+fig, axes = plt.subplots(1, 4, figsize=(16, 3.4))
+for ax, degree in zip(axes, (1, 5, 13)):
+    ax.plot(test_x, spaghetti[degree].T, color="C1", alpha=0.3, lw=1)
+    ax.plot(test_x, truth, "k", lw=2, label="truth")
+    ax.set_ylim(-2, 2)
+    ax.set_title(f"degree {degree}: 20 of the 200 fits", fontsize=10)
+axes[0].legend(loc="lower left", fontsize=8)
+axes[3].plot(bv_degrees, bias2, "o-", label="bias²")
+axes[3].plot(bv_degrees, variance, "o-", label="variance")
+axes[3].axhline(NOISE**2, color="k", ls=":", label="noise σ²")
+axes[3].plot(bv_degrees, bias2 + variance + NOISE**2, "k-", lw=2, alpha=0.5, label="bias² + variance + noise")
+axes[3].plot(bv_degrees, measured, "x", color="C3", ms=8, label="measured test error")
+axes[3].set_yscale("log")
+axes[3].set_xlabel("degree (model size)")
+axes[3].legend(fontsize=7)
+fig.tight_layout()
+
+print("degree   bias²     variance  noise   sum      measured")
+for d, b2, v, m in zip(bv_degrees, bias2, variance, measured):
+    print(f"{d:6d}  {b2:.4f}   {v:.4f}   {NOISE**2:.2f}   {b2 + v + NOISE**2:.4f}   {m:.4f}")
+assert np.allclose(bias2 + variance + NOISE**2, measured, rtol=0.03)  # the decomposition accounts for the error
+assert bias2[0] > 0.5 * measured[0] and variance[-1] > 0.8 * measured[-1]  # degree 1: mostly bias; 13: mostly variance
+assert np.all(np.diff(variance[2:]) > 0) and variance[-1] > 5 * variance[0]  # variance grows with the degree ...
+assert bias2[0] > bias2[1] > bias2[2] and np.all(bias2[2:] < 0.15 * bias2[0])  # ... while bias falls, then stays small
+best_degree = bv_degrees[int(np.argmin(measured))]
+assert 3 < best_degree < 13                                               # the best trade-off lies in between
+
+# %% [markdown]
+# The low-degree fits all miss in the same way (bias); the degree-13 fits are nearly right on average but
+# each one wiggles differently with its training set, wildly so where a training set happens to leave an
+# end of the interval empty (variance). The best degree balances the two, and no degree gets below the
+# noise. (Bias creeps up again at the highest degrees: 800 Adam steps from zero do not reach the exact
+# least-squares fit, and stopping early is itself a mild regulariser. And the variance of degree 3 is above
+# that of degree 5: a cubic is so wrong for $\sin 5x$ that where the 15 points fall decides which wrong cubic
+# it fits — a misfitting model has variance too.)
+
+# %% [markdown]
 # ## Penalties: L2, L1 and elastic net
 #
 # Add a penalty on the weights to the loss:
