@@ -4,11 +4,15 @@
 # A model **under-fits** when it is too simple to capture the pattern (high error on training *and*
 # validation data) and **over-fits** when it is flexible enough to memorise the noise in a small training
 # set (low training error, high validation error). This notebook shows both on a small regression problem,
-# how the picture changes with model size and data size, and the standard remedies: L1, L2 and elastic-net
-# penalties, weight decay, dropout, and — for training deep networks at all — batch and layer
-# normalisation.
+# how the picture changes with model size and data size, the split of the expected error into bias,
+# variance and noise, and the standard remedies: L1, L2 and elastic-net penalties, weight decay, dropout
+# (in both of its conventions), and — for training deep networks at all — batch, layer, instance and
+# group normalisation. It ends with what happens when the test data stop looking like the training
+# data: dataset shift.
 
 # %%
+import math
+
 import matplotlib.pyplot as plt
 import numpy as np
 from numpy.polynomial.legendre import legvander
@@ -364,6 +368,44 @@ for ax, title, image in ((axes[0], "train mode, call 1", dropout(ag.ones(10, 30)
     ax.axis("off")
 
 # %% [markdown]
+# ### Two conventions, one expectation
+#
+# Lesson 003 states dropout the original way (Srivastava et al., 2014): during training each unit is
+# zeroed with probability $p$ and the survivors pass **unchanged**; at test time every unit is kept and its
+# output **multiplied by the keep probability** $1 - p$ (the lesson writes "multiply by $p$" with
+# $p = 0.5$, where the two probabilities coincide). `nn.Dropout`, like PyTorch's, uses **inverted dropout**
+# instead: the survivors are scaled by $1/(1-p)$ during training, and test time does nothing. Both keep a
+# unit's test-time output equal to its expected training-time output:
+#
+# $$\mathbb E[m\,h] = (1-p)\,h \quad\text{(original)}, \qquad \mathbb E\bigl[m\,h/(1-p)\bigr] = h \quad\text{(inverted)},
+#   \qquad m \sim \text{Bernoulli}(1-p).$$
+#
+# The two differ by the constant factor $1/(1-p)$ in *both* phases, so they train equivalent networks (the
+# next layer's weights absorb the factor); inverted dropout is preferred because the trained model needs no
+# change for inference. Checked over 20,000 random masks with $p = 0.3$:
+
+# %%
+p_drop = 0.3
+h = ag.rand(1, 50) * 4                                    # some activations
+repeated = ag.ones(20_000, 1) * h                         # 20,000 independent masks of the same 50 units
+inverted_train = F.dropout(repeated, p_drop, training=True)       # survivors × 1/(1 − p)
+original_train = F.dropout(repeated, p_drop, training=True) * (1 - p_drop)  # survivors unchanged
+inverted_test = F.dropout(h, p_drop, training=False)             # identity
+original_test = h * (1 - p_drop)                                 # scaled by the keep probability
+
+stderr = h.numpy() * np.sqrt(p_drop / (1 - p_drop)) / np.sqrt(20_000)  # std of the inverted mean
+for name, train, test, scale in (("inverted", inverted_train, inverted_test, 1.0),
+                                 ("original", original_train, original_test, 1 - p_drop)):
+    gap = np.abs(train.numpy().mean(0) - test.numpy()[0])
+    print(f"{name:9s}: test output of unit 0 = {test.numpy()[0, 0]:.4f}, mean training output = "
+          f"{train.numpy()[:, 0].mean():.4f}; largest gap over 50 units {gap.max():.4f} "
+          f"({(gap / (scale * stderr[0])).max():.1f} standard errors)")
+    assert np.all(gap < 5 * scale * stderr[0])
+values = np.unique(np.round(original_train.numpy()[:, 0] / h.numpy()[0, 0], 6))
+assert set(values) == {0.0, 1.0}                                 # original: each unit kept as is, or zeroed
+assert np.allclose(inverted_test.numpy(), original_test.numpy() / (1 - p_drop))
+
+# %% [markdown]
 # ## Batch normalisation and layer normalisation
 #
 # Both normalise pre-activations to zero mean and unit variance, then apply a learned scale and shift:
@@ -391,6 +433,67 @@ assert np.allclose(ln(h[:4]).detach().numpy()[0], out_ln[0], atol=1e-6)
 bn.eval()  # evaluation mode uses the running statistics instead: deterministic, one sample at a time
 assert np.allclose(bn(h[:4]).detach().numpy(), bn(h).detach().numpy()[:4], atol=1e-6)
 print("running mean after 2 training batches:", np.round(bn.running_mean.numpy(), 2))
+
+# %% [markdown]
+# ### Instance and group normalisation
+#
+# Lesson 003 lists four normalisations. On a batch of images, shape (N, C, H, W), they differ only in
+# which values share one mean and one variance:
+#
+# * **BatchNorm**: one channel, over the batch and the pixels — $(N, H, W)$;
+# * **LayerNorm**: one sample, over all its channels and pixels — $(C, H, W)$;
+# * **InstanceNorm**: one channel of one sample, over its pixels — $(H, W)$; it removes each image's
+#   own contrast and brightness per channel, which is why style transfer uses it;
+# * **GroupNorm**: one group of channels of one sample — $(C/G, H, W)$; independent of the batch, so it
+#   works at batch size 1. With one group it is LayerNorm; with one channel per group, InstanceNorm.
+#
+# Each module's output, against numpy normalising over exactly those axes:
+
+# %%
+_ = ag.manual_seed(0)
+N, C, side = 4, 6, 5
+images_t = (ag.randn(N, C, side, side) * ag.tensor([1.0, 2.0, 3.0, 0.5, 4.0, 1.0]).reshape(1, C, 1, 1)
+            + ag.randn(N, C, 1, 1) * 3)                       # every (sample, channel) with its own offset
+x64 = images_t.numpy().astype(np.float64)
+
+
+def normalise(a, axes):
+    return (a - a.mean(axes, keepdims=True)) / np.sqrt(a.var(axes, keepdims=True) + 1e-5)
+
+
+norms = {
+    "BatchNorm2d(6)": (nn.BatchNorm2d(C), normalise(x64, (0, 2, 3))),
+    "LayerNorm([6, 5, 5])": (nn.LayerNorm([C, side, side]), normalise(x64, (1, 2, 3))),
+    "InstanceNorm2d(6)": (nn.InstanceNorm2d(C), normalise(x64, (2, 3))),
+    "GroupNorm(3, 6)": (nn.GroupNorm(3, C), normalise(x64.reshape(N, 3, C // 3, side, side), (2, 3, 4)).reshape(x64.shape)),
+}
+for name, (module, expected) in norms.items():
+    out = module(images_t).detach().numpy()
+    print(f"{name:21s} max |module − numpy| = {np.abs(out - expected).max():.1e}")
+    assert np.allclose(out, expected, atol=1e-4)
+assert np.allclose(nn.GroupNorm(1, C)(images_t).detach().numpy(), norms["LayerNorm([6, 5, 5])"][1], atol=1e-4)
+assert np.allclose(nn.GroupNorm(C, C)(images_t).detach().numpy(), norms["InstanceNorm2d(6)"][1], atol=1e-4)
+
+# which (sample, channel) pairs share statistics, with the H×W pixels of each pair always together
+sharing = {
+    "BatchNorm": np.tile(np.arange(C), (N, 1)),
+    "LayerNorm": np.tile(np.arange(N)[:, None], (1, C)),
+    "InstanceNorm": np.arange(N * C).reshape(N, C),
+    "GroupNorm (3 groups)": np.arange(N)[:, None] * 3 + np.arange(C)[None, :] // 2,
+}
+fig, axes = plt.subplots(1, 4, figsize=(14, 2.8))
+shuffled_colours = np.random.default_rng(3).permutation(N * C)  # so that neighbouring sets get unlike colours
+for ax, (name, groups) in zip(axes, sharing.items()):
+    ax.imshow(shuffled_colours[groups], cmap="turbo", vmin=0, vmax=N * C - 1, aspect="auto")
+    ax.set_title(f"{name}: {len(np.unique(groups))} sets of statistics", fontsize=9)
+    ax.set_xlabel("channel")
+    ax.set_ylabel("sample")
+    ax.set_xticks(np.arange(-0.5, C), minor=True)
+    ax.set_yticks(np.arange(-0.5, N), minor=True)
+    ax.grid(which="minor", color="white", lw=1.5)
+    ax.grid(which="major", visible=False)
+    ax.tick_params(which="minor", length=0)
+_ = fig.suptitle("one colour = one mean and variance (each cell stands for its H×W pixels)", y=1.04, fontsize=10)
 
 # %% [markdown]
 # ### The effect on training
@@ -443,13 +546,118 @@ assert norm_acc["BatchNorm1d"] > 0.9 and norm_acc["LayerNorm"] > 0.8
 assert norm_acc["no normalisation"] < norm_acc["LayerNorm"] - 0.2
 
 # %% [markdown]
+# ## Dataset shift
+#
+# Everything above assumes that the test data come from the same distribution as the training data.
+# Lesson 000 names three ways they may not. Writing the distribution as $p(x, y) = p(x)\,p(y \mid x) = p(y)\,p(x \mid y)$:
+#
+# * **covariate shift**: $p(x)$ changes, $p(y \mid x)$ does not — the same rule, applied to new inputs
+#   (photos from a new camera);
+# * **label shift**: $p(y)$ changes, $p(x \mid y)$ does not — a disease becomes more common, its symptoms
+#   stay the same;
+# * **concept shift**: $p(y \mid x)$ itself changes — what counts as spam changes.
+#
+# **Covariate shift**, with this notebook's regression: a degree-5 fit trained on inputs from $[-1, 0.3]$ is
+# good there and useless on $[0.3, 1]$, although $y = \sin 5x$ + noise holds everywhere — it never saw
+# that part of the input space, and a polynomial extrapolates badly.
+
+# %%
+_ = ag.manual_seed(0)
+x_seen = np.sort(ag.rand(40).numpy() * 1.3 - 1)                     # training inputs from [-1, 0.3]
+y_seen = (np.sin(5 * x_seen) + NOISE * ag.randn(40).numpy()).astype(np.float32)
+shift_model = fit(x_seen, y_seen, 5)
+x_same, x_new = np.linspace(-1, 0.3, 200), np.linspace(0.3, 1, 200)
+for_same = mse(shift_model, x_same, np.sin(5 * x_same).astype(np.float32))
+for_new = mse(shift_model, x_new, np.sin(5 * x_new).astype(np.float32))
+print(f"error against the truth on the training range: {for_same:.4f};  on the shifted inputs: {for_new:.2f}")
+assert for_new > 20 * for_same
+
+# %% [markdown]
+# **Label shift**, with a classifier: class 0 has $x \sim N(-1, 1)$, class 1 has $x \sim N(1, 1)$, and a
+# logistic regression (`nn.Linear(1, 1)` with `F.binary_cross_entropy_with_logits`) is trained on balanced
+# classes. For these classes the true log-odds are exactly $2x + \log\frac{p(y=1)}{p(y=0)}$, and the model
+# learns $\approx 2x$. At test time class 1 becomes 9 times as common. The model is still right about
+# $p(x \mid y)$, so its logit needs only the new prior: adding $\log 9$ recovers the best possible accuracy
+# for the new population, which can be computed in closed form.
+
+# %%
+def two_gaussians(n, share_of_class_1):
+    y = (ag.rand(n, 1) < share_of_class_1).float()
+    return ag.randn(n, 1) + 2 * y - 1, y
+
+
+def classifier_accuracy(logits, y):
+    return ((logits > 0).float() == y).float().mean().item()
+
+
+_ = ag.manual_seed(0)
+x_balanced, y_balanced = two_gaussians(4000, 0.5)
+logistic = nn.Linear(1, 1)
+optimizer = nn.optim.Adam(logistic.parameters(), lr=0.05)
+for _ in range(300):
+    optimizer.zero_grad()
+    F.binary_cross_entropy_with_logits(logistic(x_balanced), y_balanced).backward()
+    optimizer.step()
+print(f"learned logit: {logistic.weight.item():.3f}·x + {logistic.bias.item():.3f}   (true: 2·x + 0)")
+
+x_shifted, y_shifted = two_gaussians(20_000, 0.9)
+with ag.no_grad():
+    as_trained = classifier_accuracy(logistic(x_shifted), y_shifted)
+    corrected = classifier_accuracy(logistic(x_shifted) + math.log(9), y_shifted)
+threshold = -math.log(9) / 2                                   # where 2x + log 9 = 0
+phi = lambda z: 0.5 * math.erfc(-z / math.sqrt(2))             # the standard normal CDF
+bayes = 0.9 * (1 - phi(threshold - 1)) + 0.1 * phi(threshold + 1)
+print(f"on the shifted population (90% class 1): accuracy {as_trained:.3f} as trained, {corrected:.3f} with the "
+      f"prior corrected; the best possible is {bayes:.3f}")
+assert abs(logistic.weight.item() - 2) < 0.2 and abs(logistic.bias.item()) < 0.15
+assert corrected > as_trained + 0.02 and abs(corrected - bayes) < 0.01
+
+# %% [markdown]
+# **Concept shift**: same inputs, same classes, new rule. Suppose that from now on every example with
+# $x > 1$ counts as class 0, whatever it counted as before. $p(x)$ is unchanged, but $p(y \mid x)$ is not,
+# and no correction of the old model can know that: it needs new labels. A model retrained on data labelled
+# by the new rule (an MLP with one hidden layer, since the new rule is no longer a single threshold) learns it.
+
+# %%
+def new_concept(x, y):
+    return y * (x <= 1).float()
+
+
+x_concept, y_concept = two_gaussians(4000, 0.5)
+y_concept = new_concept(x_concept, y_concept)
+with ag.no_grad():
+    old_model_on_new_concept = classifier_accuracy(logistic(x_concept), y_concept)
+    old_model_on_old_concept = classifier_accuracy(logistic(x_balanced), y_balanced)
+_ = ag.manual_seed(1)
+retrained = nn.Sequential(nn.Linear(1, 16), nn.Tanh(), nn.Linear(16, 1))
+optimizer = nn.optim.Adam(retrained.parameters(), lr=0.02)
+for _ in range(500):
+    optimizer.zero_grad()
+    F.binary_cross_entropy_with_logits(retrained(x_concept), y_concept).backward()
+    optimizer.step()
+x_test_concept, y_test_concept = two_gaussians(20_000, 0.5)
+y_test_concept = new_concept(x_test_concept, y_test_concept)
+with ag.no_grad():
+    retrained_accuracy = classifier_accuracy(retrained(x_test_concept), y_test_concept)
+print(f"old model: accuracy {old_model_on_old_concept:.3f} under the old rule, {old_model_on_new_concept:.3f} under the "
+      f"new one; retrained on new labels: {retrained_accuracy:.3f}")
+assert old_model_on_new_concept < old_model_on_old_concept - 0.1
+assert retrained_accuracy > old_model_on_new_concept + 0.1
+
+# %% [markdown]
 # ## Takeaways
 #
 # * Diagnose with curves: training and validation error both high → under-fitting (bigger model, better
 #   features, train longer); training low but validation high → over-fitting (more data, smaller model,
-#   regularise).
+#   regularise). A single gap measurement is noisy and can even be negative.
+# * Expected error = bias² + variance + noise: small models err by bias, large ones by variance, and
+#   nothing gets below the noise. Regularisation trades a little bias for less variance.
 # * L2 shrinks weights, L1 selects a sparse subset, elastic net mixes both; with SGD, weight decay *is* L2;
 #   with Adam, prefer decoupled weight decay (`AdamW`).
-# * Dropout: random sub-networks in training, the full network (no randomness) in `eval()` mode.
-# * BatchNorm and LayerNorm keep every layer's inputs well scaled, which makes deep networks trainable
-#   with larger learning rates; BatchNorm behaves differently in training and evaluation, LayerNorm does not.
+# * Dropout: random sub-networks in training, the full network (no randomness) in `eval()` mode; inverted
+#   dropout scales during training so that inference needs no change.
+# * BatchNorm, LayerNorm, InstanceNorm and GroupNorm differ in which values share statistics; they keep
+#   every layer's inputs well scaled, which makes deep networks trainable with larger learning rates.
+#   BatchNorm behaves differently in training and evaluation, the others do not.
+# * A model is only as good as the match between its training and test distributions: under covariate
+#   shift it extrapolates, label shift can be corrected through the prior, concept shift needs new labels.
