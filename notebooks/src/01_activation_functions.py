@@ -170,6 +170,16 @@ assert probabilities.argmax().item() == scores.argmax().item() == 9
 assert np.array_equal(np.argsort(probabilities.numpy(), kind="stable"), np.argsort(z, kind="stable"))  # the whole order
 
 # %% [markdown]
+# Lesson 002 calls softmax the generalisation of the sigmoid to several classes: for two classes with scores
+# $(z, 0)$, $\mathrm{softmax}(z, 0)_1 = e^z / (e^z + 1) = \sigma(z)$.
+
+# %%
+z2 = ag.linspace(-6, 6, 25)
+pairs = ag.stack([z2, ag.zeros(25)], dim=1)            # scores (z, 0) for 25 values of z
+assert np.allclose(pairs.softmax(dim=1)[:, 0].numpy(), z2.sigmoid().numpy(), atol=1e-6)
+print("softmax of (z, 0), first entry = sigmoid(z) for every z")
+
+# %% [markdown]
 # ## All the functions and their derivatives
 #
 # Solid: the function. Dashed: its derivative as computed by `backward()`.
@@ -496,7 +506,9 @@ fig.tight_layout()
 # **Output layer** — chosen by what the output means, not by gradient flow:
 #
 # * binary classification: **sigmoid**, one probability $p \in (0, 1)$;
-# * multi-class classification: **softmax**, a distribution over the classes;
+# * multi-class classification, one class per example: **softmax**, a distribution over the classes;
+# * multi-label classification, where several classes can be true at once (lesson 001: when the classes are
+#   related rather than exclusive): one **sigmoid** per class, each an independent probability;
 # * regression: **no activation** (identity), since the target can be any real number.
 #
 # ReLU belongs in hidden layers only: as an output it could never predict a negative value and, for

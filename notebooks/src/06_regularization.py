@@ -27,6 +27,14 @@ _ = ag.manual_seed(0)
 plt.rcParams.update({"figure.dpi": 80, "axes.grid": True, "grid.alpha": 0.3})
 
 # %% [markdown]
+# The words, as lesson 000 defines them: the **training error** is the model's error on its training set;
+# the **generalisation error** is its expected error on a new example from the same distribution, which is
+# what we want small and what a held-out **test set** estimates. A **validation set**, also held out from
+# training, is used to choose between models and hyperparameters (here: the degree, the penalty); when data
+# are too scarce to set one aside, k-fold cross-validation (notebook 03) reuses the training data instead.
+# **Under-fitting**: the model cannot reach a low training error. **Over-fitting**: its training error is far
+# below its test error.
+#
 # ## The problem
 #
 # Noisy samples of $y = \sin 5x$ on $[-1, 1]$ (noise std 0.2, so the best achievable mean squared error is

@@ -233,10 +233,11 @@ assert (weights[:8].argmax(-1) == np.arange(8)).mean() >= 0.75   # mostly the di
 #    "memory") — the attention of the previous section, now one layer of the block;
 # 3. the position-wise **feed-forward network**.
 #
-# It is written below from `nn.MultiheadAttention`, `nn.LayerNorm`, `nn.Linear` and `nn.Dropout`, with
-# PyTorch's `nn.TransformerDecoderLayer` interface and sub-module names (`self_attn`, `multihead_attn`,
-# `linear1`, `linear2`, `norm1`–`norm3`, `dropout1`–`dropout3`), post-norm by default as in the original,
-# pre-norm with `norm_first=True`.
+# This project's `nn` has the encoder layer but no decoder layer yet, so the block is written below from
+# `nn.MultiheadAttention`, `nn.LayerNorm`, `nn.Linear` and `nn.Dropout` — which also shows that there is
+# nothing more to it. It keeps PyTorch's `nn.TransformerDecoderLayer` interface and sub-module names
+# (`self_attn`, `multihead_attn`, `linear1`, `linear2`, `norm1`–`norm3`, `dropout1`–`dropout3`): post-norm by
+# default as in the original, pre-norm with `norm_first=True`.
 
 # %%
 class TransformerDecoderLayer(nn.Module):
@@ -370,7 +371,7 @@ layer = transformer.decoder
 with ag.no_grad():
     memory = transformer.encode(source)
     x = transformer.position(transformer.target_embed(decoder_input))
-    x = layer.norm1(x + layer._self_attention(x, causal_mask(x.shape[1]), None))
+    x = layer.norm1(x + layer.self_attn(x, x, x, attn_mask=causal_mask(x.shape[1]), need_weights=False)[0])
     _, cross = layer.multihead_attn(x, memory, memory)                 # averaged over heads: (1, T, S)
 cross = cross.numpy()[0]
 
