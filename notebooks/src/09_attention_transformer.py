@@ -410,8 +410,8 @@ assert norm_runs["pre-norm"][-50:].mean() < 0.1                       # pre-norm
 
 # %% [markdown]
 # Without warm-up, the post-norm stack never leaves uniform guessing at this learning rate; with warm-up it
-# learns; the pre-norm stack learns from the first steps, and furthest. (At small learning rates all three
-# train — the difference is how much care post-norm needs.)
+# learns; the pre-norm stack learns from the first steps, and furthest. The difference is not that post-norm
+# cannot learn — with a warm-up it does — but how much care it needs.
 
 # %% [markdown]
 # ## A tiny Transformer encoder that reverses sequences
