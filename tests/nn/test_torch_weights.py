@@ -91,20 +91,22 @@ def _assert_same_state(ours, theirs):
 
 @pytest.mark.parametrize("name,ours,theirs,kind", PAIRS, ids=[p[0] for p in PAIRS])
 def test_ours_to_pytorch_through_a_safetensors_file(tmp_path, name, ours, theirs, kind):
+    pytest.importorskip("safetensors")
     from safetensors.torch import load_file
 
     path = tmp_path / "model.safetensors"
     nn.save(ours.state_dict(), path)
-    print(theirs.load_state_dict(load_file(path), strict=True))
+    result = theirs.load_state_dict(load_file(path), strict=True)
+    assert result.missing_keys == [] and result.unexpected_keys == []
     _assert_same_state(ours, theirs)
     _assert_same_outputs(ours, theirs, kind)
 
 
 @pytest.mark.parametrize("name,ours,theirs,kind", PAIRS, ids=[p[0] for p in PAIRS])
 def test_pytorch_to_ours_through_a_safetensors_file(tmp_path, name, ours, theirs, kind):
+    pytest.importorskip("safetensors")
     from safetensors.torch import save_file
 
-    pytest.importorskip("safetensors")
     if name.startswith("BatchNorm"):  # give PyTorch's side running statistics of its own
         theirs.train()
         with torch.no_grad():
