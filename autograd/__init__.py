@@ -26,7 +26,7 @@ bool = _np.dtype("bool")  # noqa: A001  (torch.bool)
 float, double, half, long, short = float32, float64, float16, int64, int16  # noqa: A001
 int = int32  # noqa: A001  (torch.int)
 
-from . import functional, testing  # noqa: E402  (after the Tensor API they build on)
+from . import functional, onnx, testing  # noqa: E402  (after the Tensor API they build on)
 
 __version__ = "0.1.0"
 
