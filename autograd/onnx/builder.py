@@ -13,7 +13,7 @@ import numpy as np
 from ..ops.promotion import result_type
 from .registry import ExportError
 from .symbolic import SymInt
-from .trace import Ref, Varies
+from .trace import Ref, Varies, describe
 
 INT64 = np.dtype(np.int64)
 
@@ -24,6 +24,7 @@ class GraphBuilder:
         self.symbols = symbols  # dynamic axis name -> (input Ref, axis)
         self.nodes, self.initializers, self.param_inputs = [], {}, []
         self.names: dict = dict(input_names)  # Ref -> ONNX name
+        self.origins: dict = {}  # Ref of a folded constant -> the parameter it was computed from
         self.taken = set(input_names.values())
         self._consts: dict = {}
         self._syms: dict = {}
@@ -51,7 +52,7 @@ class GraphBuilder:
 
     def fail(self, message: str):
         node = self.node
-        where = f" ({node.cls.__name__} in module {node.path!r})" if node is not None else ""
+        where = f" ({node.cls.__name__} in {describe(node.path)})" if node is not None else ""
         raise ExportError(f"{message}{where}")
 
     # ------------------------------------------------------------------ values
@@ -218,7 +219,7 @@ class GraphBuilder:
             record = pattern.record
             self.node = None
             raise ExportError(
-                f"a constant made outside the traced operations (in module {_path(record)!r}, used by "
+                f"a constant made outside the traced operations (in {describe(record.scope)}, used by "
                 f"{record.cls.__name__}) depends on the size of a dynamic axis (shape {_shape_text(info.shape)}) and is "
                 "not a fill, an arange or a triangular mask, so it cannot be rebuilt at run time; build it with tensor "
                 "operations from the input (e.g. index a buffer with x[..., :n] instead of slicing its numpy array), or "
@@ -238,7 +239,10 @@ class GraphBuilder:
         offset = self.op("Sub", [self.unsqueeze(cols, [0]), self.unsqueeze(rows, [1])])
         compare = "LessOrEqual" if pattern.lower else "GreaterOrEqual"
         condition = self.op(compare, [offset, self.scalar(pattern.k, INT64)])
-        out = self.op("Where", [condition, self.scalar(pattern.on, dtype), self.scalar(pattern.off, dtype)])
+        if dtype == np.dtype(bool):  # (onnxruntime's Where takes no bool branches)
+            out = condition if pattern.on else self.op("Not", [condition])
+        else:
+            out = self.op("Where", [condition, self.scalar(pattern.on, dtype), self.scalar(pattern.off, dtype)])
         if len(info.shape) > 2:
             out = self.op("Expand", [out, self.shape(info.shape)])
         return out
@@ -253,11 +257,6 @@ class GraphBuilder:
         if isinstance(value, (tuple, list)):
             return type(value)(self.static(v, what) for v in value)
         return value
-
-
-def _path(record) -> str:
-    scope = record.scope
-    return ".".join(scope[1:]) if len(scope) > 1 else (scope[0] if scope else "<top level>")
 
 
 def _shape_text(shape) -> str:

@@ -20,7 +20,7 @@ from . import rules_nn, rules_pointwise, rules_reduce, rules_shape  # noqa: F401
 from .builder import GraphBuilder
 from .registry import ExportError, lookup, op_key
 from .symbolic import SymInt
-from .trace import Plan, Ref, align, flatten, run
+from .trace import Plan, Ref, align, describe, flatten, run
 
 DEFAULT_OPSET, MIN_OPSET, MAX_OPSET = 17, 13, 21
 
@@ -234,6 +234,7 @@ def _export(onnx, model, args, kwargs, input_names, output_names, opset, dynamic
     input_refs = {Ref("input", i): name for i, name in enumerate(names)}
     g = GraphBuilder(onnx, program, opset, {s: (Ref("input", places[0][0]), places[0][1]) for s, places in symbols.items()},
                      input_refs, export_params)
+    g.module_types = {p: type(m).__name__ for p, m in model.named_modules()} if hasattr(model, "named_modules") else {}
     for node in program.nodes:
         _emit(g, node, fold)
     g.scope, g.node = "", None
@@ -256,18 +257,20 @@ def _export(onnx, model, args, kwargs, input_names, output_names, opset, dynamic
 
 
 def _emit(g, node, fold: bool) -> None:
-    g.scope, g.node = node.path if node.path != "<top level>" else "", node
+    g.scope, g.node = node.path, node
     infos = [node.program.values[r] for r in node.outputs]
     if fold and infos and all(i.static for i in infos):
+        origin = _origin(g, node)
         for ref, info in zip(node.outputs, infos):
-            g.names[ref] = g.const(info.array, hint=_fold_name(g, node))
+            g.names[ref] = g.const(info.array, hint=f"{origin}.{node.cls.__name__}")
+            g.origins[ref] = origin
         return
     rule = lookup(node.cls)
     if rule is None:
-        module = node.scope[-1] if node.scope else "<top level>"
+        module = g.module_types.get(node.path, "")
         raise ExportError(
             f"no ONNX export rule for the operation {getattr(node.cls, 'node_name', node.cls.__name__)} "
-            f"({op_key(node.cls)}), called in module {node.path!r} ({module}). Write one with "
+            f"({op_key(node.cls)}), called in {describe(node.path)}{f' ({module})' if module else ''}. Write one with "
             f"@autograd.onnx.register({node.cls.__name__}) (a function (g, node) returning the output names; see the rules "
             "in autograd/onnx/rules_*.py), compute this part with operations that have rules, or leave it out of the "
             "exported module")
@@ -280,11 +283,15 @@ def _emit(g, node, fold: bool) -> None:
         g.names[ref] = name
 
 
-def _fold_name(g, node) -> str:
-    for arg in node.args:
-        if isinstance(arg, Ref) and arg in g.names and arg.kind == "param":
-            return f"{arg.key}.{node.cls.__name__}"
-    return f"{node.path}.{node.cls.__name__}" if node.path != "<top level>" else node.cls.__name__
+def _origin(g, node) -> str:
+    """What a folded constant is named after: the first parameter it was computed from (else the module path)."""
+    for arg in node.args if isinstance(node.args, (tuple, list)) else ():
+        if isinstance(arg, Ref):
+            if arg.kind == "param":
+                return arg.key
+            if arg in g.origins:
+                return g.origins[arg]
+    return node.path or "constant"
 
 
 def _outputs(g, program, out_names, output_axes) -> list:

@@ -240,7 +240,10 @@ def _hardtanh(g, node):
 def _where(g, node):
     dtype = node.out().dtype
     condition, a, b = node.args[:3]
-    return g.op("Where", [g.operand(condition, BOOL), g.operand(a, dtype), g.operand(b, dtype)])
+    c = g.operand(condition, BOOL)
+    if dtype == BOOL:  # onnxruntime's Where takes no bool branches: (c and a) or (not c and b)
+        return g.op("Or", [g.op("And", [c, g.operand(a, BOOL)]), g.op("And", [g.op("Not", [c]), g.operand(b, BOOL)])])
+    return g.op("Where", [c, g.operand(a, dtype), g.operand(b, dtype)])
 
 
 # --------------------------------------------------------------------------- comparisons and logic

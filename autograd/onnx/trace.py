@@ -49,7 +49,8 @@ class Ref:
 
 
 class Record:
-    """One op call: its class, its arguments (arrays replaced by Refs), its output arrays, the module scope."""
+    """One op call: its class, its arguments (arrays replaced by Refs), its output arrays, the module path
+    ('encoder.layers.0.self_attn'; '' at the top level)."""
 
     __slots__ = ("cls", "args", "outputs", "scope", "ctx")
 
@@ -60,7 +61,9 @@ class Record:
 class Recorder:
     """The tracer set on `grad_mode.state` while the model runs: runs each op's forward and records it."""
 
-    def __init__(self, known: dict):
+    def __init__(self, known: dict, modules=()):
+        self.modules = dict(modules)  # dotted path -> module, to name the module an op was made in
+        self._paths = {}
         self.refs = {}  # id(array) -> Ref
         self.keep = []  # every array seen, so that no id is reused while tracing
         self.roots = {}  # id of the memory's base array -> ids of the arrays viewing it
@@ -88,7 +91,7 @@ class Recorder:
             elif ref in self.stale:
                 raise ExportError(
                     f"a tensor is used after an in-place change made through a view of it (or of its base), in module "
-                    f"{_path(state.module_scope)!r}; the exporter cannot follow writes through views: use the "
+                    f"{describe(self.path(state.module_scope))}; the exporter cannot follow writes through views: use the "
                     "out-of-place operation (x = x.add(1), torch.where) or .clone() the view before changing it")
             return ref
         if isinstance(value, tuple):
@@ -111,7 +114,8 @@ class Recorder:
             record_outputs = (target,)
         else:
             record_outputs = outs
-        self.records.append(Record(cls, refs, record_outputs, state.module_scope, dict(getattr(ctx, "__dict__", {}))))
+        self.records.append(Record(cls, refs, record_outputs, self.path(state.module_scope),
+                                   dict(getattr(ctx, "__dict__", {}))))
         for k, o in enumerate(record_outputs):
             self._bind(o, Ref("op", (index, k)))
         return outs if several else outs[0]
@@ -127,6 +131,21 @@ class Recorder:
                 if ref is not None:
                     self.stale.add(ref)
                     self.written.add(ref)
+
+    def path(self, scope: tuple) -> str:
+        """The dotted path of the module a scope ends in. The scope holds the names of the modules whose forward
+        was called (a ModuleList is iterated, not called, so 'layers' is missing from ('encoder', '0')): the
+        path is the shortest registered one that ends with the scope's last name and has all of them in order."""
+        path = self._paths.get(scope)
+        if path is None:
+            names = list(scope[1:])
+            path = ".".join(names)
+            if names and path not in self.modules:
+                fits = [p for p in self.modules if p and _in_order(names, p.split("."))]
+                if fits:
+                    path = min(fits, key=lambda p: p.count("."))
+            self._paths[scope] = path
+        return path
 
     def note_optimizer(self, optimizer) -> None:
         raise ExportError("an optimizer step runs inside the exported model's forward; export the model only")
@@ -144,8 +163,16 @@ def _root(array: np.ndarray) -> np.ndarray:
     return array
 
 
-def _path(scope: tuple) -> str:
-    return ".".join(scope[1:]) if len(scope) > 1 else (scope[0] if scope else "<top level>")
+def _in_order(names: list, parts: list) -> bool:
+    if parts[-1] != names[-1]:
+        return False
+    it = iter(parts)
+    return all(any(n == p for p in it) for n in names)
+
+
+def describe(path: str) -> str:
+    """'module 'encoder.layers.0'' for messages ('the top-level module' for '')."""
+    return f"module {path!r}" if path else "the top-level module"
 
 
 def flatten(value, what: str = "output") -> list:
@@ -166,7 +193,9 @@ def run(model, args: tuple, kwargs: dict, inputs: list, params: list) -> Recorde
     """Call model(*args, **kwargs) with tracing on; `inputs` are the arrays of the flattened input tensors."""
     if state.tracer is not None:
         raise ExportError("export was called while another trace (autograd.compile or an export) is recording")
-    recorder = Recorder([(a, Ref("input", i)) for i, a in enumerate(inputs)] + [(a, Ref("param", n)) for n, a in params])
+    modules = model.named_modules() if hasattr(model, "named_modules") else ()
+    recorder = Recorder([(a, Ref("input", i)) for i, a in enumerate(inputs)] + [(a, Ref("param", n)) for n, a in params],
+                        modules)
     state.tracer = recorder
     try:
         with no_grad():
@@ -203,7 +232,7 @@ class Node:
 
     @property
     def path(self) -> str:
-        return _path(self.scope)
+        return self.scope
 
     def out(self, k: int = 0) -> ValueInfo:
         return self.program.values[self.outputs[k]]
@@ -271,18 +300,18 @@ def _check_same_ops(plan: Plan, traces) -> None:
     base = plan.base.records
     for trace in traces[1:]:
         other = trace.records
-        for i in range(min(len(base), len(other))):
-            if base[i].cls is not other[i].cls:
-                raise ExportError(
-                    f"the model runs different operations {plan.describe(trace)}: operation {i} is {base[i].cls.__name__} "
-                    f"(in module {_path(base[i].scope)!r}) at the given sizes but {other[i].cls.__name__} then. Python "
-                    "control flow that depends on a size or on values cannot be exported as one graph; export with "
-                    "that axis static, or make the computation the same for every size")
         if len(base) != len(other):
             raise ExportError(
                 f"the model runs {len(base)} operations at the given sizes but {len(other)} {plan.describe(trace)}: a "
-                "Python loop over a dynamic size (an RNN's time steps are unrolled, so their number is fixed) cannot be "
-                "exported as one graph; export with that axis static")
+                "Python loop over a dynamic size (an RNN's time steps, for one: recurrent layers are exported unrolled, "
+                "so their sequence length is fixed) cannot be exported as one graph; export with that axis static")
+        for i in range(len(base)):
+            if base[i].cls is not other[i].cls:
+                raise ExportError(
+                    f"the model runs different operations {plan.describe(trace)}: operation {i} is {base[i].cls.__name__} "
+                    f"(in {describe(base[i].scope)}) at the given sizes but {other[i].cls.__name__} then. Python "
+                    "control flow that depends on a size or on values cannot be exported as one graph; export with "
+                    "that axis static, or make the computation the same for every size")
 
 
 def _refs_in(args):
@@ -443,4 +472,4 @@ def _same(a, b) -> bool:
 def _where(record) -> str:
     if record is None:
         return "the model's outputs"
-    return f"module {_path(record.scope)!r}"
+    return describe(record.scope)

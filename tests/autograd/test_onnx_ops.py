@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from onnx_helpers import assert_runs_like_ours  # (beside this file: a tests/onnx folder would shadow the onnx package)
 
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # some cases make NaN and inf on purpose
+
 import autograd
 import nn
 import nn.functional as F
