@@ -10,8 +10,6 @@ import numpy as np
 import pytest
 from onnx_helpers import assert_runs_like_ours  # (beside this file: a tests/onnx folder would shadow the onnx package)
 
-pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # some cases make NaN and inf on purpose
-
 import autograd
 import nn
 import nn.functional as F
@@ -19,6 +17,8 @@ from autograd.onnx import RULES, ExportError
 from autograd.onnx.registry import lookup, op_key
 from autograd.onnx.trace import run
 from autograd.op_db import op_db
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # some cases make NaN and inf on purpose
 
 
 class Call(nn.Module):
