@@ -227,3 +227,61 @@ def test_attention_with_a_padding_mask_input_exports_or_says_why_not():
         assert "outside the traced operations" in str(error)
     else:
         assert_runs_like_ours(proto, model, inputs(2, 5))
+
+
+class Recurrent(nn.Module):
+    """GRU and a bidirectional tanh RNN, batch first, over 1-d convolution features."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(3, 6, 3, padding=1)
+        self.gru = nn.GRU(6, 5, batch_first=True)
+        self.rnn = nn.RNN(5, 4, num_layers=2, bidirectional=True, batch_first=True)
+
+    def forward(self, x):
+        features = self.conv(x.transpose(1, 2)).relu().transpose(1, 2)
+        out, h = self.rnn(self.gru(features)[0])
+        return out, h
+
+
+def test_gru_and_bidirectional_rnn_unrolled():
+    _export_and_check(Recurrent(), lambda b: [_normal(b, 7, 3)], ["x"], {"x": {0: "batch"}}, [(3,), (11,)])
+
+
+def test_multihead_attention_returning_its_averaged_weights():
+    class Attend(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attention = nn.MultiheadAttention(8, 2, kdim=6, vdim=4)
+
+        def forward(self, query, key, value):
+            return self.attention(query, key, value)
+
+    def inputs(b, t):
+        return [_normal(t, b, 8), _normal(t + 2, b, 6), _normal(t + 2, b, 4)]
+
+    _export_and_check(Attend(), inputs, ["query", "key", "value"], {"query": {1: "batch"}, "key": {1: "batch"},
+                                                                    "value": {1: "batch"}}, [(3, 4), (11, 4)])
+
+
+def test_autoencoder_with_transposed_convolutions_and_pooling():
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, stride=2, padding=1), nn.GroupNorm(2, 4), nn.ReLU(),
+                          nn.AvgPool2d(2, ceil_mode=True), nn.ConvTranspose2d(4, 4, 2, stride=2),
+                          nn.InstanceNorm2d(4), nn.LeakyReLU(0.2), nn.ConvTranspose2d(4, 1, 3, stride=2, padding=1,
+                                                                                        output_padding=1), nn.Sigmoid())
+    _export_and_check(model, lambda b: [_normal(b, 1, 12, 12)], ["x"], {"x": {0: "batch"}}, [(3,), (11,)])
+
+
+@pytest.mark.skipif(not hasattr(nn, "Transformer"), reason="nn.Transformer is being added on another branch")
+def test_transformer_with_decoder_and_a_generated_target_mask():
+    class Seq2Seq(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.transformer = nn.Transformer(16, 2, 1, 1, dim_feedforward=32, dropout=0.1, batch_first=True)
+
+        def forward(self, src, tgt):
+            mask = nn.Transformer.generate_square_subsequent_mask(tgt.shape[1])
+            return self.transformer(src, tgt, tgt_mask=mask)
+
+    _export_and_check(Seq2Seq(), lambda b: [_normal(b, 5, 16), _normal(b, 4, 16)], ["src", "tgt"],
+                      {"src": {0: "batch"}, "tgt": {0: "batch"}}, [(3,), (11,)])
