@@ -108,13 +108,25 @@ def test_sizes_that_cannot_be_rebuilt_from_the_input_shape_are_refused():
     assert_runs_like_ours(proto, HalfLength(), [_normal(5, 6)])
 
 
+class NumpyTable(nn.Module):
+    """Adds rows of a table sliced with numpy (outside the ops) to the length of the input."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("table", autograd.tensor(rng.standard_normal((50, 8)).astype(np.float32)))
+
+    def forward(self, x):
+        return x + autograd.Tensor(self.table._data[: x.shape[1]])
+
+
 def test_a_numpy_table_sliced_by_a_dynamic_length_is_refused_and_fine_when_static():
-    model = nn.Sequential(nn.PositionalEncoding(8, dropout=0.0, batch_first=True))
     with pytest.raises(ExportError, match="not a fill, an arange or a triangular mask"):
-        autograd.onnx.export(model, (_normal(2, 5, 8),), input_names=["x"], dynamic_axes={"x": {0: "batch", 1: "seq"}})
-    proto = autograd.onnx.export(model, (_normal(2, 5, 8),), input_names=["x"], dynamic_axes={"x": {0: "batch"}})
-    model.eval()
-    assert_runs_like_ours(proto, model, [_normal(6, 5, 8)])
+        autograd.onnx.export(NumpyTable(), (_normal(2, 5, 8),), input_names=["x"],
+                             dynamic_axes={"x": {0: "batch", 1: "seq"}})
+    for model in (NumpyTable(), nn.PositionalEncoding(8, dropout=0.0, batch_first=True)):
+        proto = autograd.onnx.export(model, (_normal(2, 5, 8),), input_names=["x"], dynamic_axes={"x": {0: "batch"}})
+        model.eval()
+        assert_runs_like_ours(proto, model, [_normal(6, 5, 8)])
 
 
 def test_an_axis_the_model_cannot_resize_is_reported_with_the_failing_run():

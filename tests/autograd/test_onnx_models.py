@@ -121,7 +121,9 @@ class CausalEncoder(nn.Module):
         self.encoder = nn.TransformerEncoder(layer, 2)
 
     def forward(self, x):
-        return self.encoder(self.embed(x), is_causal=True)
+        length = x.shape[1]
+        mask = autograd.full((length, length), float("-inf")).triu(1)  # generate_square_subsequent_mask's
+        return self.encoder(self.embed(x), mask=mask, is_causal=True)
 
 
 def test_transformer_encoder_layer_with_dynamic_batch_and_sequence():
