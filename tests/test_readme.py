@@ -12,6 +12,7 @@ import os
 import pathlib
 import re
 import shutil
+import sys
 
 import pytest
 
@@ -81,7 +82,13 @@ def _inside(directory):
 
 @pytest.fixture(scope="module")
 def readme_run(tmp_path_factory):
-    return _Run(tmp_path_factory.mktemp("readme"))  # the examples may write files (a rendered graph, a model)
+    torch = sys.modules.get("torch")  # a reader's PyTorch starts in float32, whatever another test module set
+    previous = torch.get_default_dtype() if torch else None
+    if torch:
+        torch.set_default_dtype(torch.float32)
+    yield _Run(tmp_path_factory.mktemp("readme"))  # the examples may write files (a rendered graph, a model)
+    if torch:
+        torch.set_default_dtype(previous)
 
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)), ids=[f"block{i}" for i in range(len(BLOCKS))])

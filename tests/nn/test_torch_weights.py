@@ -12,6 +12,15 @@ import nn  # noqa: E402
 rng = np.random.default_rng(0)
 
 
+@pytest.fixture(autouse=True)
+def _torch_float32():
+    """PyTorch's default dtype is float32 here, whatever another test module left it at."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float32)
+    yield
+    torch.set_default_dtype(previous)
+
+
 def _bn(ours_cls, theirs_cls, channels, shape):
     """A batch norm layer pair with trained running statistics (and num_batches_tracked > 0) on our side."""
     ours = ours_cls(channels)
@@ -51,7 +60,8 @@ def _pairs():
                torch.nn.Transformer(8, 2, 1, 1, dim_feedforward=16, dropout=0.0), "decoder")
 
 
-PAIRS = list(_pairs())
+PAIRS = [(name, ours, theirs.float(), kind) for name, ours, theirs, kind in _pairs()]  # float32 even if another
+# test module changed torch's default dtype
 
 
 def _inputs(kind):
