@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 import inspect
 import os
+import warnings
 
 import numpy as np
 
@@ -180,10 +181,14 @@ def _traces(model, args, kwargs, tensors, symbols, params):
         sizes = {s: base_sizes[s] + b for s, b in zip(names, bits)}
         corners.append((_attempt(trace, sizes)[0], bits, sizes))
     verify_sizes = {s: base_sizes[s] + 2 for s in names}
-    verify, verify_inputs = _attempt(trace, verify_sizes) if names else (trace(base_sizes)[0], base_inputs)
+    verify, verify_inputs = _attempt(trace, verify_sizes) if names else (base, base_inputs)
     try:
         permuted = trace(base_sizes, permute=True)[0]
-    except Exception:  # e.g. inputs that must stay sorted; the values check is then skipped
+    except ExportError:
+        raise
+    except Exception as error:  # e.g. inputs that must stay sorted
+        warnings.warn(f"export: the model failed on permuted input values ({type(error).__name__}: {error}), so the "
+                      "check that nothing is computed from input data outside the traced ops was skipped", stacklevel=4)
         permuted = None
     plan = Plan(names, base_sizes, base, corners, (verify, verify_sizes), permuted)
     plan.base_inputs, plan.verify_inputs = base_inputs, verify_inputs
