@@ -325,4 +325,3 @@ def _cast(g, node):
     x = node.args[0]
     return g.cast(g.value(x), g.info(x).dtype, node.out().dtype) if g.info(x).dtype != node.out().dtype else \
         g.op("Identity", [g.value(x)])
-
