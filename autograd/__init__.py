@@ -16,8 +16,9 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .viz import draw_graph, print_graph
 from .random import default_generator, get_rng_state, manual_seed, seed_everything, set_rng_state
 from .tensor import Tensor, get_default_dtype, is_tensor, set_default_dtype
-from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones,
+from .creation import (arange, as_tensor, empty, empty_like, eye, from_dlpack, from_numpy, full, full_like, linspace, ones,
                        ones_like, rand, rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like)
+from .serialization import SerializationError, load, save
 
 float16, float32, float64 = _np.dtype("float16"), _np.dtype("float32"), _np.dtype("float64")
 int8, int16, int32, int64, uint8 = (_np.dtype(n) for n in ("int8", "int16", "int32", "int64", "uint8"))
@@ -25,7 +26,7 @@ bool = _np.dtype("bool")  # noqa: A001  (torch.bool)
 float, double, half, long, short = float32, float64, float16, int64, int16  # noqa: A001
 int = int32  # noqa: A001  (torch.int)
 
-from . import functional, testing  # noqa: E402  (after the Tensor API they build on)
+from . import functional, onnx, testing  # noqa: E402  (after the Tensor API they build on)
 
 __version__ = "0.1.0"
 

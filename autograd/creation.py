@@ -1,4 +1,4 @@
-"""Creation functions: `tensor`, `as_tensor`, `from_numpy`, `zeros`/`ones`/`empty`/`full` (and `*_like`),
+"""Creation functions: `tensor`, `as_tensor`, `from_numpy`, `from_dlpack`, `zeros`/`ones`/`empty`/`full` (and `*_like`),
 `rand`/`randn`/`randint`/`randperm`, `arange`, `linspace`, `eye`.
 
 Floating results take the default dtype (float32) unless a dtype is given; random ones draw
@@ -33,6 +33,14 @@ def from_numpy(array: np.ndarray) -> Tensor:
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy expects a numpy array, got {type(array).__name__}")
     return Tensor(array)
+
+
+def from_dlpack(ext) -> Tensor:
+    """A tensor sharing memory with `ext`, any object with `__dlpack__` (a PyTorch tensor, a numpy array), as
+    torch.from_dlpack."""
+    if isinstance(ext, Tensor):
+        return ext
+    return Tensor(np.from_dlpack(ext))
 
 
 def _float_dtype(dtype):

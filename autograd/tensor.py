@@ -285,6 +285,17 @@ class Tensor:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data
 
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """The storage through DLPack, shared (torch.from_dlpack(t), np.from_dlpack(t)); refused, as PyTorch,
+        for a tensor that requires grad."""
+        if self._requires_grad:
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+        given = {"stream": stream, "max_version": max_version, "dl_device": dl_device, "copy": copy}
+        return self._data.__dlpack__(**{k: v for k, v in given.items() if v is not None})
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
     def __float__(self) -> float:
         return float(self.item())
 

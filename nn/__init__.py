@@ -10,7 +10,7 @@ from .layers import *  # noqa: F403
 from .layers.loss import *  # noqa: F403
 from .module import Module
 from .parameter import Parameter
-from .serialization import load, save
+from .serialization import SerializationError, load, save
 from .summary import summary
 
 import types as _types

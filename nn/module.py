@@ -20,7 +20,20 @@ from autograd.tensor import Tensor
 
 from .parameter import Parameter
 
-_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What load_state_dict returns, printed as PyTorch prints it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
+
+    __str__ = __repr__
+
+
 
 
 def _addindent(text: str, spaces: int) -> str:
@@ -348,24 +361,36 @@ class Module:
                 module.state_dict(destination, prefix + name + ".", keep_vars)
         return destination
 
-    def load_state_dict(self, state_dict, strict: bool = True):
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Copy values into the parameters and buffers in place; returns (missing_keys, unexpected_keys).
 
-        Mis-shaped entries always raise; missing or unexpected keys raise when `strict`.
-        Nothing is changed when an error is raised.
+        Values may be any array-like: Tensors, numpy arrays, PyTorch tensors (read through DLPack or
+        `__array__`, without importing torch), nested lists. Each is converted to the parameter's dtype
+        as PyTorch's `copy_` does; `assign=True` instead makes the value the parameter's storage (shared,
+        with its own dtype). Mis-shaped entries always raise; missing or unexpected keys raise when
+        `strict`. Nothing is changed when an error is raised. As PyTorch, a plain dict (one without
+        PyTorch's `_metadata`) may omit BatchNorm's `num_batches_tracked` (old checkpoints have none).
         """
         if not hasattr(state_dict, "keys"):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
         own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
+        lenient = () if hasattr(state_dict, "_metadata") else \
+            tuple(k for k in own if k.rsplit(".", 1)[-1] == "num_batches_tracked")
+        missing = [k for k in own if k not in state_dict and k not in lenient]
         unexpected = [k for k in state_dict if k not in own]
         errors = []
         values = {}
         for key, target in own.items():
             if key not in state_dict:
                 continue
-            value = state_dict[key]
-            array = value._data if isinstance(value, Tensor) else np.asarray(value)
+            try:
+                array = _array_of(state_dict[key])
+            except (TypeError, ValueError) as error:
+                errors.append(f'While copying the parameter named "{key}", expected a tensor or array-like object from '
+                              f"checkpoint but received {type(state_dict[key]).__name__} ({error})")
+                continue
+            if target._data.ndim == 0 and array.shape == (1,):
+                array = array.reshape(())  # PyTorch's allowance for checkpoints that stored scalars as 1-element
             if array.shape != target._data.shape:
                 errors.append(f"size mismatch for {key}: copying a param with shape {tuple(array.shape)} from checkpoint, "
                               f"the shape in current model is {tuple(target._data.shape)}.")
@@ -378,11 +403,19 @@ class Module:
                 errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ")
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {self._get_name()}:\n\t" + "\n\t".join(errors))
+        from autograd.ops.inplace import write_into
+
         with no_grad():
             for key, array in values.items():
                 target = own[key]
-                target._data[...] = array
-                target._bump_version()
+                if assign:
+                    if target.requires_grad and array.dtype.kind != "f":
+                        raise RuntimeError(f"load_state_dict(assign=True): {key} requires grad, but the checkpoint's "
+                                           f"value has dtype {array.dtype}; only floating values can be assigned to it")
+                    target.data = Tensor._wrap(array)
+                    target._bump_version()
+                else:
+                    write_into(target, Tensor._wrap(array))  # casts as copy_ does (the one way storage is written)
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ printing
@@ -405,3 +438,25 @@ class Module:
             else:
                 text += "\n  " + "\n  ".join(lines) + "\n"
         return text + ")"
+
+
+def _array_of(value) -> np.ndarray:
+    """The values of a state-dict entry as an ndarray, sharing memory where possible: a Tensor, a numpy array, a
+    PyTorch tensor (detached and moved to the CPU by its own methods, read through DLPack), or anything numpy reads."""
+    if isinstance(value, Tensor):
+        return value._data
+    if isinstance(value, np.ndarray):
+        return value
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a PyTorch tensor, on any device, maybe requiring grad
+        value = value.detach().cpu()
+        if str(getattr(value, "dtype", "")).endswith("bfloat16"):  # numpy has no bfloat16: widen, as .float() does
+            value = value.float()
+    if hasattr(value, "__dlpack__"):
+        try:
+            return np.from_dlpack(value)
+        except (TypeError, ValueError, BufferError, RuntimeError):
+            pass  # e.g. a dtype numpy's DLPack import lacks: fall back to __array__
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"dtype {array.dtype} is not numeric")
+    return array

@@ -116,7 +116,7 @@ def main(argv=None) -> int:
     parser.add_argument("names", nargs="*", help="prefixes of the notebooks to build (default: all)")
     parser.add_argument("--no-execute", action="store_true", help="write the notebooks without running them")
     args = parser.parse_args(argv)
-    sources = sorted(SOURCES.glob("*.py"))
+    sources = sorted(p for p in SOURCES.glob("*.py") if not p.name.startswith("_"))  # _name.py: a pending draft
     if args.names:
         sources = [s for s in sources if any(s.stem.startswith(n) for n in args.names)]
     if not sources:
