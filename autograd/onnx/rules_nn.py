@@ -71,8 +71,8 @@ def _max_pool2d(g, node):
 def _avg_pool2d(g, node):
     """The op's window sums (zero padding) times its per-position scale: AveragePool counting the padding gives
     sum/(kh·kw), so the scale is applied as scale·kh·kw (skipped where it is 1)."""
-    x, geo = node.args[:2]
-    kernel, stride, padding, _, extra, scale = geo
+    x, geo, scale = node.args[:3]
+    kernel, stride, padding, _, extra = geo
     (kh, kw), (ph, pw), (eh, ew) = (g.static(v, "pooling geometry") for v in (kernel, padding, extra))
     out = g.op("AveragePool", [g.value(x)], kernel_shape=[kh, kw], strides=list(g.static(stride, "stride")),
                pads=[ph, pw, ph + eh, pw + ew], count_include_pad=1)

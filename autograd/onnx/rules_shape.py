@@ -147,7 +147,8 @@ def _getitem(g, node):
 @register(I.Index)
 def _index(g, node):
     """Advanced indexing: integer (or constant bool) arrays, with slices and ints among them, as numpy."""
-    x, index = node.args[:2]
+    x, key, *arrays = node.args
+    index = I._join_index(key, arrays)
     shape = g.info(x).shape
     items = []
     for item in _items(index, len(shape) - _extra_bool_dims(g, index)):
@@ -231,11 +232,11 @@ def _broadcast_shape(g, items) -> tuple:
 @register(I.SetItem)
 def _setitem(g, node):
     """A copy of x with x[index] = value, as ScatterND at the flat positions numpy's own indexing selects."""
-    x, index, value = node.args[:3]
+    x, _, value = node.args[:3]
     info = g.info(x)
     dtype = node.out().dtype
     shape = g.static(info.shape, "the shape of a tensor assigned into")
-    concrete = _concrete_index(g, node.base_args[1])
+    concrete = _concrete_index(g, I._join_index(node.base_args[1], node.base_args[3:]))
     positions = np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)[concrete]
     flat = positions.reshape(-1)
     order = np.arange(flat.size)

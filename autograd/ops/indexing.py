@@ -26,6 +26,12 @@ class _ArraySlot:
     def __repr__(self) -> str:
         return f"<array {self.i}>"
 
+    def __eq__(self, other) -> bool:  # keys compare by structure (a tracer compares op arguments across runs)
+        return type(other) is _ArraySlot and other.i == self.i
+
+    def __hash__(self) -> int:
+        return hash(("_ArraySlot", self.i))
+
 
 def _split_index(index) -> tuple:
     """(key, arrays): the index with each integer/bool array (tensor, ndarray or list) replaced by a slot, and
