@@ -74,7 +74,7 @@ def _decode(entry, arrays):
             return array
         if kind == "scalar":
             return array[()]
-        return Tensor(array, requires_grad=entry.get("requires_grad", False))
+        return Tensor._from_data(array, requires_grad=entry.get("requires_grad", False))
     if kind in ("dict", "ordereddict"):
         out = OrderedDict() if kind == "ordereddict" else {}
         for key, key_type, value in entry["items"]:
@@ -104,6 +104,6 @@ def load(f):
     with np.load(f, allow_pickle=False) as archive:
         arrays = {name: archive[name] for name in archive.files}
     if _MANIFEST not in arrays:
-        return OrderedDict((name, Tensor(array)) for name, array in arrays.items())
+        return OrderedDict((name, Tensor._from_data(array)) for name, array in arrays.items())
     manifest = json.loads(str(arrays.pop(_MANIFEST)))
     return _decode(manifest["root"], arrays)

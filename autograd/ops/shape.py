@@ -320,7 +320,7 @@ def _tensor_list(tensors, op):
         raise RuntimeError(f"{op}: expected a non-empty list of tensors")
     out = []
     for t in tensors:
-        out.append(t if isinstance(t, Tensor) else Tensor(t))
+        out.append(t if isinstance(t, Tensor) else Tensor._from_data(t))
     return out
 
 
