@@ -11,6 +11,16 @@ import autograd as ag
 
 torch = pytest.importorskip("torch")
 
+
+@pytest.fixture(autouse=True)
+def _same_default_dtype():
+    """Python floats take the default dtype in both (another test module sets PyTorch's to float64)."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float32)
+    yield
+    torch.set_default_dtype(previous)
+
+
 DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
 NUMBERS = {"bool": True, "int": 2, "float": 1.5, "negative int": -2}  # the Python-number operand class
 CLASSES = ["dim", "0-d", "number"]
