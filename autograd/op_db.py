@@ -750,6 +750,11 @@ op_db: list[OpInfo] = [
 ]
 
 
+from .op_db_api import entries as _api_entries  # noqa: E402  (the functions added for PyTorch's API; they use the helpers above)
+
+op_db.extend(_api_entries)
+
+
 def by_name(name: str) -> OpInfo:
     for info in op_db:
         if info.name == name:

@@ -531,6 +531,11 @@ def _format_tensor(t: Tensor) -> str:
     if _print_options["linewidth"] is not None:
         options["max_line_width"] = _print_options["linewidth"]
     sci_mode = _print_options["sci_mode"]
+    if data.dtype.kind == "f" and data.size and sci_mode is None and np.all(np.isfinite(data)) and \
+            np.all(data == np.round(data)):
+        nonzero = np.abs(data[data != 0])
+        if nonzero.size and (nonzero.max() > 1e8 or nonzero.max() / nonzero.min() > 1000):
+            sci_mode = True  # PyTorch's rule for integer-valued floats
     if data.dtype.kind == "f" and data.size and not sci_mode and np.all(np.isfinite(data)) and \
             np.all(data == np.round(data)):
         body = np.array2string(data, floatmode="unique", formatter={"float_kind": lambda v: f"{v:.0f}."}, **options)

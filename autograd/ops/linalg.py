@@ -64,9 +64,8 @@ def matmul(input, other):
     return Matmul.apply(input, other)
 
 
-tensor_methods(__rmatmul__=lambda self, other: matmul(other if isinstance(other, Tensor) else Tensor._from_data(other), self),
-               mm=matmul, bmm=matmul)
-mm = bmm = matmul
+tensor_methods(__rmatmul__=lambda self, other: matmul(other if isinstance(other, Tensor) else Tensor._from_data(other), self))
+# mm, bmm and mv, with PyTorch's strict shapes, are in products.py
 
 
 @tensor_method
@@ -91,11 +90,6 @@ def outer(input, vec2):
 
 
 ger = outer
-
-
-@tensor_method
-def mv(input, vec):
-    return matmul(input, vec)
 
 
 # ----------------------------------------------------------------------------- einsum
