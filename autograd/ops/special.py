@@ -54,7 +54,8 @@ class Exp2(Op):
 
 
 class Sinc(Op):
-    """sin(πx)/(πx), 1 at 0; d/dx = (cos(πx) - sinc(x))/x, 0 at x = 0 (as PyTorch)."""
+    """sin(πx)/(πx), 1 at 0; d/dx = (cos(πx) - sinc(x))/x, 0 at x = 0 (as PyTorch). At 0 the derivative is
+    written as -π²x/3 (its Taylor term), so the second derivative there is the true -π²/3 (PyTorch's is NaN)."""
 
     @staticmethod
     def forward(ctx, x):
@@ -67,7 +68,7 @@ class Sinc(Op):
         x, out = ctx.saved_tensors
         zero = x == 0
         safe = where(zero, 1.0, x)
-        return where(zero, 0.0, grad * ((safe * math.pi).cos() - out) / safe)
+        return grad * where(zero, x * (-math.pi ** 2 / 3), ((safe * math.pi).cos() - out) / safe)
 
 
 class XLogY(Op):
