@@ -12,8 +12,8 @@ from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, se
 from .ops import *  # noqa: F403  (every operation, as autograd.<name>)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .viz import draw_graph, print_graph
-from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, seed_everything,
-                     set_rng_state)
+from .random import (Generator, are_deterministic_algorithms_enabled, default_generator, get_rng_state, initial_seed,
+                     manual_seed, seed, seed_everything, set_rng_state, use_deterministic_algorithms)
 from .tensor import Size, Tensor, get_default_dtype, is_tensor, set_default_dtype, set_printoptions
 from .creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full, full_like, linspace,
                        logspace, ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like, randperm,

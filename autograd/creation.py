@@ -356,8 +356,10 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     dtype = _as_dtype(dtype)
     if dtype.kind == "b":
         raise TypeError("arange: dtype bool is not supported (as in PyTorch)")
-    if dtype.kind in "iu" and int(step) == 0:  # PyTorch steps integers by the step truncated to an integer
-        raise RuntimeError(f"arange: step must be nonzero (step {step} truncates to 0 for dtype {dtype})")
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if dtype == _INT64 and int(step) == 0:  # int64 steps by the step truncated to an integer (other int dtypes too,
+        raise ValueError(f"arange: step must be nonzero (step {step} truncates to 0 for dtype int64)")  # silently)
     n = grids.arange_size(start, end, step, dtype)
     return _leaf(grids.arange_values(start, step, n, dtype), requires_grad, "arange")
 

@@ -109,6 +109,22 @@ def set_rng_state(new_state: dict) -> None:
     _generator.set_state(new_state)
 
 
+_deterministic = {"mode": False, "warn_only": False}
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """PyTorch's switch for reproducible kernels. Every op here is deterministic already (numpy on one
+    thread of control), so the setting is recorded for `are_deterministic_algorithms_enabled` and
+    changes no result."""
+    if not isinstance(mode, bool):
+        raise TypeError(f"use_deterministic_algorithms expects a bool, got {type(mode).__name__}")
+    _deterministic.update(mode=mode, warn_only=bool(warn_only))
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    return _deterministic["mode"]
+
+
 def check_generator(where: str, generator) -> None:
     """A clear error for a generator= that is neither ours nor numpy's (a torch.Generator, say)."""
     if generator is not None and not isinstance(generator, np.random.Generator):

@@ -1,15 +1,18 @@
 """Functions PyTorch offers for Tensor methods defined elsewhere: `autograd.numel(x)` is `x.numel()`,
 `autograd.relu_(x)` is `x.relu_()`, and so on; plus `is_nonzero`, `is_same_size` and the in-place
-forms of a few pointwise ops (`erf_`, `log2_`, ...) that had none.
+forms of a few pointwise ops (`erf_`, `log2_`, ...) that had none, and `Tensor.apply_`.
 
 `tests/autograd/test_api.py` checks that every Tensor method PyTorch also has as `torch.<name>`
 is an `autograd.<name>`; the names below are the ones of those whose method lives outside `ops`.
 """
 from __future__ import annotations
 
+import numpy as np
+
+from ..function import Op
 from ..tensor import Tensor
 from . import arithmetic, pointwise
-from ._util import tensor_method
+from ._util import tensor_method, tensor_methods
 from .inplace import _define_inplace
 
 for _name, _op in (("erf_", pointwise.erf), ("log2_", pointwise.log2), ("log10_", pointwise.log10),
@@ -52,3 +55,25 @@ _METHODS = ("numel", "get_device", "is_floating_point", "is_complex", "is_signed
             "zero_")
 for _name in _METHODS:
     globals()[_name] = _as_function(_name)
+
+
+class ApplyPython(Op):
+    """A Python function applied to every element (slow: one Python call each). No gradient."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x, function):
+        if x.size == 0:
+            return x.copy()
+        return np.vectorize(function, otypes=[x.dtype])(x)
+
+
+def _apply_(self, callable):
+    """Replace every element by callable(element), in place, as PyTorch's (CPU-only, slow) apply_."""
+    from .inplace import inplace
+
+    return inplace(self, "apply_", lambda t: ApplyPython.apply(t, callable))
+
+
+tensor_methods(apply_=_apply_)
