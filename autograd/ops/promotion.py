@@ -102,15 +102,23 @@ def binary(op: str, ufunc, a, b) -> np.ndarray:
     it first, so a float32 result is computed in float32), with PyTorch's errors: bool subtraction, bool
     kernels it lacks, integer division by zero, integers to negative powers; and a clear error for shapes
     that do not broadcast. `op` names the public function ("div" with a rounding ufunc is rounded division)."""
+    if type(a) is np.ndarray and a.dtype.kind == "f" and (type(b) is np.ndarray and b.dtype == a.dtype or
+                                                          type(b) is float):
+        try:  # the common case, floating operands of one dtype: nothing for the promotion rules to change
+            out = ufunc(a, b)
+        except ValueError:
+            from ._util import check_broadcast
+            check_broadcast(op, np.shape(a), np.shape(b))
+            raise
+        return out if type(out) is np.ndarray else np.asarray(out)
     if isinstance(a, np.generic):
         a = a.item()
     if isinstance(b, np.generic):
         b = b.item()
     if op == "sub" and (_is_bool(a) or _is_bool(b)):
         raise RuntimeError(_SUB_BOOL)
-    if type(a) is np.ndarray and (type(b) is np.ndarray and b.dtype == a.dtype or type(b) is float and
-                                  a.dtype.kind == "f") and (a.dtype.kind == "f" or ufunc is not np.true_divide):
-        dtype = compute = a.dtype  # the common case: nothing for PyTorch's promotion rules to change
+    if type(a) is np.ndarray and (type(b) is np.ndarray and b.dtype == a.dtype) and ufunc is not np.true_divide:
+        dtype = compute = a.dtype  # one integer or bool dtype
     else:
         dtype = result_type(a, b)
         compute = get_default_dtype() if ufunc is np.true_divide and dtype.kind in "biu" else dtype
