@@ -1,19 +1,21 @@
 """The values of `arange`, `linspace` and `logspace`, bit for bit as PyTorch computes them on the CPU.
 
 A grid's last bits decide things people see: the point of `arange(-8, 8, 0.1)` nearest 0 is
-+1.8e-15 in PyTorch but -2.8e-14 in numpy (whose arange adds a rounded difference), which flips
-a ReLU derivative in a plotted lesson. So these functions follow PyTorch's kernels
-(aten/src/ATen/native/cpu/RangeFactoriesKernel.cpp), found and checked against it:
++4.4e-16 in PyTorch but -2.8e-14 with numpy's arange (which adds a rounded difference), which
+flips a ReLU derivative in a plotted lesson. So these functions follow PyTorch's kernels
+(aten/src/ATen/native/RangeFactories.cpp and cpu/RangeFactoriesKernel.cpp), checked against it:
 
-- arange: x_i = start + step·i, in double (float for float16) with one rounding (a fused
-  multiply-add), then cast. Except that PyTorch fills runs of 16 bytes × 2 with a vector
-  instruction: there each value is a run's first value, rounded to the output dtype, plus
-  k·step, again one fused rounding. The lanes are 32 bytes wide (8 float32, 4 float64),
-  whatever the CPU; the tail after the last pair of full vectors is computed one by one.
-- linspace: step = (end - start)/(steps - 1) in the output dtype (double for integers); the
-  first half is start + step·i and the second half end - step·(steps - 1 - i), each one
-  fused multiply-add in the output dtype, so both ends are exact (float16: every operation
-  rounded to half, as c10::Half computes).
+- arange: x_i = start + step·i in double (float for float16) with one rounding (the compiler
+  fuses the multiply-add), then cast. But PyTorch fills pairs of 32-byte vectors (8 float32 or 4
+  float64 values each) at a time: there each value is its vector's first value, rounded to the
+  output dtype, plus k·step (again one fused rounding); the tail after the last pair is computed
+  one by one. (Measured on an AVX-512 machine, where this kernel still uses 32-byte vectors.)
+- linspace: step = (end - start)/(steps - 1) in the output dtype (double for integers, which
+  are then truncated); the first half is start + step·i and the second half end - step·(steps-1-i),
+  each one fused multiply-add in the output dtype, so both ends are exact (float16: every
+  operation rounded to half, as c10::Half computes).
+- logspace: start, end and their difference rounded to the output dtype, the exponents
+  start + step·i (or from the end) in double without fusing, and C's pow.
 
 numpy has no fused multiply-add, so `_fma64` and `_fma32` compute one exactly with error-free
 transformations. Past 32768 elements PyTorch splits the work between threads and its own
@@ -25,7 +27,7 @@ import math
 
 import numpy as np
 
-_VECTOR_BYTES = 32  # one ATen Vectorized<T> on this path (AVX2 and AVX-512 builds alike, checked)
+_VECTOR_BYTES = 32  # one ATen Vectorized<T> on this path
 _SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's splitter for doubles
 
 
