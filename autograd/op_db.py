@@ -15,6 +15,7 @@ the checks does not change a user's random stream.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -750,9 +751,9 @@ op_db: list[OpInfo] = [
 ]
 
 
-from .op_db_api import entries as _api_entries  # noqa: E402  (the functions added for PyTorch's API; they use the helpers above)
+from .op_db_api import entries as _api_entries  # noqa: E402  (the functions added for PyTorch's API)
 
-op_db.extend(_api_entries)
+op_db.extend(_api_entries(sys.modules[__name__]))  # built with the helpers above
 
 
 def by_name(name: str) -> OpInfo:

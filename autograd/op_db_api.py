@@ -10,31 +10,22 @@ import numpy as np
 
 import autograd as ag
 
-from .op_db import (
-    MAX_SIDE,
-    OpInfo,
-    Sample,
-    avoiding,
-    binary,
-    broadcastable_pair,
-    distinct,
-    fixed,
-    nonzero,
-    positive,
-    real,
-    shape,
-    unary,
-)
+# The sample helpers are op_db's. op_db hands itself to `entries` (importing it here would be circular
+# whichever module is imported first); until then these names are placeholders.
+MAX_SIDE = OpInfo = Sample = avoiding = binary = broadcastable_pair = distinct = fixed = nonzero = None
+positive = real = shape = unary = None
+_HELPERS = ("MAX_SIDE", "OpInfo", "Sample", "avoiding", "binary", "broadcastable_pair", "distinct", "fixed", "nonzero",
+            "positive", "real", "shape", "unary")
 
 
 def _in(low, high):
     return lambda rng, s: rng.uniform(low, high, s)
 
 
-def _cumulative_sample(domain=real, zeros: int = 0):
+def _cumulative_sample(domain=None, zeros: int = 0):
     def sample(rng):
         s = shape(rng, 1, 3)
-        x = domain(rng, s)
+        x = (domain or real)(rng, s)
         if zeros:
             flat = x.reshape(-1)
             flat[rng.choice(flat.size, size=min(zeros, flat.size), replace=False)] = 0.0
@@ -135,10 +126,10 @@ def _lerp_sample(rng):
     return Sample([real(rng, sa), real(rng, sb), avoiding(rng, sw, points=(0.5, -0.5))])
 
 
-def _three(domain_c=real):
+def _three(domain_c=None):
     def sample(rng):
         s = shape(rng)
-        return Sample([real(rng, s), real(rng, s), domain_c(rng, s)], {"value": float(rng.uniform(-2, 2))})
+        return Sample([real(rng, s), real(rng, s), (domain_c or real)(rng, s)], {"value": float(rng.uniform(-2, 2))})
     return sample
 
 
@@ -230,79 +221,86 @@ def _cummax(x, **kw):
     return x.cummax(**kw).values
 
 
-entries = [
-    OpInfo("cumprod", lambda x, dim: x.cumprod(dim), _cumulative_sample(nonzero)),
-    OpInfo("cumprod(one zero)", lambda x, dim: x.cumprod(dim), _cumulative_sample(nonzero, zeros=1)),
-    OpInfo("cumprod(two zeros)", lambda x, dim: x.cumprod(dim), _cumulative_sample(nonzero, zeros=2)),
-    OpInfo("cummax.values", _cummax, _cummax_sample),
-    OpInfo("cummin.values", lambda x, dim: x.cummin(dim).values, _cummax_sample),
-    OpInfo("logcumsumexp", lambda x, dim: x.logcumsumexp(dim), _cumulative_sample()),
-    OpInfo("diff(prepend)", lambda x, p, **kw: ag.diff(x, prepend=p, **kw), _diff_sample),
-    OpInfo("addcmul", lambda a, b, c, value: ag.addcmul(a, b, c, value=value), _three()),
-    OpInfo("addcdiv", lambda a, b, c, value: ag.addcdiv(a, b, c, value=value), _three(nonzero)),
-    OpInfo("lerp(tensor weight)", lambda a, b, w: ag.lerp(a, b, w), _lerp_sample),
-    OpInfo("lerp(number weight)", lambda a, b: ag.lerp(a, b, 0.7), binary()),
-    OpInfo("logaddexp", lambda a, b: ag.logaddexp(a, b), binary()),
-    OpInfo("logaddexp2", lambda a, b: ag.logaddexp2(a, b), binary()),
-    *[OpInfo(kind, lambda *t, _k=kind, **kw: getattr(ag, _k)(*t, **kw), _addmm_sample(kind))
-      for kind in ("addmm", "addmv", "baddbmm", "addbmm", "addr")],
-    OpInfo("bmm", lambda a, b: ag.bmm(a, b), fixed((2, 2, 3), (2, 3, 2))),
-    OpInfo("mm", lambda a, b: ag.mm(a, b), fixed((2, 3), (3, 2))),
-    OpInfo("tensordot", lambda a, b, dims: ag.tensordot(a, b, dims=dims), _tensordot_sample),
-    OpInfo("kron", lambda a, b: ag.kron(a, b), _kron_sample),
-    OpInfo("inner", lambda a, b: ag.inner(a, b), fixed((2, 3), (2, 3))),
-    OpInfo("cross", lambda a, b, dim: ag.cross(a, b, dim=dim), _cross_sample),
-    OpInfo("scatter", lambda x, src, **kw: x.scatter(src=src, **kw), _scatter_sample("scatter")),
-    OpInfo("scatter(value)", lambda x, src, **kw: x.scatter(value=1.5, **kw) * src.sum(), _scatter_sample("scatter")),
-    OpInfo("scatter_add", lambda x, src, **kw: x.scatter_add(src=src, **kw), _scatter_sample("add")),
-    OpInfo("index_add", lambda x, src, **kw: x.index_add(source=src, alpha=-2.0, **kw), _index_add_sample),
-    OpInfo("index_copy", lambda x, src, **kw: x.index_copy(source=src, **kw), _index_copy_sample),
-    OpInfo("index_fill", lambda x, src, **kw: x.index_fill(value=0.5, **kw) * src.sum(), _index_copy_sample),
-    OpInfo("masked_scatter", lambda x, src, mask: x.masked_scatter(mask, src), _masked_scatter_sample),
-    OpInfo("Tensor.scatter_ (in-place)", lambda x, src, **kw: x.clone().scatter_(src=src, **kw),
-           _scatter_sample("scatter")),
-    OpInfo("median()", lambda x: x.median(), unary(distinct)),
-    OpInfo("median(dim).values", lambda x, **kw: x.median(**kw).values, _selection_sample),
-    OpInfo("nanmedian(dim).values", lambda x, **kw: x.nanmedian(**kw).values, _selection_sample),
-    OpInfo("kthvalue.values", lambda x, **kw: x.kthvalue(**kw).values, _kthvalue_sample),
-    OpInfo("quantile", lambda x, **kw: x.quantile(**kw), _quantile_sample),
-    OpInfo("nanquantile", lambda x, **kw: x.nanquantile(**kw), _quantile_sample),
-    OpInfo("nansum", lambda x, **kw: x.nansum(**kw), _nan_sample),
-    OpInfo("nanmean", lambda x, **kw: x.nanmean(**kw), _nan_sample),
-    OpInfo("cov", lambda x, correction: ag.cov(x, correction=correction), _cov_sample),
-    OpInfo("corrcoef", lambda x: ag.corrcoef(x), fixed((2, 4))),
-    OpInfo("tan", lambda x: x.tan(), unary(_in(-1.2, 1.2))),
-    OpInfo("asin", lambda x: x.asin(), unary(_in(-0.9, 0.9))),
-    OpInfo("acos", lambda x: x.acos(), unary(_in(-0.9, 0.9))),
-    OpInfo("atan", lambda x: x.atan(), unary()),
-    OpInfo("sinh", lambda x: x.sinh(), unary()),
-    OpInfo("cosh", lambda x: x.cosh(), unary()),
-    OpInfo("asinh", lambda x: x.asinh(), unary()),
-    OpInfo("acosh", lambda x: x.acosh(), unary(_in(1.2, 3.0))),
-    OpInfo("atanh", lambda x: x.atanh(), unary(_in(-0.9, 0.9))),
-    OpInfo("atan2", lambda a, b: ag.atan2(a, b), binary(nonzero, nonzero)),
-    OpInfo("hypot", lambda a, b: ag.hypot(a, b), binary(nonzero, nonzero)),
-    OpInfo("deg2rad", lambda x: x.deg2rad(), unary()),
-    OpInfo("erfc", lambda x: x.erfc(), unary()),
-    OpInfo("exp2", lambda x: x.exp2(), unary()),
-    OpInfo("sinc", lambda x: x.sinc(), unary()),
-    OpInfo("sinc at 0", lambda x: (x * 0).sinc() * x, unary()),
-    OpInfo("xlogy", lambda a, b: ag.xlogy(a, b), _xlogy_sample),
-    OpInfo("frac", lambda x: x.frac(), unary(lambda rng, s: rng.integers(-3, 4, s) + rng.uniform(0.2, 0.8, s))),
-    OpInfo("logit", lambda x: x.logit(), unary(_in(0.1, 0.9))),
-    OpInfo("logit(eps)", lambda x: x.logit(eps=0.05), unary(_in(0.1, 0.9))),
-    OpInfo("nan_to_num", lambda x: ag.nan_to_num(ag.where(x > 1.5, float("nan"), x)),
-           unary(lambda rng, s: avoiding(rng, s, points=(1.5,)))),
-    OpInfo("float_power (computes in float64 on purpose)", lambda a, b: ag.float_power(a, b), binary(positive, real),
-           gradcheck_kwargs={"eps": 1e-6}),
-    OpInfo("repeat_interleave", lambda x, **kw: x.repeat_interleave(**kw), _repeat_interleave_sample),
-    OpInfo("roll", lambda x, **kw: x.roll(**kw), _roll_sample),
-    OpInfo("rot90", lambda x, **kw: x.rot90(**kw), _rot90_sample),
-    OpInfo("tile", lambda x: x.tile((2, 1)), unary(max_dims=2)),
-    OpInfo("diag_embed", lambda x, **kw: ag.diag_embed(x, **kw), _diag_embed_sample),
-    OpInfo("diag(1-d)", lambda x: ag.diag(x, 1), unary(min_dims=1, max_dims=1)),
-    OpInfo("take", lambda x, index: x.take(index), _take_sample),
-    OpInfo("meshgrid", lambda a, b, indexing: ag.meshgrid(a, b, indexing=indexing), _grid_sample),
-    OpInfo("tensor_split", lambda x: x.tensor_split(2, dim=-1), unary(min_dims=1)),
-    OpInfo("cartesian_prod", lambda a, b: ag.cartesian_prod(a, b), fixed((2,), (3,))),
-]
+def entries(db) -> list:
+    """The entries, built with op_db's helpers (`db` is the op_db module)."""
+    globals().update({name: getattr(db, name) for name in _HELPERS})
+    return _entries()
+
+
+def _entries() -> list:
+    return [
+        OpInfo("cumprod", lambda x, dim: x.cumprod(dim), _cumulative_sample(nonzero)),
+        OpInfo("cumprod(one zero)", lambda x, dim: x.cumprod(dim), _cumulative_sample(nonzero, zeros=1)),
+        OpInfo("cumprod(two zeros)", lambda x, dim: x.cumprod(dim), _cumulative_sample(nonzero, zeros=2)),
+        OpInfo("cummax.values", _cummax, _cummax_sample),
+        OpInfo("cummin.values", lambda x, dim: x.cummin(dim).values, _cummax_sample),
+        OpInfo("logcumsumexp", lambda x, dim: x.logcumsumexp(dim), _cumulative_sample()),
+        OpInfo("diff(prepend)", lambda x, p, **kw: ag.diff(x, prepend=p, **kw), _diff_sample),
+        OpInfo("addcmul", lambda a, b, c, value: ag.addcmul(a, b, c, value=value), _three()),
+        OpInfo("addcdiv", lambda a, b, c, value: ag.addcdiv(a, b, c, value=value), _three(nonzero)),
+        OpInfo("lerp(tensor weight)", lambda a, b, w: ag.lerp(a, b, w), _lerp_sample),
+        OpInfo("lerp(number weight)", lambda a, b: ag.lerp(a, b, 0.7), binary()),
+        OpInfo("logaddexp", lambda a, b: ag.logaddexp(a, b), binary()),
+        OpInfo("logaddexp2", lambda a, b: ag.logaddexp2(a, b), binary()),
+        *[OpInfo(kind, lambda *t, _k=kind, **kw: getattr(ag, _k)(*t, **kw), _addmm_sample(kind))
+          for kind in ("addmm", "addmv", "baddbmm", "addbmm", "addr")],
+        OpInfo("bmm", lambda a, b: ag.bmm(a, b), fixed((2, 2, 3), (2, 3, 2))),
+        OpInfo("mm", lambda a, b: ag.mm(a, b), fixed((2, 3), (3, 2))),
+        OpInfo("tensordot", lambda a, b, dims: ag.tensordot(a, b, dims=dims), _tensordot_sample),
+        OpInfo("kron", lambda a, b: ag.kron(a, b), _kron_sample),
+        OpInfo("inner", lambda a, b: ag.inner(a, b), fixed((2, 3), (2, 3))),
+        OpInfo("cross", lambda a, b, dim: ag.cross(a, b, dim=dim), _cross_sample),
+        OpInfo("scatter", lambda x, src, **kw: x.scatter(src=src, **kw), _scatter_sample("scatter")),
+        OpInfo("scatter(value)", lambda x, src, **kw: x.scatter(value=1.5, **kw) * src.sum(), _scatter_sample("scatter")),
+        OpInfo("scatter_add", lambda x, src, **kw: x.scatter_add(src=src, **kw), _scatter_sample("add")),
+        OpInfo("index_add", lambda x, src, **kw: x.index_add(source=src, alpha=-2.0, **kw), _index_add_sample),
+        OpInfo("index_copy", lambda x, src, **kw: x.index_copy(source=src, **kw), _index_copy_sample),
+        OpInfo("index_fill", lambda x, src, **kw: x.index_fill(value=0.5, **kw) * src.sum(), _index_copy_sample),
+        OpInfo("masked_scatter", lambda x, src, mask: x.masked_scatter(mask, src), _masked_scatter_sample),
+        OpInfo("Tensor.scatter_ (in-place)", lambda x, src, **kw: x.clone().scatter_(src=src, **kw),
+               _scatter_sample("scatter")),
+        OpInfo("median()", lambda x: x.median(), unary(distinct)),
+        OpInfo("median(dim).values", lambda x, **kw: x.median(**kw).values, _selection_sample),
+        OpInfo("nanmedian(dim).values", lambda x, **kw: x.nanmedian(**kw).values, _selection_sample),
+        OpInfo("kthvalue.values", lambda x, **kw: x.kthvalue(**kw).values, _kthvalue_sample),
+        OpInfo("quantile", lambda x, **kw: x.quantile(**kw), _quantile_sample),
+        OpInfo("nanquantile", lambda x, **kw: x.nanquantile(**kw), _quantile_sample),
+        OpInfo("nansum", lambda x, **kw: x.nansum(**kw), _nan_sample),
+        OpInfo("nanmean", lambda x, **kw: x.nanmean(**kw), _nan_sample),
+        OpInfo("cov", lambda x, correction: ag.cov(x, correction=correction), _cov_sample),
+        OpInfo("corrcoef", lambda x: ag.corrcoef(x), fixed((2, 4))),
+        OpInfo("tan", lambda x: x.tan(), unary(_in(-1.2, 1.2))),
+        OpInfo("asin", lambda x: x.asin(), unary(_in(-0.9, 0.9))),
+        OpInfo("acos", lambda x: x.acos(), unary(_in(-0.9, 0.9))),
+        OpInfo("atan", lambda x: x.atan(), unary()),
+        OpInfo("sinh", lambda x: x.sinh(), unary()),
+        OpInfo("cosh", lambda x: x.cosh(), unary()),
+        OpInfo("asinh", lambda x: x.asinh(), unary()),
+        OpInfo("acosh", lambda x: x.acosh(), unary(_in(1.2, 3.0))),
+        OpInfo("atanh", lambda x: x.atanh(), unary(_in(-0.9, 0.9))),
+        OpInfo("atan2", lambda a, b: ag.atan2(a, b), binary(nonzero, nonzero)),
+        OpInfo("hypot", lambda a, b: ag.hypot(a, b), binary(nonzero, nonzero)),
+        OpInfo("deg2rad", lambda x: x.deg2rad(), unary()),
+        OpInfo("erfc", lambda x: x.erfc(), unary()),
+        OpInfo("exp2", lambda x: x.exp2(), unary()),
+        OpInfo("sinc", lambda x: x.sinc(), unary()),
+        OpInfo("sinc at 0", lambda x: (x * 0).sinc() * x, unary()),
+        OpInfo("xlogy", lambda a, b: ag.xlogy(a, b), _xlogy_sample),
+        OpInfo("frac", lambda x: x.frac(), unary(lambda rng, s: rng.integers(-3, 4, s) + rng.uniform(0.2, 0.8, s))),
+        OpInfo("logit", lambda x: x.logit(), unary(_in(0.1, 0.9))),
+        OpInfo("logit(eps)", lambda x: x.logit(eps=0.05), unary(_in(0.1, 0.9))),
+        OpInfo("nan_to_num", lambda x: ag.nan_to_num(ag.where(x > 1.5, float("nan"), x)),
+               unary(lambda rng, s: avoiding(rng, s, points=(1.5,)))),
+        OpInfo("float_power (computes in float64 on purpose)", lambda a, b: ag.float_power(a, b), binary(positive, real),
+               gradcheck_kwargs={"eps": 1e-6}),
+        OpInfo("repeat_interleave", lambda x, **kw: x.repeat_interleave(**kw), _repeat_interleave_sample),
+        OpInfo("roll", lambda x, **kw: x.roll(**kw), _roll_sample),
+        OpInfo("rot90", lambda x, **kw: x.rot90(**kw), _rot90_sample),
+        OpInfo("tile", lambda x: x.tile((2, 1)), unary(max_dims=2)),
+        OpInfo("diag_embed", lambda x, **kw: ag.diag_embed(x, **kw), _diag_embed_sample),
+        OpInfo("diag(1-d)", lambda x: ag.diag(x, 1), unary(min_dims=1, max_dims=1)),
+        OpInfo("take", lambda x, index: x.take(index), _take_sample),
+        OpInfo("meshgrid", lambda a, b, indexing: ag.meshgrid(a, b, indexing=indexing), _grid_sample),
+        OpInfo("tensor_split", lambda x: x.tensor_split(2, dim=-1), unary(min_dims=1)),
+        OpInfo("cartesian_prod", lambda a, b: ag.cartesian_prod(a, b), fixed((2,), (3,))),
+    ]
