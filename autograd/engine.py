@@ -68,7 +68,7 @@ def _root_gradients(outputs, grad_outputs, where) -> list:
             g = Tensor._wrap(np.ones(out._data.shape, dtype=out._data.dtype))
         else:
             if not isinstance(g, Tensor):
-                g = Tensor(np.asarray(g, dtype=out._data.dtype))
+                g = Tensor._wrap(np.asarray(g, dtype=out._data.dtype))
             if g._data.shape != out._data.shape:
                 raise RuntimeError(
                     f"{where}: gradient has shape {g.shape} but output {i} has shape {out.shape}; they must match."
@@ -83,11 +83,11 @@ def _apply_tensor_hooks(node, g):
         if node._output_meta is None:
             replaced = hook(g)
             if replaced is not None:
-                g = replaced if isinstance(replaced, Tensor) else Tensor(replaced)
+                g = replaced if isinstance(replaced, Tensor) else Tensor._from_data(replaced)
         elif g[output_nr] is not None:
             replaced = hook(g[output_nr])
             if replaced is not None:
-                g[output_nr] = replaced if isinstance(replaced, Tensor) else Tensor(replaced)
+                g[output_nr] = replaced if isinstance(replaced, Tensor) else Tensor._from_data(replaced)
     return g
 
 

@@ -15,6 +15,7 @@ the checks does not change a user's random stream.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -748,6 +749,11 @@ op_db: list[OpInfo] = [
     OpInfo("einsum('ij,ij,ij->i') three operands", lambda a, b, c, equation: ag.einsum(equation, a, b, c),
            _einsum_sample("ij,ij,ij->i", "nk", "nk", "nk")),
 ]
+
+
+from .op_db_api import entries as _api_entries  # noqa: E402  (the functions added for PyTorch's API)
+
+op_db.extend(_api_entries(sys.modules[__name__]))  # built with the helpers above
 
 
 def by_name(name: str) -> OpInfo:

@@ -107,7 +107,7 @@ def _decode(entry, arrays: dict, where: str):
             return array
         if kind == "scalar":
             return array[()]
-        return Tensor(array, requires_grad=bool(entry.get("requires_grad", False)))
+        return Tensor._from_data(array, requires_grad=bool(entry.get("requires_grad", False)))
     if kind in ("dict", "ordereddict"):
         out = OrderedDict() if kind == "ordereddict" else {}
         for item in _items(entry, where):
@@ -240,7 +240,7 @@ def _load_safetensors(data: bytes, where: str) -> OrderedDict:
     names = json.loads(order) if order else sorted(arrays)
     if sorted(names) != sorted(arrays):
         names = sorted(arrays)
-    return OrderedDict((name, Tensor(arrays[name])) for name in names)
+    return OrderedDict((name, Tensor._from_data(arrays[name])) for name in names)
 
 
 def _without_bfloat16(data: bytes, header: dict, size: int) -> bytes:
@@ -268,7 +268,7 @@ def _load_npz(data: bytes, where: str):
     try:
         loaded = np.load(io.BytesIO(data), allow_pickle=False)
         if isinstance(loaded, np.ndarray):  # a single .npy array
-            return Tensor(loaded)
+            return Tensor._from_data(loaded)
         with loaded as archive:
             members = archive.zip.namelist()
             if any(m == "data.pkl" or m.endswith("/data.pkl") for m in members):
@@ -292,7 +292,7 @@ def _load_npz(data: bytes, where: str):
         raise SerializationError(f"load({where}): the archive is truncated or corrupt ({type(error).__name__}: "
                                  f"{error})") from None
     if _MANIFEST not in arrays:
-        return OrderedDict((name, Tensor(array)) for name, array in arrays.items())
+        return OrderedDict((name, Tensor._from_data(array)) for name, array in arrays.items())
     try:
         manifest = json.loads(str(arrays.pop(_MANIFEST)))
     except (json.JSONDecodeError, TypeError) as error:

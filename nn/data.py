@@ -37,7 +37,7 @@ class TensorDataset(Dataset):
     """Samples are rows: item i is `(t[i] for t in tensors)`; all tensors need the same first dimension."""
 
     def __init__(self, *tensors) -> None:
-        tensors = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in tensors)
+        tensors = tuple(t if isinstance(t, Tensor) else Tensor._from_data(t) for t in tensors)
         if not tensors:
             raise ValueError("TensorDataset: give at least one tensor")
         sizes = [t.shape[0] if t.ndim else None for t in tensors]

@@ -16,7 +16,9 @@ class Parameter(Tensor):
         if data is None:
             data = np.empty((0,), dtype=np.float32)
         array = data._data if isinstance(data, Tensor) else _to_array(data)
-        super().__init__(array, requires_grad=requires_grad)
+        self._init(array)
+        if requires_grad:
+            self.requires_grad = True
         if isinstance(data, Tensor):
             self._version_counter = data._version_counter
 

@@ -99,7 +99,7 @@ def summary(model: Module, input_size, batch_size: int = -1, dtype=None, dtypes=
         dtypes = [dtype or get_default_dtype()] * len(sizes)
     dtypes = [np.dtype(d) for d in dtypes]
     run_batch = batch_size if batch_size > 0 else 2  # 2, not 1, so batch statistics are defined
-    inputs = [Tensor(np.zeros((run_batch,) + size, dtype=d)) for size, d in zip(sizes, dtypes)]
+    inputs = [Tensor._wrap(np.zeros((run_batch,) + size, dtype=d)) for size, d in zip(sizes, dtypes)]
 
     rows: list[LayerSummary] = []
 

@@ -171,7 +171,7 @@ def _traces(model, args, kwargs, tensors, symbols, params):
         if permute:
             rng = np.random.default_rng(0)
             arrays = [rng.permutation(a.reshape(-1)).reshape(a.shape) if a.size > 1 else a.copy() for a in arrays]
-        fresh = [Tensor(a) for a in arrays]
+        fresh = [Tensor._from_data(a) for a in arrays]
         call_args, call_kwargs = _replace((args, kwargs), iter(fresh))
         return run(model, call_args, call_kwargs, [t._data for t in fresh], params), fresh
 
@@ -244,7 +244,8 @@ def _export(onnx, model, args, kwargs, input_names, output_names, opset, dynamic
         _emit(g, node, fold)
     g.scope, g.node = "", None
     outputs = _outputs(g, program, out_names, output_axes)
-    graph_inputs = [_value_info(onnx, name, program.values[ref], symbols, ref.key) for ref, name in input_refs.items()]
+    graph_inputs = [_value_info(onnx, name, program.values[ref] if ref in program.values else _Unused(tensors[ref.key]),
+                                symbols, ref.key) for ref, name in input_refs.items()]  # an input no op reads stays one
     graph_inputs += [_value_info(onnx, name, info) for name, info in g.param_inputs]
     nodes, initializers = _needed(g, [o.name for o in outputs])
     if keep_inputs:
@@ -331,6 +332,13 @@ def _outputs(g, program, out_names, output_axes) -> list:
 
 def _is_shared_constant(g, name: str) -> bool:
     return any(n.op_type == "Constant" and name in n.output for n in g.nodes)
+
+
+class _Unused:
+    """The shape and dtype of an input that no traced op reads (it is still an input of the exported graph)."""
+
+    def __init__(self, tensor):
+        self.shape, self.dtype = tuple(tensor.shape), tensor.dtype
 
 
 def _value_info(onnx, name, info, symbols=None, index=None):

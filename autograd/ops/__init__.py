@@ -9,7 +9,8 @@ import importlib as _importlib
 import inspect as _inspect
 
 MODULES = ("arithmetic", "comparison", "pointwise", "activation", "reductions", "indexing", "sorting", "shape",
-           "linalg", "conversion", "inplace", "promotion")
+           "linalg", "conversion", "inplace", "promotion", "sampling", "cumulative", "fused", "products",
+           "arrangement", "index_writes", "binning", "statistics", "trigonometric", "special", "tensor_functions")
 _OWN = {f"{__name__}.{name}" for name in MODULES}
 
 

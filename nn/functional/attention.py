@@ -39,7 +39,7 @@ def _attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None, dropou
             raise RuntimeError(f"{op}: pass either attn_mask or is_causal=True, not both")
         blocked = Tensor._wrap(~np.tril(np.ones((length, source), dtype=bool)))  # a constant of the shapes
     elif attn_mask is not None:
-        mask = attn_mask if isinstance(attn_mask, Tensor) else Tensor(np.asarray(attn_mask))
+        mask = attn_mask if isinstance(attn_mask, Tensor) else Tensor._from_data(np.asarray(attn_mask))
         try:
             np.broadcast_shapes(mask.shape, scores.shape)
         except ValueError:

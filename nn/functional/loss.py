@@ -55,7 +55,7 @@ def _check_input(input, op: str) -> None:
 def _float_target(target, input: Tensor, op: str) -> Tensor:
     """The target as a floating Tensor: arrays/lists take the input's dtype; integer Tensors are refused."""
     if not isinstance(target, Tensor):
-        return Tensor(np.asarray(target, dtype=input.dtype))
+        return Tensor._wrap(np.asarray(target, dtype=input.dtype))
     if target.dtype.kind != "f":
         raise TypeError(
             f"{op}: target has dtype {target.dtype} but input has {input.dtype}; this loss compares values, "
@@ -144,7 +144,7 @@ def _class_weight(weight, input: Tensor, op: str) -> Tensor | None:
     if isinstance(weight, Tensor) and weight.requires_grad and grad_mode.is_grad_enabled():
         raise NotImplementedError(f"{op}: the derivative with respect to 'weight' is not implemented (as in PyTorch); "
                                   "pass weight.detach()")
-    w = weight.detach() if isinstance(weight, Tensor) else Tensor(np.asarray(weight))
+    w = weight.detach() if isinstance(weight, Tensor) else Tensor._from_data(np.asarray(weight))
     w = w.to(input.dtype)
     n_classes = input.shape[1]
     if w.shape != (n_classes,):
@@ -200,7 +200,7 @@ class IndexTarget(Op):
 
 
 def _index_target(input: Tensor, target, ignore_index: int, op: str):
-    target = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    target = target if isinstance(target, Tensor) else Tensor._from_data(np.asarray(target))
     return IndexTarget.apply(target, input.shape[1], ignore_index, input.dtype, op)
 
 

@@ -15,7 +15,7 @@ __all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "KLD
 
 
 def _as_buffer(value):
-    return value if value is None or isinstance(value, Tensor) else Tensor(value)
+    return value if value is None or isinstance(value, Tensor) else Tensor._from_data(value)
 
 
 class _Loss(Module):
