@@ -50,6 +50,7 @@ LAYERS = {
     "dropout1d_eval": (lambda: nn.Dropout1d(0.5).eval(), lambda: (_x(2, 3, 4),)),
     "dropout2d_eval": (lambda: nn.Dropout2d(0.5).eval(), lambda: (_x(2, 3, 2, 2),)),
     "dropout3d_eval": (lambda: nn.Dropout3d(0.5).eval(), lambda: (_x(2, 2, 2, 2, 2),)),
+    "feature_alpha_dropout_eval": (lambda: nn.FeatureAlphaDropout(0.5).eval(), lambda: (_x(2, 3, 4),)),
 }
 
 
