@@ -32,7 +32,9 @@ class MultiheadAttention(Module):
     forward(query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
     average_attn_weights=True, is_causal=False) → (output, weights or None). Masks follow PyTorch: bool True
     means "may NOT attend" (key_padding_mask (N, S): True marks padding), float masks are added to the scores.
-    Queries whose keys are all masked get zero output (no NaN).
+    Queries whose keys are all masked get zero output (no NaN). is_causal is PyTorch's hint that attn_mask is
+    the causal mask: it needs attn_mask, and with need_weights=False and no key_padding_mask the causal mask
+    is applied in its place (as PyTorch does).
     """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
@@ -149,9 +151,16 @@ class MultiheadAttention(Module):
         q = q.reshape(length, batch, heads, d).permute(1, 2, 0, 3)
         k = k.reshape(source, batch, heads, d).permute(1, 2, 0, 3)
         v = v.reshape(source, batch, heads, d).permute(1, 2, 0, 3)
+        if is_causal and attn_mask is None:
+            raise RuntimeError("MultiheadAttention: need attn_mask if specifying the is_causal hint. You may use the "
+                               "Transformer module method `generate_square_subsequent_mask` to create this mask.")
+        if is_causal and key_padding_mask is None and not need_weights:
+            attn_mask = None  # PyTorch takes the hint: the mask is applied as the causal mask itself
+        else:
+            is_causal = False
         mask = self._merged_mask(attn_mask, key_padding_mask, batch, length, source)
-        out, weights = _attention(q, k, v, mask, self.dropout, is_causal and mask is None, None, self.training,
-                                  "MultiheadAttention")
+        out, weights = _attention(q, k, v, mask, self.dropout if self.training else 0.0, is_causal, None,
+                                  self.training, "MultiheadAttention")
         out = self.out_proj(out.permute(2, 0, 1, 3).reshape(length, batch, self.embed_dim))
         if unbatched:
             out = out.squeeze(1)

@@ -167,7 +167,8 @@ def test_multihead_attention(kwargs):
 
 @pytest.mark.parametrize("kwargs", [dict(), dict(norm_first=True, activation="gelu", batch_first=True)])
 def test_transformer_encoder(kwargs):
-    ours = TransformerEncoder(TransformerEncoderLayer(8, 2, 16, dropout=0.0, **kwargs), 2).double().eval()
+    ours = TransformerEncoder(TransformerEncoderLayer(8, 2, 16, dropout=0.0, **kwargs), 2,
+                              enable_nested_tensor=False).double().eval()
     theirs = torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, **kwargs), 2,
                                          enable_nested_tensor=False).double().eval()
     _load_into_torch(ours, theirs)
