@@ -9,7 +9,7 @@ from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Seq
 from .layers import *  # noqa: F403
 from .layers.loss import *  # noqa: F403
 from .module import Module
-from .parameter import Parameter
+from .parameter import Parameter, UninitializedBuffer, UninitializedParameter
 from .serialization import load, save
 from .summary import summary
 

@@ -5,10 +5,13 @@ reprs read the same.
 """
 from __future__ import annotations
 
+import warnings
+
 from autograd.creation import full
 from autograd.tensor import Tensor
 
 from .. import functional as F
+from .._device import check_device
 from ..module import Module
 from ..parameter import Parameter
 
@@ -54,8 +57,9 @@ class LeakyReLU(Module):
 class PReLU(Module):
     """leaky_relu with a learnable slope: one shared (num_parameters=1) or one per channel (dim 1), starting at `init`."""
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=None):
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
         super().__init__()
+        check_device(device, type(self).__name__)
         self.num_parameters, self.init = num_parameters, init
         self.weight = Parameter(full((num_parameters,), float(init), dtype=dtype))
 
@@ -268,8 +272,17 @@ class Softplus(Module):
 class Hardtanh(Module):
     """Clip to [min_val, max_val]; the gradient passes strictly inside."""
 
-    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False, min_value=None,
+                 max_value=None):
         super().__init__()
+        if min_value is not None:  # PyTorch's deprecated spellings, with its warnings
+            warnings.warn("keyword argument `min_value` is deprecated and rename to `min_val`", FutureWarning,
+                          stacklevel=2)
+            min_val = min_value
+        if max_value is not None:
+            warnings.warn("keyword argument `max_value` is deprecated and rename to `max_val`", FutureWarning,
+                          stacklevel=2)
+            max_val = max_value
         if min_val > max_val:
             raise ValueError(f"Hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace

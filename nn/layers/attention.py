@@ -11,6 +11,7 @@ from autograd.creation import empty
 from autograd.tensor import Tensor
 
 from .. import init
+from .._device import check_device
 from ..functional.attention import _attention
 from ..functional.linear import linear
 from ..module import Module
@@ -39,8 +40,9 @@ class MultiheadAttention(Module):
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
                  add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,
-                 vdim: int | None = None, batch_first: bool = False, dtype=None):
+                 vdim: int | None = None, batch_first: bool = False, device=None, dtype=None):
         super().__init__()
+        check_device(device, type(self).__name__)
         if embed_dim <= 0 or num_heads <= 0 or embed_dim % num_heads:
             raise ValueError(f"MultiheadAttention: embed_dim ({embed_dim}) must be positive and divisible by num_heads "
                              f"({num_heads})")

@@ -10,6 +10,7 @@ from autograd.creation import empty
 from autograd.tensor import Tensor
 
 from .. import init
+from .._device import check_device
 from ..functional.conv import _tuple, conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ..module import Module
 from ..parameter import Parameter
@@ -22,8 +23,9 @@ class _ConvNd(Module):
     _transposed = False
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
-                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", dtype=None, output_padding=0):
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None, output_padding=0):
         super().__init__()
+        check_device(device, type(self).__name__)
         name, n = type(self).__name__, self._dims
         if groups < 1 or in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must both be "
@@ -73,9 +75,9 @@ class Conv1d(_ConvNd):
     _dims = 1
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
-                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", dtype=None):
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, dtype)
+                         padding_mode, device, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
         return conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
@@ -90,9 +92,9 @@ class Conv2d(_ConvNd):
     _dims = 2
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
-                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", dtype=None):
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, dtype)
+                         padding_mode, device, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
         return conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
@@ -102,11 +104,11 @@ class _ConvTransposeNd(_ConvNd):
     _transposed = True
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
-                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", dtype=None):
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None, dtype=None):
         if isinstance(padding, str):
             raise ValueError(f"{type(self).__name__}: padding must be an int or a tuple, got {padding!r}")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, dtype, output_padding)
+                         padding_mode, device, dtype, output_padding)
 
     def _output_padding(self, input: Tensor, output_size) -> tuple:
         """The output_padding that makes the output `output_size` (PyTorch's forward(input, output_size))."""

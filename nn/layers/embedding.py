@@ -7,6 +7,7 @@ from autograd.tensor import Tensor
 
 from .. import functional as F
 from .. import init
+from .._device import check_device
 from ..module import Module
 from ..parameter import Parameter
 
@@ -19,8 +20,9 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
-                 sparse: bool = False, _weight: Tensor | None = None, _freeze: bool = False, dtype=None):
+                 sparse: bool = False, _weight: Tensor | None = None, _freeze: bool = False, device=None, dtype=None):
         super().__init__()
+        check_device(device, type(self).__name__)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:

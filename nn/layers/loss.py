@@ -1,13 +1,15 @@
-"""Losses as modules: each stores its options and calls the function of the same name in `nn.functional.loss`.
+"""Losses as modules: each stores its options and calls the function of the same name in `nn.functional`.
 
 Class weights (`weight`, `pos_weight`) are registered as buffers, so they follow `model.to(dtype)`
-and appear in `state_dict`, as in PyTorch.
+and appear in `state_dict`, as in PyTorch. Constructor arguments are PyTorch's, in PyTorch's order,
+including the deprecated `size_average` and `reduce` (translated to `reduction`, with PyTorch's warning).
 """
 from __future__ import annotations
 
 from autograd.tensor import Tensor
 
 from ..functional import loss as F
+from ..functional._reduction import legacy_reduction
 from ..module import Module
 
 __all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "KLDivLoss", "L1Loss", "MSELoss",
@@ -19,9 +21,13 @@ def _as_buffer(value):
 
 
 class _Loss(Module):
-    def __init__(self, reduction: str = "mean", allowed: tuple = F._REDUCTIONS) -> None:
+    _reductions = F._REDUCTIONS
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
         super().__init__()
-        F._check_reduction(reduction, type(self).__name__, allowed)
+        if size_average is not None or reduce is not None:
+            reduction = legacy_reduction(size_average, reduce, stacklevel=4)
+        F._check_reduction(reduction, type(self).__name__, self._reductions)
         self.reduction = reduction
 
     def extra_repr(self) -> str:
@@ -29,8 +35,8 @@ class _Loss(Module):
 
 
 class _WeightedLoss(_Loss):
-    def __init__(self, weight=None, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", _as_buffer(weight))
 
 
@@ -52,7 +58,7 @@ class HuberLoss(_Loss):
     """Quadratic for |error| < delta, linear beyond: robust to outliers."""
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.delta = delta
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -62,8 +68,8 @@ class HuberLoss(_Loss):
 class SmoothL1Loss(_Loss):
     """Huber loss divided by beta: ½d²/beta for |d| < beta, else |d| − ½beta."""
 
-    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
-        super().__init__(reduction)
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(size_average, reduce, reduction)
         self.beta = beta
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -81,9 +87,9 @@ class CrossEntropyLoss(_WeightedLoss):
         >>> perplexity = loss.exp()   # exp(mean cross-entropy); uniform guessing over C classes gives C
     """
 
-    def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean",
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None, reduction: str = "mean",
                  label_smoothing: float = 0.0) -> None:
-        super().__init__(weight, reduction)
+        super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
@@ -95,8 +101,9 @@ class CrossEntropyLoss(_WeightedLoss):
 class NLLLoss(_WeightedLoss):
     """Negative log-likelihood of log-probabilities (use after LogSoftmax(dim=1))."""
 
-    def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean") -> None:
-        super().__init__(weight, reduction)
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -113,8 +120,8 @@ class BCELoss(_WeightedLoss):
 class BCEWithLogitsLoss(_WeightedLoss):
     """Sigmoid + binary cross-entropy in one stable step, from raw scores; `pos_weight` weighs positives per class."""
 
-    def __init__(self, weight=None, reduction: str = "mean", pos_weight=None) -> None:
-        super().__init__(weight, reduction)
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean", pos_weight=None) -> None:
+        super().__init__(weight, size_average, reduce, reduction)
         self.register_buffer("pos_weight", _as_buffer(pos_weight))
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -125,8 +132,10 @@ class BCEWithLogitsLoss(_WeightedLoss):
 class KLDivLoss(_Loss):
     """KL divergence with log-probability input; use reduction='batchmean' for the true per-sample KL."""
 
-    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
-        super().__init__(reduction, F._REDUCTIONS + ("batchmean",))
+    _reductions = F._REDUCTIONS + ("batchmean",)
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean", log_target: bool = False) -> None:
+        super().__init__(size_average, reduce, reduction)
         self.log_target = log_target
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:

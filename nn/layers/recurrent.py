@@ -22,9 +22,8 @@ from autograd.creation import empty, zeros
 from autograd.ops.shape import cat, stack
 from autograd.tensor import Tensor
 
-from .._device import check_device
-
 from .. import init
+from .._device import check_device
 from ..functional.dropout import dropout
 from ..module import Module
 from ..parameter import Parameter
@@ -75,8 +74,9 @@ class RNNBase(Module):
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
-                 dtype=None):
+                 device=None, dtype=None):
         super().__init__()
+        check_device(device, type(self).__name__)
         name = type(self).__name__
         if not isinstance(hidden_size, int) or hidden_size < 1 or not isinstance(num_layers, int) or num_layers < 1:
             raise ValueError(f"{name}: hidden_size and num_layers must be positive ints, got {hidden_size}, {num_layers}")
@@ -311,21 +311,21 @@ class RNN(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 dtype=None):
+                 device=None, dtype=None):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: unknown nonlinearity {nonlinearity!r}; use 'tanh' or 'relu'")
         self.nonlinearity = nonlinearity
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size, num_layers,
-                         bias, batch_first, dropout, bidirectional, dtype=dtype)
+                         bias, batch_first, dropout, bidirectional, device=device, dtype=dtype)
 
 
 class GRU(RNNBase):
     """Gated recurrent unit, gates (r, z, n) as PyTorch. forward(input, h_0=None) → (output, h_n)."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
-                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, dtype=None):
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, device=None, dtype=None):
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         dtype=dtype)
+                         device=device, dtype=dtype)
 
 
 class LSTM(RNNBase):
@@ -336,9 +336,9 @@ class LSTM(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
-                 dtype=None):
+                 device=None, dtype=None):
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         proj_size, dtype=dtype)
+                         proj_size, device=device, dtype=dtype)
 
     def forward(self, input: Tensor, hx: tuple | None = None):
         from ..utils.rnn import PackedSequence
@@ -370,8 +370,9 @@ class RNNCellBase(Module):
 
     _gates = 1
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None):
         super().__init__()
+        check_device(device, type(self).__name__)
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         gate_size = self._gates * hidden_size
         self.weight_ih = Parameter(empty(gate_size, input_size, dtype=dtype))
@@ -420,11 +421,11 @@ class RNNCellBase(Module):
 class RNNCell(RNNCellBase):
     """One Elman RNN step: h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (or relu)."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh", dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh", device=None, dtype=None):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: unknown nonlinearity {nonlinearity!r}; use 'tanh' or 'relu'")
         self.nonlinearity = nonlinearity
-        super().__init__(input_size, hidden_size, bias, dtype)
+        super().__init__(input_size, hidden_size, bias, device, dtype)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         input, xw, unbatched = self._prepare(input, hx)

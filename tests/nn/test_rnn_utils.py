@@ -7,8 +7,15 @@ import pytest
 import autograd as ag
 import nn
 from autograd import gradcheck, gradgradcheck
-from nn.utils.rnn import (PackedSequence, pack_padded_sequence, pack_sequence, pad_packed_sequence, pad_sequence,
-                          unpack_sequence, unpad_sequence)
+from nn.utils.rnn import (
+    PackedSequence,
+    pack_padded_sequence,
+    pack_sequence,
+    pad_packed_sequence,
+    pad_sequence,
+    unpack_sequence,
+    unpad_sequence,
+)
 
 torch = pytest.importorskip("torch")
 trnn = torch.nn.utils.rnn
