@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograd.creation import empty
+from autograd.ops.activation import where
 from autograd.tensor import Tensor
 
 from .. import init
@@ -21,8 +22,8 @@ from .linear import Linear
 __all__ = ["MultiheadAttention"]
 
 
-def _mask_array(mask) -> np.ndarray:
-    return mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+def _mask_tensor(mask) -> Tensor:
+    return mask if isinstance(mask, Tensor) else Tensor(np.asarray(mask))
 
 
 class MultiheadAttention(Module):
@@ -97,30 +98,30 @@ class MultiheadAttention(Module):
         """One mask for _attention (bool: True = may attend; or float: added), shaped to broadcast to (N, heads, L, S)."""
         masks = []
         if attn_mask is not None:
-            m = _mask_array(attn_mask)
-            if m.shape == (length, source):
-                pass
-            elif m.shape == (batch * self.num_heads, length, source):
+            m = _mask_tensor(attn_mask)
+            if tuple(m.shape) == (batch * self.num_heads, length, source):
                 m = m.reshape(batch, self.num_heads, length, source)
-            else:
+            elif tuple(m.shape) != (length, source):
                 raise RuntimeError(f"MultiheadAttention: attn_mask should have shape {(length, source)} or "
-                                   f"{(batch * self.num_heads, length, source)}, got {m.shape}")
+                                   f"{(batch * self.num_heads, length, source)}, got {tuple(m.shape)}")
             masks.append(m)
         if key_padding_mask is not None:
-            m = _mask_array(key_padding_mask)
-            if m.shape != (batch, source):
+            m = _mask_tensor(key_padding_mask)
+            if tuple(m.shape) != (batch, source):
                 raise RuntimeError(f"MultiheadAttention: key_padding_mask should have shape {(batch, source)} "
-                                   f"(batch, source length), got {m.shape}")
+                                   f"(batch, source length), got {tuple(m.shape)}")
             masks.append(m.reshape(batch, 1, 1, source))
         if not masks:
             return None
         if all(m.dtype == bool for m in masks):
             blocked = masks[0] if len(masks) == 1 else masks[0] | masks[1]
             return ~blocked
-        total = 0
+        dtype = self.out_proj.weight.dtype
+        total = None
         for m in masks:
-            total = total + (np.where(m, -np.inf, 0.0) if m.dtype == bool else m)
-        return np.asarray(total, dtype=np.float64).astype(np.dtype(self.out_proj.weight.dtype))
+            term = where(m, float("-inf"), 0.0).to(dtype) if m.dtype == bool else m.to(dtype)
+            total = term if total is None else total + term
+        return total
 
     def forward(self, query: Tensor, key: Tensor, value: Tensor, key_padding_mask=None, need_weights: bool = True,
                 attn_mask=None, average_attn_weights: bool = True, is_causal: bool = False):
@@ -136,7 +137,7 @@ class MultiheadAttention(Module):
         if unbatched:
             query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
             if key_padding_mask is not None:
-                key_padding_mask = _mask_array(key_padding_mask)[None]
+                key_padding_mask = _mask_tensor(key_padding_mask).unsqueeze(0)
         elif self.batch_first:
             query, key, value = query.transpose(0, 1), key.transpose(0, 1), value.transpose(0, 1)
         if same[0]:
