@@ -1,4 +1,5 @@
-"""Resampling: `interpolate` (and the deprecated `upsample*`), `pixel_shuffle`, `pixel_unshuffle`.
+"""Resampling: `interpolate` (and the deprecated `upsample*`), and the rearrangements `pixel_shuffle`,
+`pixel_unshuffle` and `channel_shuffle`.
 
 Every interpolation mode is separable: the output along one spatial dimension is a weighted sum
 of a few input positions along it, Σₖ wₖ[o] · x[iₖ[o]], done one dimension at a time from the
@@ -24,7 +25,8 @@ from autograd.tensor import Tensor
 
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 
-__all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle"]
+__all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle",
+           "channel_shuffle"]
 
 _MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")
 _INTERPOLATING = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
@@ -230,3 +232,14 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     out = out.permute(*range(k), k, k + 2, k + 4, k + 1, k + 3)
     return out.reshape(*lead, c * r * r, h // r, w // r)
 
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """(N, C, *) with the channels in `groups` groups interleaved: channel g·(C/groups) + i goes to i·groups + g
+    (ShuffleNet's channel shuffle)."""
+    g = _check_factor("channel_shuffle", groups)
+    if input.ndim < 3 or input.shape[1] % g:
+        raise RuntimeError(f"channel_shuffle: expected an input (N, C, *) with at least 3 dimensions and C divisible "
+                           f"by groups={g}, got shape {tuple(input.shape)}")
+    n, c, *rest = input.shape
+    return input.reshape(n, g, c // g, *rest).transpose(1, 2).reshape(n, c, *rest)
