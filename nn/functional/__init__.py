@@ -18,7 +18,9 @@ from .likelihood_loss import *  # noqa: F403
 from .linear import *  # noqa: F403
 from .loss import *  # noqa: F403
 from .margin_loss import *  # noqa: F403
+from .max_lp_pooling import *  # noqa: F403
 from .normalization import *  # noqa: F403
+from .normalization_extra import *  # noqa: F403
 from .padding import *  # noqa: F403
 from .pooling import *  # noqa: F403
 from .sampling import *  # noqa: F403

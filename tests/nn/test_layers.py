@@ -51,6 +51,8 @@ LAYERS = {
     "dropout2d_eval": (lambda: nn.Dropout2d(0.5).eval(), lambda: (_x(2, 3, 2, 2),)),
     "dropout3d_eval": (lambda: nn.Dropout3d(0.5).eval(), lambda: (_x(2, 2, 2, 2, 2),)),
     "feature_alpha_dropout_eval": (lambda: nn.FeatureAlphaDropout(0.5).eval(), lambda: (_x(2, 3, 4),)),
+    "rmsnorm": (lambda: nn.RMSNorm((2, 3)), lambda: (_x(2, 2, 3),)),
+    "local_response_norm": (lambda: nn.LocalResponseNorm(3), lambda: (_x(2, 4, 3),)),
 }
 
 
