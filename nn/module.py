@@ -541,7 +541,7 @@ _DTYPE_NAMES = ("float16", "float32", "float64", "half", "float", "double", "int
 
 def _parse_to(name: str, args: tuple, kwargs: dict):
     """(device or None, numpy dtype or None) from Module.to's PyTorch forms."""
-    unknown = set(kwargs) - {"device", "dtype", "non_blocking", "memory_format", "copy"}
+    unknown = set(kwargs) - {"device", "dtype", "non_blocking", "memory_format"}
     if unknown:
         raise TypeError(f"{name}.to() got unexpected keyword arguments {sorted(unknown)}")
     device, dtype = kwargs.get("device"), kwargs.get("dtype")

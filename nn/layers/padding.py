@@ -23,31 +23,34 @@ def _widths(padding, dims: int, name: str) -> tuple:
 
 
 class _PadNd(Module):
-    _dims = 1
-    _mode = "constant"
+    """Reflection, replication or circular padding (`_mode`) of the last `_dims` dimensions."""
 
-    def __init__(self, padding, value: float = 0.0) -> None:
+    _dims = 1
+    _mode = "reflect"
+
+    def __init__(self, padding) -> None:
         super().__init__()
         self.padding = _widths(padding, self._dims, type(self).__name__)
-        self.value = value
 
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim not in (self._dims + 1, self._dims + 2):
             raise ValueError(f"{type(self).__name__}: expected {self._dims + 1}D or {self._dims + 2}D input, got "
                              f"{input.ndim}D input of shape {tuple(input.shape)}")
-        if self._mode == "constant":
-            return F.pad(input, self.padding, "constant", self.value)
         return F.pad(input, self.padding, self._mode)
 
     def extra_repr(self) -> str:
         return f"{self.padding}"
 
 
-class _ConstantPadNd(_PadNd):
-    """Pad with `value`."""
+class _ConstantPadNd(Module):
+    """Pad with `value` (any number of leading dimensions)."""
+
+    _dims = 1
 
     def __init__(self, padding, value: float) -> None:
-        super().__init__(padding, value)
+        super().__init__()
+        self.padding = _widths(padding, self._dims, type(self).__name__)
+        self.value = value
 
     def forward(self, input: Tensor) -> Tensor:
         return F.pad(input, self.padding, "constant", self.value)
