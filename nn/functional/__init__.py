@@ -14,6 +14,7 @@ from .distance import *  # noqa: F403
 from .dropout import *  # noqa: F403
 from .embedding import *  # noqa: F403
 from .fold import *  # noqa: F403
+from .grid_sampling import *  # noqa: F403
 from .likelihood_loss import *  # noqa: F403
 from .linear import *  # noqa: F403
 from .loss import *  # noqa: F403

@@ -14,10 +14,11 @@ from autograd.function import Op
 from autograd.tensor import Tensor
 
 from .conv import _tuple
-from .pooling import avg_pool1d, avg_pool2d, max_unpool2d
+from .pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, max_unpool2d
 
 __all__ = ["adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices",
-           "adaptive_max_pool2d_with_indices", "lp_pool1d", "lp_pool2d", "max_unpool1d"]
+           "adaptive_max_pool2d_with_indices", "lp_pool1d", "lp_pool2d", "max_unpool1d", "max_pool1d_with_indices",
+           "max_pool2d_with_indices"]
 
 
 def _bins(n: int, out: int) -> list:
@@ -106,3 +107,15 @@ def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
     length = (input.shape[-1] - 1) * s - 2 * p + k if output_size is None else tuple(output_size)[-1]
     out = max_unpool2d(input.unsqueeze(-2), indices.unsqueeze(-2), (1, k), (1, s), (0, p), (1, length))
     return out.squeeze(-2)
+
+
+def max_pool2d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+                            return_indices: bool = False):
+    """max_pool2d returning (values, indices), as PyTorch's."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=True)
+
+
+def max_pool1d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+                            return_indices: bool = False):
+    """max_pool1d returning (values, indices), as PyTorch's."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=True)

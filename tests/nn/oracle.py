@@ -52,7 +52,9 @@ def check_function(ours, theirs, arrays, *, rtol=1e-10, atol=1e-12, second_order
         if tg is None:
             assert g is None or np.all(g.detach().numpy() == 0), f"input {i}: torch has no gradient, ours does"
             continue
-        assert g is not None, f"input {i}: ours has no gradient, torch does"
+        if g is None:  # not connected here; PyTorch's may be connected but zero (e.g. through a rounding)
+            assert np.all(tg.detach().numpy() == 0), f"input {i}: ours has no gradient, torch has a non-zero one"
+            continue
         np.testing.assert_allclose(g.detach().numpy(), tg.detach().numpy(), rtol=grad_rtol, atol=grad_atol,
                                    err_msg=f"first derivative w.r.t. input {i} differs")
     if not second_order:
