@@ -13,6 +13,17 @@ from nn.optim import lr_scheduler
 
 torch = pytest.importorskip("torch")
 
+
+@pytest.fixture(autouse=True)
+def _float32_defaults():
+    """The scalar state's dtype follows the default dtype on both sides (float32 here, whatever ran before)."""
+    previous, ours = torch.get_default_dtype(), ag.get_default_dtype()
+    torch.set_default_dtype(torch.float32)
+    ag.set_default_dtype(ag.float32)
+    yield
+    torch.set_default_dtype(previous)
+    ag.set_default_dtype(ours)
+
 OPTIMISERS = [
     ("Adadelta", {}), ("Adadelta", dict(lr=0.5, rho=0.8, weight_decay=0.1, maximize=True)),
     ("Adamax", {}), ("Adamax", dict(lr=0.05, betas=(0.8, 0.9), weight_decay=0.1)),
