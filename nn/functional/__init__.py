@@ -13,6 +13,7 @@ from .conv import *  # noqa: F403
 from .distance import *  # noqa: F403
 from .dropout import *  # noqa: F403
 from .embedding import *  # noqa: F403
+from .embedding_bag import *  # noqa: F403
 from .fold import *  # noqa: F403
 from .grid_sampling import *  # noqa: F403
 from .likelihood_loss import *  # noqa: F403

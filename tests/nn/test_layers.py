@@ -53,6 +53,7 @@ LAYERS = {
     "feature_alpha_dropout_eval": (lambda: nn.FeatureAlphaDropout(0.5).eval(), lambda: (_x(2, 3, 4),)),
     "rmsnorm": (lambda: nn.RMSNorm((2, 3)), lambda: (_x(2, 2, 3),)),
     "local_response_norm": (lambda: nn.LocalResponseNorm(3), lambda: (_x(2, 4, 3),)),
+    "embedding_bag": (lambda: nn.EmbeddingBag(5, 3, mode="sum"), lambda: (autograd.tensor([[0, 1, 4], [4, 2, 1]]),)),
 }
 
 
