@@ -15,8 +15,8 @@ from .._device import check_device
 from ..module import Module
 from ..parameter import Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "RMSNorm",
-           "LocalResponseNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d",
+           "InstanceNorm3d", "RMSNorm", "LocalResponseNorm"]
 
 
 def _register_running_stats(module: Module, num_features: int, track: bool, dtype) -> None:
@@ -101,6 +101,12 @@ class BatchNorm2d(_BatchNorm):
     """Batch normalisation over (N, C, H, W) input, per channel C."""
 
     _ranks = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation over (N, C, D, H, W) input, per channel C."""
+
+    _ranks = (5,)
 
 
 class LayerNorm(Module):
@@ -214,6 +220,12 @@ class InstanceNorm2d(_InstanceNorm):
     """Instance normalisation of (N, C, H, W) or (C, H, W) inputs (style transfer's normalisation)."""
 
     _spatial_dims = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation of (N, C, D, H, W) or (C, D, H, W) inputs."""
+
+    _spatial_dims = 3
 
 
 class RMSNorm(Module):

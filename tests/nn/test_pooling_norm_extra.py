@@ -1,4 +1,5 @@
-"""AdaptiveMaxPool1d/2d, LPPool1d/2d, MaxUnpool1d/2d, RMSNorm and LocalResponseNorm against PyTorch (repr, values,
+"""AdaptiveMaxPool1d/2d, LPPool1d/2d, MaxUnpool1d/2d, RMSNorm, LocalResponseNorm, BatchNorm3d and InstanceNorm3d
+against PyTorch (repr, values,
 first and second derivatives, returned indices) and finite differences."""
 import numpy as np
 import pytest
@@ -14,7 +15,8 @@ CASES = [("AdaptiveMaxPool2d", (2,), (2, 3, 5, 7)), ("AdaptiveMaxPool2d", ((3, N
          ("AdaptiveMaxPool1d", (3,), (2, 3, 8)), ("LPPool2d", (2, 2), (1, 2, 4, 4)), ("LPPool1d", (3, 3, 2), (2, 2, 7)),
          ("LPPool2d", (1.5, (2, 3)), (1, 1, 4, 6)), ("LocalResponseNorm", (3,), (2, 5, 4)),
          ("LocalResponseNorm", (2, 1e-2, 0.5, 2.0), (2, 4, 3, 3)), ("RMSNorm", ((4,),), (3, 4)),
-         ("RMSNorm", ([2, 3], 1e-3), (2, 2, 3))]
+         ("RMSNorm", ([2, 3], 1e-3), (2, 2, 3)), ("BatchNorm3d", (3,), (2, 3, 2, 3, 2)),
+         ("InstanceNorm3d", (3, 1e-5, 0.1, True), (2, 3, 2, 3, 2))]
 
 
 @pytest.fixture(autouse=True)
