@@ -1,6 +1,5 @@
 """AdaptiveMaxPool1d/2d, LPPool1d/2d, MaxUnpool1d/2d, RMSNorm, LocalResponseNorm, BatchNorm3d and InstanceNorm3d
-against PyTorch (repr, values,
-first and second derivatives, returned indices) and finite differences."""
+against PyTorch (repr, values, first and second derivatives, returned indices) and finite differences."""
 import numpy as np
 import pytest
 from oracle import check_derivatives, check_function
