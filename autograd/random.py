@@ -40,6 +40,7 @@ class Generator(np.random.Generator):
             raise RuntimeError(f"manual_seed: seed {seed} is out of range; it must be in [-2**63, 2**64)")
         self._initial_seed = int(seed) % _SEED_RANGE
         self.bit_generator.state = np.random.PCG64(self._initial_seed).state
+        self._spawned = 0
         return self
 
     def seed(self) -> int:
@@ -58,6 +59,14 @@ class Generator(np.random.Generator):
     def set_state(self, new_state: dict) -> Generator:
         self.bit_generator.state = new_state
         return self
+
+    def spawn(self, n_children: int) -> list:
+        """Independent child generators (as numpy's Generator.spawn: plain numpy Generators), leaving this stream as
+        is; the k-th child since the last `manual_seed` is the same every time, as after a fresh seed in numpy."""
+        first = self.__dict__.get("_spawned", 0)
+        self._spawned = first + n_children
+        return [np.random.Generator(np.random.PCG64(np.random.SeedSequence(self._initial_seed, spawn_key=(k,))))
+                for k in range(first, first + n_children)]
 
     def __reduce__(self):
         return (_rebuild_generator, (self._initial_seed, self.bit_generator.state))

@@ -251,7 +251,7 @@ def masked_fill(input, mask, value):
 @tensor_method
 def masked_select(input, mask):
     """The entries where `mask` holds, as a 1-d tensor."""
-    mask = mask if isinstance(mask, Tensor) else Tensor(np.asarray(mask))
+    mask = mask if isinstance(mask, Tensor) else Tensor._from_data(np.asarray(mask))
     return input[mask.expand(*input.shape) if mask.shape != input.shape else mask]
 
 

@@ -30,6 +30,14 @@ def _check_tensor(input, name: str) -> None:
         raise TypeError(f"{name}: expected a Tensor as input, got {type(input).__name__}; wrap it with autograd.tensor(...)")
 
 
+def _maybe_inplace(input: Tensor, inplace: bool, name: str, fn) -> Tensor:
+    """fn(input); with inplace=True written into input's storage and returned, as PyTorch's `name`."""
+    if not inplace:
+        return fn(input)
+    from autograd.ops.inplace import inplace as write_inplace
+    return write_inplace(input, name, fn)
+
+
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0)."""
     _check_tensor(input, "relu")
@@ -123,7 +131,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale · elu(x, α) with SELU's fixed constants (self-normalising networks)."""
     _check_tensor(input, "selu")
-    return input.elu(_SELU_ALPHA) * _SELU_SCALE
+    return _maybe_inplace(input, inplace, "selu_", lambda x: x.elu(_SELU_ALPHA) * _SELU_SCALE)
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -131,7 +139,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     _check_tensor(input, "celu")
     if alpha == 0:
         raise ValueError("celu: alpha cannot be 0")
-    return (input / alpha).elu(1.0) * alpha
+    return _maybe_inplace(input, inplace, "celu_", lambda x: (x / alpha).elu(1.0) * alpha)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -143,13 +151,13 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x·σ(x) (swish)."""
     _check_tensor(input, "silu")
-    return input.silu()
+    return _maybe_inplace(input, inplace, "silu_", lambda x: x.silu())
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x·tanh(softplus(x))."""
     _check_tensor(input, "mish")
-    return input * input.softplus().tanh()
+    return _maybe_inplace(input, inplace, "mish_", lambda x: x * x.softplus().tanh())
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -167,14 +175,15 @@ def softsign(input: Tensor) -> Tensor:
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """relu6(x + 3) / 6: 0 below -3, 1 above 3, linear in between (gradient 1/6 strictly inside)."""
     _check_tensor(input, "hardsigmoid")
-    return relu6(input + 3) / 6
+    return _maybe_inplace(input, inplace, "hardsigmoid_", lambda x: relu6(x + 3) / 6)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x · relu6(x + 3) / 6: 0 up to -3, x from 3, x(x + 3)/6 strictly between (so the gradient at -3 and 3
     is 0 and 1, as PyTorch's)."""
     _check_tensor(input, "hardswish")
-    return where(input <= -3, 0.0, where(input < 3, input * (input + 3) / 6, input))
+    return _maybe_inplace(input, inplace, "hardswish_",
+                          lambda x: where(x <= -3, 0.0, where(x < 3, x * (x + 3) / 6, x)))
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -234,7 +243,7 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, else value."""
     _check_tensor(input, "threshold")
-    return where(input > threshold, input, value)
+    return _maybe_inplace(input, inplace, "threshold_", lambda x: where(x > threshold, x, value))
 
 
 def tanhshrink(input: Tensor) -> Tensor:

@@ -11,7 +11,8 @@ Perplexity, the usual language-model metric, is exp of the mean cross-entropy:
 `cross_entropy(logits, targets).exp()`.
 
 Arguments that follow PyTorch's deprecated `size_average`/`reduce` are keyword-only here, so a
-positional call that would mean something else in PyTorch fails loudly instead.
+positional call that would mean something else in PyTorch fails loudly instead; `size_average=` and
+`reduce=` themselves are accepted as keywords and translated as PyTorch does (`_reduction.py`).
 """
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from autograd import grad_mode
 from autograd.function import Op
 from autograd.ops.activation import where
 from autograd.tensor import Tensor
+
+from ._reduction import accepts_legacy_reduction
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "huber_loss", "kl_div",
            "l1_loss", "mse_loss", "nll_loss", "smooth_l1_loss"]
@@ -89,6 +92,7 @@ def _pointwise_args(input, target, op: str) -> Tensor:
 
 
 # --------------------------------------------------------------------------- regression
+@accepts_legacy_reduction
 def mse_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
     """Mean squared error (input − target)²."""
     _check_reduction(reduction, "mse_loss")
@@ -97,6 +101,7 @@ def mse_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
     return _reduce(diff * diff, reduction)
 
 
+@accepts_legacy_reduction
 def l1_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
     """Mean absolute error |input − target| (subgradient 0 where they are equal, as PyTorch)."""
     _check_reduction(reduction, "l1_loss")
@@ -115,6 +120,7 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
     return _reduce(where(z < delta, 0.5 * diff * diff, delta * (z - 0.5 * delta)), reduction)
 
 
+@accepts_legacy_reduction
 def smooth_l1_loss(input: Tensor, target, *, reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """½d²/beta where |d| < beta, else |d| − ½beta: Huber loss divided by beta (L1 when beta = 0)."""
     _check_reduction(reduction, "smooth_l1_loss")
@@ -288,6 +294,7 @@ class TargetDistribution(Op):
         return a, a.sum(axis=1, keepdims=True)
 
 
+@accepts_legacy_reduction
 def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy between logits `input` (classes in dim 1) and a target, as `torch.nn.functional.cross_entropy`.
@@ -317,6 +324,7 @@ def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -10
     return loss.reshape(()) if squeeze and reduction == "none" else loss
 
 
+@accepts_legacy_reduction
 def nll_loss(input: Tensor, target, weight=None, *, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood −weight[t]·input[n, t] of log-probabilities `input` (classes in dim 1).
 
@@ -377,6 +385,7 @@ class BinaryCrossEntropy(Op):
         return grad_x, grad_t
 
 
+@accepts_legacy_reduction
 def binary_cross_entropy(input: Tensor, target, weight=None, *, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of probabilities `input` in [0, 1] against `target` of the same shape.
 
@@ -394,6 +403,7 @@ def binary_cross_entropy(input: Tensor, target, weight=None, *, reduction: str =
     return _reduce(loss, reduction)
 
 
+@accepts_legacy_reduction
 def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, *, reduction: str = "mean",
                                      pos_weight=None) -> Tensor:
     """Sigmoid and binary cross-entropy in one stable step, for raw scores `input`.
@@ -418,6 +428,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, *, redu
     return _reduce(loss, reduction)
 
 
+@accepts_legacy_reduction
 def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool = False) -> Tensor:
     """Kullback–Leibler divergence Σ target·(log target − input), with `input` given as log-probabilities.
 

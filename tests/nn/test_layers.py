@@ -50,6 +50,12 @@ LAYERS = {
     "dropout1d_eval": (lambda: nn.Dropout1d(0.5).eval(), lambda: (_x(2, 3, 4),)),
     "dropout2d_eval": (lambda: nn.Dropout2d(0.5).eval(), lambda: (_x(2, 3, 2, 2),)),
     "dropout3d_eval": (lambda: nn.Dropout3d(0.5).eval(), lambda: (_x(2, 2, 2, 2, 2),)),
+    "feature_alpha_dropout_eval": (lambda: nn.FeatureAlphaDropout(0.5).eval(), lambda: (_x(2, 3, 4),)),
+    "rmsnorm": (lambda: nn.RMSNorm((2, 3)), lambda: (_x(2, 2, 3),)),
+    "local_response_norm": (lambda: nn.LocalResponseNorm(3), lambda: (_x(2, 4, 3),)),
+    "batchnorm3d_train": (lambda: nn.BatchNorm3d(2), lambda: (_x(2, 2, 2, 1, 2),)),
+    "instancenorm3d_affine": (lambda: nn.InstanceNorm3d(2, affine=True), lambda: (_x(1, 2, 2, 2, 2),)),
+    "embedding_bag": (lambda: nn.EmbeddingBag(5, 3, mode="sum"), lambda: (autograd.tensor([[0, 1, 4], [4, 2, 1]]),)),
 }
 
 
