@@ -21,8 +21,10 @@ PyTorch does, with the file and line that used it:
 
 Attribute lookups raise it as an `AttributeError` and imports as a `ModuleNotFoundError`, so scripts
 that probe for a feature (`hasattr(F, "scaled_dot_product_attention")`, `try: import ... except
-ImportError`) take their fallback exactly as they would on an older PyTorch. A missing method of a
-Tensor, Module, optimiser or data loader is reported the same way when it ends the run. Packages built
+ImportError`) take their fallback exactly as they would on an older PyTorch. PyTorch submodules this
+engine does not have (torch.onnx, torch.distributions, ...) import, since importing is not using; the
+first name taken from one stops the run (`torch.onnx.export is not implemented ...`). A missing method
+of a Tensor, Module, optimiser or data loader is reported the same way when it ends the run. Packages built
 on PyTorch (torchvision, torchtext, torchsummary, ...) are not mapped: importing one, or any library
 that imports torch itself, stops with a message saying so. Nothing is ever substituted silently.
 
@@ -62,12 +64,20 @@ MODULE_MAP: dict[str, str | None] = {
     "torch.autograd": "autograd",
     "torch.autograd.functional": "autograd.functional",
     "torch.random": "autograd.random",
-    "torch.testing": "autograd.testing",
     "torch.cuda": "autograd.cuda",
     "torch.backends": "autograd.backends",
 }
 # torch.nn.modules.linear.Linear etc.: PyTorch's layer files all re-export into torch.nn, as ours do into nn.
 _PREFIX_MAP = {"torch.nn.modules.": "nn"}
+# PyTorch's other public submodules: `import torch.onnx` succeeds (importing is not using), and the first
+# name taken from one stops the run naming it, e.g. torch.onnx.export.
+_ABSENT_SUBMODULES = frozenset(f"torch.{name}" for name in (
+    "amp", "ao", "autograd.forward_ad", "autograd.profiler", "backends.cudnn", "backends.mps", "compiler",
+    "distributed", "distributions", "export", "fft", "func", "futures", "fx", "hub", "jit", "library", "linalg",
+    "masked", "monitor", "mps", "multiprocessing", "nested", "nn.attention", "nn.parallel", "nn.qat",
+    "nn.quantized", "nn.utils.parametrize", "nn.utils.prune", "onnx", "overrides", "package", "profiler",
+    "quantization", "serialization", "signal", "sparse", "special", "testing", "utils.benchmark",
+    "utils.checkpoint", "utils.cpp_extension", "utils.dlpack", "utils.hooks", "utils.tensorboard", "xpu"))
 # Packages built on PyTorch that people import beside it; named so the message can say what they are.
 _PACKAGES_ON_TORCH = ("torchvision", "torchtext", "torchaudio", "torchdata", "torchsummary", "torchinfo",
                       "torchmetrics", "lightning", "pytorch_lightning", "functorch", "triton")
@@ -140,10 +150,16 @@ def _where(filename: str | None, lineno: int | None) -> str:
     return f"{where}: {source}" if source else where
 
 
-def _missing_message(torch_name: str, ours: str | None, frame) -> tuple[str, str | None, int | None]:
+def _missing_message(torch_name: str, ours: str | None, frame, absent: bool = False):
+    """(message, file, line) for a missing torch name used at `frame`."""
     filename, lineno = (frame.f_code.co_filename, frame.f_lineno) if frame is not None else (None, None)
-    tail = (f"autograd.run_torch maps {torch_name.rsplit('.', 1)[0]} to {ours}, which has no "
-            f"{torch_name.rsplit('.', 1)[1]}" if ours else "autograd.run_torch has no mapping for it")
+    parent, _, leaf = torch_name.rpartition(".")
+    if absent:
+        tail = f"this engine has no {parent} at all"
+    elif ours:
+        tail = f"autograd.run_torch maps {parent} to {ours}, which has no {leaf}"
+    else:
+        tail = "autograd.run_torch has no mapping for it"
     return (f"{torch_name} is not implemented in this engine ({_where(filename, lineno)}); {tail}. "
             f"The script needs PyTorch for this, or the name added here."), filename, lineno
 
@@ -154,10 +170,11 @@ class _TorchModule(types.ModuleType):
     MissingTorchName. Our internal submodules (autograd.ops, ...) are not shown under torch's names;
     assignments land on this object, never on our module."""
 
-    def __init__(self, name: str, target: types.ModuleType | None) -> None:
+    def __init__(self, name: str, target: types.ModuleType | None, absent: bool = False) -> None:
         super().__init__(name)
         self.__path__ = []  # a package, so `import torch.nn` looks for submodules (through our finder)
         object.__setattr__(self, "_target", target)
+        object.__setattr__(self, "_absent", absent)  # one of torch's submodules that this engine does not have
 
     def __getattr__(self, name: str):
         full = f"{self.__name__}.{name}"
@@ -170,13 +187,15 @@ class _TorchModule(types.ModuleType):
             else:
                 if not isinstance(value, types.ModuleType) or name.startswith("__"):
                     return value
-        if _ours_for(full) is not _UNMAPPED:
+        if _ours_for(full) is not _UNMAPPED or full in _ABSENT_SUBMODULES:
             return importlib.import_module(full)
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
         frame = sys._getframe(1)
         from_import = frame.f_code.co_code[frame.f_lasti] == dis.opmap["IMPORT_FROM"]
-        message, filename, lineno = _missing_message(full, target.__name__ if target else None, _user_frame(frame))
+        ours = target.__name__ if target else None
+        message, filename, lineno = _missing_message(full, ours, _user_frame(frame),
+                                                     absent=object.__getattribute__(self, "_absent"))
         if from_import:  # `from torch.x import name`: Python would turn an AttributeError into a vague ImportError
             raise MissingTorchModule(message, full, filename, lineno, module=full)
         raise MissingTorchAttribute(message, full, filename, lineno)
@@ -190,11 +209,11 @@ class _TorchModule(types.ModuleType):
 
 
 class _TorchLoader(importlib.abc.Loader):
-    def __init__(self, target: types.ModuleType | None) -> None:
-        self.target = target
+    def __init__(self, target: types.ModuleType | None, absent: bool = False) -> None:
+        self.target, self.absent = target, absent
 
     def create_module(self, spec):
-        return _TorchModule(spec.name, self.target)
+        return _TorchModule(spec.name, self.target, self.absent)
 
     def exec_module(self, module) -> None:
         pass
@@ -225,6 +244,8 @@ class _TorchFinder(importlib.abc.MetaPathFinder):
                 f"own files, not for installed packages built on PyTorch, which need the real PyTorch.",
                 fullname, *location, module=fullname)
         ours = _ours_for(fullname)
+        if ours is _UNMAPPED and fullname in _ABSENT_SUBMODULES:
+            return importlib.util.spec_from_loader(fullname, _TorchLoader(None, absent=True), is_package=True)
         if ours is _UNMAPPED:
             message, filename, lineno = _missing_message(fullname, None, frame)
             raise MissingTorchModule(message, fullname, filename, lineno, module=fullname)
@@ -233,9 +254,7 @@ class _TorchFinder(importlib.abc.MetaPathFinder):
         except ModuleNotFoundError as error:
             if error.name is None or not ours.startswith(error.name):
                 raise
-            raise MissingTorchModule(
-                f"{fullname} is not implemented in this engine ({where}); autograd.run_torch maps it to {ours}, which "
-                f"does not exist yet.", fullname, *location, module=fullname) from None
+            return importlib.util.spec_from_loader(fullname, _TorchLoader(None, absent=True), is_package=True)
         return importlib.util.spec_from_loader(fullname, _TorchLoader(module), is_package=True)
 
 

@@ -105,10 +105,25 @@ def test_from_import_of_a_missing_name_is_a_clear_import_error(tmp_path):
         run(path)
 
 
-def test_an_unmapped_torch_module_is_named(tmp_path):
-    with pytest.raises(ModuleNotFoundError, match=r"torch\.distributions is not implemented in this engine "
+def test_an_unknown_torch_module_is_named_at_the_import(tmp_path):
+    with pytest.raises(ModuleNotFoundError, match=r"torch\.surely_missing_module is not implemented in this engine "
                                                   r"\(.*script\.py, line 2"):
-        run(script(tmp_path, "import torch\nimport torch.distributions as D\n"))
+        run(script(tmp_path, "import torch\nimport torch.surely_missing_module\n"))
+
+
+def test_torch_modules_this_engine_lacks_import_and_fail_at_first_use(tmp_path):
+    path = script(tmp_path, """
+        import torch
+        import torch.onnx          # imported but only used on request, as in word_language_model
+        import torch.distributions as D
+        if False:
+            torch.onnx.export(None)
+        dist = D.Normal(0.0, 1.0)
+        """)
+    with pytest.raises(MissingTorchName, match=r"torch\.distributions\.Normal is not implemented in this engine "
+                                               r"\(.*script\.py, line 7: dist = D\.Normal\(0\.0, 1\.0\)\); this "
+                                               r"engine has no torch\.distributions at all"):
+        run(path)
 
 
 def test_a_missing_tensor_method_is_named_as_torch_names_it(tmp_path):
