@@ -310,3 +310,11 @@ def assert_same_losses(ours: list, theirs: list, rtol: float, atol: float, min_s
 
 def port(*parts: str) -> str:
     return os.path.join(PORTS, *parts)
+
+
+def assert_same_values(ours: Trace, theirs: Trace, expressions, rtol: float = 1e-6, atol: float = 1e-7) -> None:
+    """Each expression (e.g. "x.grad"), evaluated in both programs' globals at the end, agrees."""
+    for expression in expressions:
+        here, there = (eval(expression, dict(trace.globals)) for trace in (ours, theirs))
+        here, there = (np.asarray(v.detach().numpy() if hasattr(v, "detach") else v) for v in (here, there))
+        np.testing.assert_allclose(here, there, rtol=rtol, atol=atol, err_msg=f"{expression} differs from PyTorch's")

@@ -111,3 +111,51 @@ def test_word_language_model_matches_pytorch(tmp_path, model):
     extra = ["--nhead", "2"] if model == "Transformer" else []
     harness.compare(WORD_LM, ["--data", data, "--model", model, *WORD_LM_SIZES, "--dropout", "0", *extra],
                     cwd=str(tmp_path), min_steps=10)
+
+
+# ----------------------------------------------------------------------------- karpathy/nanoGPT model.py
+NANOGPT = harness.port("programs", "nanogpt", "train_tiny.py")
+
+
+def test_nanogpt_runs_here():
+    trace = harness.run_here(NANOGPT, ["0.1"])
+    assert len(trace.losses) == 8 and trace.stdout.count("loss") == 8
+    assert len(trace.globals["sample"][0].tolist()) == 11
+
+
+def test_nanogpt_matches_pytorch():
+    pytest.importorskip("torch")
+    ours, theirs = harness.compare(NANOGPT, min_steps=8)  # dropout 0: PyTorch's attention draws its own masks
+    assert ours.globals["sample"].tolist() == theirs.globals["sample"].tolist()
+
+
+# ----------------------------------------------------------------------------- this project's source lessons
+LESSON_002 = harness.port("programs", "lessons", "lesson_002_activations_init.py")
+LESSON_004 = harness.port("programs", "lessons", "lesson_004_mlp_activations.py")
+
+
+def test_lesson_002_runs_here():
+    trace = harness.run_here(LESSON_002)
+    assert "output shape" in trace.stdout and trace.stdout.count("tensor(") >= 8
+
+
+def test_lesson_002_matches_pytorch():
+    pytest.importorskip("torch")
+    ours, theirs = harness.compare(LESSON_002, min_steps=1)
+    harness.assert_same_values(ours, theirs, ["x"], rtol=0, atol=0)  # linspace's grid, bit for bit
+    harness.assert_same_values(ours, theirs, ["probabilities", "my_data", "output"])
+    # σ(x) agrees to an ulp (~6e-8 near 1), so σ' = σ(1 - σ) agrees to about 1e-7 absolute, not relative
+    harness.assert_same_values(ours, theirs, ["x.grad"], rtol=0, atol=2.5e-7)
+
+
+def test_lesson_004_runs_here():
+    trace = harness.run_here(LESSON_004)
+    assert trace.globals["x"].shape == (160,)
+
+
+def test_lesson_004_matches_pytorch():
+    pytest.importorskip("torch")
+    ours, theirs = harness.compare(LESSON_004, min_steps=3)
+    # the grid itself, and the ReLU derivative on it (the point nearest 0 is where a wrong sign shows)
+    harness.assert_same_values(ours, theirs, ["x", "relu_grad"], rtol=0, atol=0)
+    harness.assert_same_values(ours, theirs, ["sigmoid_grad", "x.grad"], rtol=0, atol=2.5e-7)  # as in lesson 002
