@@ -22,8 +22,9 @@ PyTorch does, with the file and line that used it:
 Attribute lookups raise it as an `AttributeError` and imports as a `ModuleNotFoundError`, so scripts
 that probe for a feature (`hasattr(F, "scaled_dot_product_attention")`, `try: import ... except
 ImportError`) take their fallback exactly as they would on an older PyTorch. PyTorch submodules this
-engine does not have (torch.onnx, torch.distributions, ...) import, since importing is not using; the
-first name taken from one stops the run (`torch.onnx.export is not implemented ...`). A missing method
+engine does not have (torch.onnx, torch.distributed, torch.backends.cudnn, ...) and names from them
+import, since importing is not using, and flags can be set on them; the first use of such a name
+(a call, subclassing, a truth test) stops the run (`torch.onnx.export is not implemented ...`). A missing method
 of a Tensor, Module, optimiser or data loader is reported the same way when it ends the run. Packages built
 on PyTorch (torchvision, torchtext, torchsummary, ...) are not mapped: importing one, or any library
 that imports torch itself, stops with a message saying so. Nothing is ever substituted silently.
@@ -144,18 +145,20 @@ def _user_frame(frame):
 def _where(filename: str | None, lineno: int | None) -> str:
     if not filename:
         return "at an unknown place"
+    linecache.checkcache(filename)  # the file may have changed since it was last read
     source = linecache.getline(filename, lineno).strip() if lineno else ""
     shown = os.path.relpath(filename) if os.path.abspath(filename).startswith(os.getcwd() + os.sep) else filename
     where = f"{shown}, line {lineno}"
     return f"{where}: {source}" if source else where
 
 
-def _missing_message(torch_name: str, ours: str | None, frame, absent: bool = False):
-    """(message, file, line) for a missing torch name used at `frame`."""
+def _missing_message(torch_name: str, ours: str | None, frame, absent: str | None = None):
+    """(message, file, line) for a missing torch name used at `frame`; `absent`: the torch submodule it is
+    from, when this engine has none of that submodule."""
     filename, lineno = (frame.f_code.co_filename, frame.f_lineno) if frame is not None else (None, None)
     parent, _, leaf = torch_name.rpartition(".")
     if absent:
-        tail = f"this engine has no {parent} at all"
+        tail = f"this engine has no {absent} at all"
     elif ours:
         tail = f"autograd.run_torch maps {parent} to {ours}, which has no {leaf}"
     else:
@@ -191,11 +194,11 @@ class _TorchModule(types.ModuleType):
             return importlib.import_module(full)
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+        if object.__getattribute__(self, "_absent"):
+            return _Absent(full, self.__name__)
         frame = sys._getframe(1)
         from_import = frame.f_code.co_code[frame.f_lasti] == dis.opmap["IMPORT_FROM"]
-        ours = target.__name__ if target else None
-        message, filename, lineno = _missing_message(full, ours, _user_frame(frame),
-                                                     absent=object.__getattribute__(self, "_absent"))
+        message, filename, lineno = _missing_message(full, target.__name__ if target else None, _user_frame(frame))
         if from_import:  # `from torch.x import name`: Python would turn an AttributeError into a vague ImportError
             raise MissingTorchModule(message, full, filename, lineno, module=full)
         raise MissingTorchAttribute(message, full, filename, lineno)
@@ -206,6 +209,55 @@ class _TorchModule(types.ModuleType):
         prefix = self.__name__ + "."
         names |= {m[len(prefix):] for m in MODULE_MAP if m.startswith(prefix) and "." not in m[len(prefix):]}
         return sorted(names | set(self.__dict__))
+
+
+class _Absent:
+    """A name from a torch submodule this engine lacks (`torch.onnx.export`, `from torch.distributed import
+    init_process_group`, `torch.backends.cudnn`): naming it is allowed, as is setting a flag on it
+    (`torch.backends.cudnn.benchmark = True`, which means nothing on this CPU engine either); using it
+    (calling, subclassing, iterating, testing its truth, entering it) raises MissingTorchName there."""
+
+    def __init__(self, torch_name: str, module: str) -> None:
+        object.__setattr__(self, "_torch_name", torch_name)
+        object.__setattr__(self, "_module", module)
+        object.__setattr__(self, "_flags", {})
+
+    def __getattr__(self, name: str):
+        flags = object.__getattribute__(self, "_flags")
+        if name in flags:
+            return flags[name]
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return _Absent(f"{object.__getattribute__(self, '_torch_name')}.{name}", object.__getattribute__(self, "_module"))
+
+    def __setattr__(self, name: str, value) -> None:
+        object.__getattribute__(self, "_flags")[name] = value
+
+    def _used(self):
+        torch_name, module = object.__getattribute__(self, "_torch_name"), object.__getattribute__(self, "_module")
+        message, filename, lineno = _missing_message(torch_name, None, _user_frame(sys._getframe(1)), absent=module)
+        raise MissingTorchAttribute(message, torch_name, filename, lineno)
+
+    def __call__(self, *args, **kwargs):
+        self._used()
+
+    def __mro_entries__(self, bases):
+        self._used()
+
+    def __iter__(self):
+        self._used()
+
+    def __bool__(self):
+        self._used()
+
+    def __enter__(self):
+        self._used()
+
+    def __getitem__(self, key):
+        self._used()
+
+    def __repr__(self) -> str:
+        return f"<{object.__getattribute__(self, '_torch_name')}: not implemented in this engine>"
 
 
 class _TorchLoader(importlib.abc.Loader):

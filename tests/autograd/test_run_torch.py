@@ -126,6 +126,29 @@ def test_torch_modules_this_engine_lacks_import_and_fail_at_first_use(tmp_path):
         run(path)
 
 
+def test_names_from_absent_modules_can_be_imported_and_flagged_but_not_used(tmp_path):
+    out = run(script(tmp_path, """
+        import os
+        import torch
+        from torch.distributed import init_process_group    # as nanoGPT's train.py, used only under DDP
+        torch.backends.cudnn.benchmark = True                # a flag: means nothing on a CPU engine either
+        flag = torch.backends.cudnn.benchmark
+        if int(os.environ.get("RANK", -1)) != -1:
+            init_process_group(backend="nccl")
+        """))
+    assert out["flag"] is True
+    path = script(tmp_path, """
+        from torch.distributed import init_process_group
+        init_process_group(backend="gloo")
+        """)
+    with pytest.raises(MissingTorchName, match=r"torch\.distributed\.init_process_group is not implemented in this "
+                                               r"engine \(.*script\.py, line 3: init_process_group\(backend=.*"
+                                               r"no torch\.distributed at all"):
+        run(path)
+    with pytest.raises(MissingTorchName, match=r"torch\.nn\.parallel\.DistributedDataParallel is not implemented"):
+        run(script(tmp_path, "import torch.nn.parallel as P\nclass Wrapped(P.DistributedDataParallel):\n    pass\n"))
+
+
 def test_a_missing_tensor_method_is_named_as_torch_names_it(tmp_path):
     path = script(tmp_path, """
         import torch

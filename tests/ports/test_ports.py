@@ -6,10 +6,9 @@ backward must agree to float32 rounding. Where and why each program came from is
 """
 import os
 
+import harness
 import numpy as np
 import pytest
-
-import harness
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::DeprecationWarning", "ignore::SyntaxWarning")
 
