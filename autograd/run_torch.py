@@ -11,6 +11,7 @@ are dropped), so `run` can be called from a program or a test that also uses PyT
     torch.nn.functional         -> nn.functional   torch.utils.data            -> nn.data
     torch.nn.init               -> nn.init         torch.autograd              -> autograd
     torch.nn.utils              -> nn.utils        torch.nn.modules[.*]        -> nn
+    torch.cuda, torch.onnx, ... -> autograd.cuda, autograd.onnx, ... where we have them
     (`python -m autograd.run_torch --help` prints the whole table)
 
 A name the script uses that this engine lacks stops the run with `MissingTorchName`, naming it as
@@ -65,20 +66,22 @@ MODULE_MAP: dict[str, str | None] = {
     "torch.autograd": "autograd",
     "torch.autograd.functional": "autograd.functional",
     "torch.random": "autograd.random",
-    "torch.cuda": "autograd.cuda",
-    "torch.backends": "autograd.backends",
 }
 # torch.nn.modules.linear.Linear etc.: PyTorch's layer files all re-export into torch.nn, as ours do into nn.
 _PREFIX_MAP = {"torch.nn.modules.": "nn"}
-# PyTorch's other public submodules: `import torch.onnx` succeeds (importing is not using), and the first
-# name taken from one stops the run naming it, e.g. torch.onnx.export.
-_ABSENT_SUBMODULES = frozenset(f"torch.{name}" for name in (
-    "amp", "ao", "autograd.forward_ad", "autograd.profiler", "backends.cudnn", "backends.mps", "compiler",
-    "distributed", "distributions", "export", "fft", "func", "futures", "fx", "hub", "jit", "library", "linalg",
-    "masked", "monitor", "mps", "multiprocessing", "nested", "nn.attention", "nn.parallel", "nn.qat",
-    "nn.quantized", "nn.utils.parametrize", "nn.utils.prune", "onnx", "overrides", "package", "profiler",
-    "quantization", "serialization", "signal", "sparse", "special", "testing", "utils.benchmark",
-    "utils.checkpoint", "utils.cpp_extension", "utils.dlpack", "utils.hooks", "utils.tensorboard", "xpu"))
+# PyTorch's other public submodules. Each is ours where we have the counterpart under the mapped parent
+# (torch.cuda -> autograd.cuda, torch.onnx -> autograd.onnx, torch.backends.mps -> autograd.backends.mps);
+# where we have not, `import torch.distributions` still succeeds (importing is not using) and the first
+# name used from it stops the run, e.g. torch.distributions.Normal.
+_TORCH_SUBMODULES = frozenset(f"torch.{name}" for name in (
+    "accelerator", "amp", "ao", "autograd.forward_ad", "autograd.graph", "autograd.profiler", "backends",
+    "backends.cpu", "backends.cuda", "backends.cudnn", "backends.mkldnn", "backends.mps", "backends.openmp",
+    "compiler", "cpu", "cuda", "cuda.amp", "distributed", "distributions", "export", "fft", "func", "futures", "fx",
+    "hub", "jit", "library", "linalg", "masked", "monitor", "mps", "multiprocessing", "nested", "nn.attention",
+    "nn.parallel", "nn.qat", "nn.quantized", "nn.utils.parametrizations", "nn.utils.parametrize", "nn.utils.prune",
+    "onnx", "overrides", "package", "profiler", "quantization", "serialization", "signal", "sparse", "special",
+    "testing", "utils.benchmark", "utils.checkpoint", "utils.cpp_extension", "utils.dlpack", "utils.hooks",
+    "utils.tensorboard", "xpu"))
 # Packages built on PyTorch that people import beside it; named so the message can say what they are.
 _PACKAGES_ON_TORCH = ("torchvision", "torchtext", "torchaudio", "torchdata", "torchsummary", "torchinfo",
                       "torchmetrics", "lightning", "pytorch_lightning", "functorch", "triton")
@@ -190,7 +193,7 @@ class _TorchModule(types.ModuleType):
             else:
                 if not isinstance(value, types.ModuleType) or name.startswith("__"):
                     return value
-        if _ours_for(full) is not _UNMAPPED or full in _ABSENT_SUBMODULES:
+        if _ours_for(full) is not _UNMAPPED:
             return importlib.import_module(full)
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
@@ -296,7 +299,7 @@ class _TorchFinder(importlib.abc.MetaPathFinder):
                 f"own files, not for installed packages built on PyTorch, which need the real PyTorch.",
                 fullname, *location, module=fullname)
         ours = _ours_for(fullname)
-        if ours is _UNMAPPED and fullname in _ABSENT_SUBMODULES:
+        if ours is _NO_COUNTERPART:
             return importlib.util.spec_from_loader(fullname, _TorchLoader(None, absent=True), is_package=True)
         if ours is _UNMAPPED:
             message, filename, lineno = _missing_message(fullname, None, frame)
@@ -311,11 +314,17 @@ class _TorchFinder(importlib.abc.MetaPathFinder):
 
 
 _UNMAPPED = object()
+_NO_COUNTERPART = object()  # a torch submodule under a parent that has no module of ours (torch.utils.checkpoint)
 
 
 def _ours_for(torch_name: str):
+    """Our module for a torch module name (None: a namespace of mapped submodules; _UNMAPPED: unknown)."""
     if torch_name in MODULE_MAP:
         return MODULE_MAP[torch_name]
+    if torch_name in _TORCH_SUBMODULES:
+        parent, _, leaf = torch_name.rpartition(".")
+        ours = _ours_for(parent)
+        return f"{ours}.{leaf}" if isinstance(ours, str) else _NO_COUNTERPART
     for prefix, ours in _PREFIX_MAP.items():
         if torch_name.startswith(prefix) and "." not in torch_name[len(prefix):]:
             return ours
@@ -426,6 +435,8 @@ def _is_torch_name(name: str) -> bool:
 def _usage() -> str:
     table = "\n".join(f"  {torch_name:<28} -> {ours or '(namespace)'}" for torch_name, ours in MODULE_MAP.items())
     table += "".join(f"\n  {prefix}*{'':<{27 - len(prefix)}}-> {ours}" for prefix, ours in _PREFIX_MAP.items())
+    table += ("\nand PyTorch's other submodules (torch.cuda, torch.onnx, torch.backends.mps, ...) to ours under the"
+              "\nmapped parent where we have them (autograd.cuda, ...); a name used from one we lack stops the run.")
     return ("usage: python -m autograd.run_torch script.py [args ...]\n\n"
             "Runs an unmodified PyTorch script on this engine, with PyTorch's modules mapped to ours:\n" + table)
 

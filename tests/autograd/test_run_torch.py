@@ -52,6 +52,15 @@ def test_submodules_are_reachable_as_attributes_as_in_torch(tmp_path):
     assert out["relu"] is nn.functional.relu
 
 
+def test_other_torch_submodules_are_ours_under_the_mapped_parent(tmp_path):
+    out = run(script(tmp_path, """
+        import torch.testing
+        from torch.autograd import functional
+        """))
+    assert out["torch"].testing.shapes is autograd.testing.shapes  # torch.testing -> autograd.testing
+    assert out["functional"].jacobian is autograd.functional.jacobian
+
+
 def test_our_internal_modules_are_not_shown_under_torch_names(tmp_path):
     path = script(tmp_path, "import torch\nops = torch.ops\n")
     with pytest.raises(MissingTorchName, match=r"torch\.ops is not implemented"):

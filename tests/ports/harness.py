@@ -244,9 +244,10 @@ def _seed_python(seed: int) -> None:
 
 
 def run_here(path: str, argv=(), cwd: str | None = None, weights: list | None = None, seed: int = 0,
-             shared_random: bool = True) -> Trace:
-    """Run the program on this engine through the runner; with `weights` (from `run_pytorch`) start from them."""
-    trace = Trace()
+             shared_random: bool = True, trace: Trace | None = None) -> Trace:
+    """Run the program on this engine through the runner; with `weights` (from `run_pytorch`) start from them.
+    `trace` (filled as the run goes) keeps what happened when the run raises."""
+    trace = Trace() if trace is None else trace
     engine = _Engine("ours")
     script_dir = os.path.dirname(os.path.abspath(path))
     saved_cwd = os.getcwd()
@@ -289,11 +290,22 @@ def run_pytorch(path: str, argv=(), cwd: str | None = None, seed: int = 0) -> Tr
 
 
 def compare(path: str, argv=(), cwd: str | None = None, rtol: float = 1e-5, atol: float = 1e-6, seed: int = 0,
-            min_steps: int = 3) -> tuple[Trace, Trace]:
-    """Run on PyTorch, then here from PyTorch's weights; assert the losses agree step by step."""
+            min_steps: int = 3, stops_with: tuple | None = None) -> tuple[Trace, Trace]:
+    """Run on PyTorch, then here from PyTorch's weights; assert the losses agree step by step.
+
+    `stops_with=(exception type, message pattern)`: our run is known to stop there (the test says why);
+    it must stop exactly so, and the losses up to that point are compared with PyTorch's first ones.
+    """
     theirs = run_pytorch(path, argv, cwd, seed)
-    ours = run_here(path, argv, cwd, weights=theirs.weights, seed=seed)
-    assert_same_losses(ours.losses, theirs.losses, rtol, atol, min_steps)
+    ours = Trace()
+    if stops_with is None:
+        run_here(path, argv, cwd, weights=theirs.weights, seed=seed, trace=ours)
+        assert_same_losses(ours.losses, theirs.losses, rtol, atol, min_steps)
+    else:
+        import pytest
+        with pytest.raises(stops_with[0], match=stops_with[1]):
+            run_here(path, argv, cwd, weights=theirs.weights, seed=seed, trace=ours)
+        assert_same_losses(ours.losses, theirs.losses[:len(ours.losses)], rtol, atol, min_steps)
     return ours, theirs
 
 
