@@ -5,7 +5,9 @@ Both runs start from the same numbers, so their losses can be compared step by s
   PyTorch run records its `state_dict` and our run loads that state dict into its own model (by the
   same names, strictly: a differently named or shaped parameter fails the comparison);
 - random draws the script itself makes (`torch.randn`, `rand`, `randint`, `randperm`, `normal`,
-  `multinomial`, `*_like`) and every dropout mask come from numpy streams seeded alike in both runs;
+  `multinomial`, `*_like`) and every dropout mask (`F.dropout`, and the attention-weight dropout of
+  `F.scaled_dot_product_attention`, computed by PyTorch's reference formula when it drops) come from
+  numpy streams seeded alike in both runs;
   draws made inside either library (initialisers, a sampler's own seed) stay each engine's own;
 - Python's `random` and numpy's global generator are seeded alike before each run.
 Every `backward()` on a one-element tensor records its value: those are the losses compared.
@@ -47,11 +49,13 @@ class _Engine:
             import torch.nn.functional
             self.top, self.functional, self.module = torch, torch.nn.functional, torch.nn.Module
             self.tensor_type, self.float32, self.int64 = torch.Tensor, torch.float32, torch.int64
+            self.bool = torch.bool
         else:
             import autograd
             import nn
             self.top, self.functional, self.module = autograd, nn.functional, nn.Module
             self.tensor_type, self.float32, self.int64 = autograd.Tensor, autograd.float32, autograd.int64
+            self.bool = autograd.bool
 
     def make(self, array: np.ndarray, dtype=None, requires_grad: bool = False):
         out = self.top.tensor(array, dtype=dtype)
@@ -152,6 +156,27 @@ def _dropout(engine: _Engine, streams: _Streams):
     return dropout
 
 
+def _attention(engine: _Engine, dropout, original):
+    """scaled_dot_product_attention whose attention-weight dropout draws from the shared stream (PyTorch's
+    documented reference formula); without dropout it is the engine's own function."""
+    def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
+                                     **kwargs):
+        if dropout_p == 0.0:
+            return original(query, key, value, attn_mask=attn_mask, dropout_p=0.0, is_causal=is_causal, scale=scale,
+                            **kwargs)
+        scale = 1.0 / float(query.shape[-1]) ** 0.5 if scale is None else scale
+        weights = (query @ key.transpose(-2, -1)) * scale
+        length, source = query.shape[-2], key.shape[-2]
+        if is_causal:
+            allowed = engine.make(np.tril(np.ones((length, source), dtype=bool)))
+            weights = weights.masked_fill(allowed.logical_not(), float("-inf"))
+        if attn_mask is not None:
+            weights = (weights.masked_fill(attn_mask.logical_not(), float("-inf")) if attn_mask.dtype == engine.bool
+                       else weights + attn_mask)
+        return dropout(weights.softmax(-1), dropout_p, True) @ value
+    return scaled_dot_product_attention
+
+
 @contextlib.contextmanager
 def _patched(engine: _Engine, script_dir: str, trace: Trace, weights: list | None, seed: int):
     """Install the shared randomness, the weight hand-over and the loss recorder on `engine`."""
@@ -175,7 +200,15 @@ def _patched(engine: _Engine, script_dir: str, trace: Trace, weights: list | Non
             chosen = _replacement if from_script(sys._getframe(1)) else _original
             return chosen(*args, **kwargs)
         patch(engine.top, name, chooser)
-    patch(engine.functional, "dropout", _dropout(engine, streams))
+    dropout = _dropout(engine, streams)
+    # every module of the library that holds the dropout function (nn.Dropout's, attention's own import)
+    original_dropout, package = engine.functional.dropout, engine.top.__name__ if engine.name == "torch" else "nn"
+    for module in [m for name, m in list(sys.modules.items()) if name.partition(".")[0] == package and m is not None]:
+        if getattr(module, "dropout", None) is original_dropout:
+            patch(module, "dropout", dropout)
+    if hasattr(engine.functional, "scaled_dot_product_attention"):
+        patch(engine.functional, "scaled_dot_product_attention",
+              _attention(engine, dropout, engine.functional.scaled_dot_product_attention))
 
     original_backward = engine.tensor_type.backward
 

@@ -13,6 +13,35 @@ import pytest
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::DeprecationWarning", "ignore::SyntaxWarning")
 
 
+def _missing(*names: str) -> list:
+    """Which of these dotted names (autograd.device, nn.optim.Adadelta, ...) this engine lacks today."""
+    import importlib
+    missing = []
+    for name in names:
+        module, _, attribute = name.partition(".")
+        value = importlib.import_module(module)
+        for part in attribute.split("."):
+            value = getattr(value, part, None)
+        if value is None:
+            missing.append(name)
+    return missing
+
+
+def needs(*names: str, otherwise=None):
+    """Strict xfail while a piece issue 13 asks for is missing here (the port must fail then, and must pass
+    once it lands); `otherwise`: the mark to apply when nothing named is missing."""
+    missing = _missing(*names)
+    if missing:
+        return pytest.mark.xfail(strict=True, reason="not in this engine yet: " + ", ".join(missing))
+    return otherwise if otherwise is not None else pytest.mark.usefixtures()
+
+
+def xfail_unless_same_grid(values_here, values_torch, what: str) -> None:
+    """An arange/linspace grid that is not PyTorch's bit for bit is a known gap of issue 13 (its grid item)."""
+    if not np.array_equal(np.asarray(values_here), np.asarray(values_torch)):
+        pytest.xfail(f"{what} does not give PyTorch's grid values yet")
+
+
 @pytest.fixture(autouse=True)
 def _quiet_plots(monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
@@ -34,12 +63,14 @@ def _words_corpus(directory, seed=0, vocabulary=40, lines=(60, 12, 12)):
 POLYNOMIAL = harness.port("programs", "tutorial_custom_function", "polynomial_custom_function.py")
 
 
+@needs("autograd.device")
 def test_tutorial_custom_function_runs_here():
     trace = harness.run_here(POLYNOMIAL)
     assert len(trace.losses) == 300 and trace.losses[-1] < trace.losses[0]
     assert "Result: y = " in trace.stdout
 
 
+@needs("autograd.device")
 def test_tutorial_custom_function_matches_pytorch():
     pytest.importorskip("torch")
     harness.compare(POLYNOMIAL)
@@ -78,11 +109,13 @@ MNIST = harness.port("programs", "mnist", "main.py")
 MNIST_ARGS = ["--batch-size", "8", "--test-batch-size", "16", "--epochs", "2", "--no-accel", "--log-interval", "1"]
 
 
+@needs("autograd.device", "nn.optim.Adadelta")
 def test_mnist_runs_here():
     trace = harness.run_here(MNIST, MNIST_ARGS)
     assert len(trace.losses) == 4 and trace.stdout.count("Test set: Average loss") == 2
 
 
+@needs("autograd.device", "nn.optim.Adadelta")
 def test_mnist_matches_pytorch():
     pytest.importorskip("torch")
     harness.compare(MNIST, MNIST_ARGS, min_steps=4)
@@ -99,8 +132,9 @@ WORD_LM_SIZES = ["--emsize", "16", "--nhid", "16", "--nlayers", "2", "--bptt", "
 WHOLE_MODULE_SAVE = (TypeError, "modules are code and are not saved")
 
 
-@pytest.mark.xfail(strict=True, raises=WHOLE_MODULE_SAVE[0], reason="torch.save(model, f) of a whole module: this "
-                   "project's save refuses to pickle code, so main.py stops after its first epoch")
+@needs("autograd.device", "nn.Transformer", "autograd.save", otherwise=pytest.mark.xfail(
+    strict=True, raises=WHOLE_MODULE_SAVE[0], reason="torch.save(model, f) of a whole module: this project's save "
+    "refuses to pickle code, so main.py stops after its first epoch"))
 @pytest.mark.parametrize("model", ["LSTM", "GRU", "RNN_TANH", "Transformer"])
 def test_word_language_model_runs_here(tmp_path, model):
     data = _words_corpus(tmp_path / "corpus")
@@ -116,13 +150,15 @@ def test_word_language_model_runs_here(tmp_path, model):
     assert "End of training" in trace.stdout
 
 
+@needs("autograd.device", "nn.Transformer", "autograd.save")
 @pytest.mark.parametrize("model", ["LSTM", "Transformer"])
 def test_word_language_model_matches_pytorch(tmp_path, model):
     pytest.importorskip("torch")
     data = _words_corpus(tmp_path / "corpus")
-    # dropout 0: PyTorch draws the masks inside its fused LSTM and attention kernels, out of the harness's reach
-    extra = ["--nhead", "2"] if model == "Transformer" else []
-    harness.compare(WORD_LM, ["--data", data, "--model", model, *WORD_LM_SIZES, "--dropout", "0", *extra],
+    # LSTM with dropout 0: PyTorch draws the masks between LSTM layers inside its fused kernel, out of the
+    # harness's reach; the Transformer keeps its dropout (nn.Transformer's 0.1 inside, 0.2 on the embeddings)
+    extra = ["--nhead", "2"] if model == "Transformer" else ["--dropout", "0"]
+    harness.compare(WORD_LM, ["--data", data, "--model", model, *WORD_LM_SIZES, *extra],
                     cwd=str(tmp_path), min_steps=10, stops_with=WHOLE_MODULE_SAVE)
 
 
@@ -130,15 +166,17 @@ def test_word_language_model_matches_pytorch(tmp_path, model):
 NANOGPT = harness.port("programs", "nanogpt", "train_tiny.py")
 
 
+@needs("autograd.device", "autograd.multinomial")
 def test_nanogpt_runs_here():
     trace = harness.run_here(NANOGPT, ["0.1"])
     assert len(trace.losses) == 8 and trace.stdout.count("loss") == 8
     assert len(trace.globals["sample"][0].tolist()) == 11
 
 
+@needs("autograd.device", "autograd.multinomial")
 def test_nanogpt_matches_pytorch():
     pytest.importorskip("torch")
-    ours, theirs = harness.compare(NANOGPT, min_steps=8)  # dropout 0: PyTorch's attention draws its own masks
+    ours, theirs = harness.compare(NANOGPT, ["0.1"], min_steps=8)  # with dropout, in attention too
     assert ours.globals["sample"].tolist() == theirs.globals["sample"].tolist()
 
 
@@ -155,7 +193,8 @@ def test_lesson_002_runs_here():
 def test_lesson_002_matches_pytorch():
     pytest.importorskip("torch")
     ours, theirs = harness.compare(LESSON_002, min_steps=1)
-    harness.assert_same_values(ours, theirs, ["x"], rtol=0, atol=0)  # linspace's grid, bit for bit
+    xfail_unless_same_grid(ours.globals["x"].detach().numpy(), theirs.globals["x"].detach().numpy(),
+                           "torch.linspace(-20, 20, 1000)")
     harness.assert_same_values(ours, theirs, ["probabilities", "my_data", "output"])
     # σ(x) agrees to an ulp (~6e-8 near 1), so σ' = σ(1 - σ) agrees to about 1e-7 absolute, not relative
     harness.assert_same_values(ours, theirs, ["x.grad"], rtol=0, atol=2.5e-7)
@@ -169,6 +208,8 @@ def test_lesson_004_runs_here():
 def test_lesson_004_matches_pytorch():
     pytest.importorskip("torch")
     ours, theirs = harness.compare(LESSON_004, min_steps=3)
+    xfail_unless_same_grid(ours.globals["x"].detach().numpy(), theirs.globals["x"].detach().numpy(),
+                           "torch.arange(-8.0, 8.0, 0.1)")
     # the grid itself, and the ReLU derivative on it (the point nearest 0 is where a wrong sign shows)
     harness.assert_same_values(ours, theirs, ["x", "relu_grad"], rtol=0, atol=0)
     harness.assert_same_values(ours, theirs, ["sigmoid_grad", "x.grad"], rtol=0, atol=2.5e-7)  # as in lesson 002
