@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import autograd
 from autograd import run_torch
 
 PORTS = os.path.dirname(os.path.abspath(__file__))
@@ -292,6 +293,8 @@ def run_here(path: str, argv=(), cwd: str | None = None, weights: list | None = 
         if cwd:
             os.chdir(cwd)
         stack.callback(os.chdir, saved_cwd)
+        stack.callback(autograd.set_default_dtype, autograd.get_default_dtype())
+        autograd.set_default_dtype(autograd.float32)  # as in a fresh process, whatever other tests set
         _seed_python(seed)
         try:
             trace.globals = run_torch.run(path, list(argv))
@@ -307,8 +310,9 @@ def run_pytorch(path: str, argv=(), cwd: str | None = None, seed: int = 0) -> Tr
     engine = _Engine("torch")
     script_dir = os.path.dirname(os.path.abspath(path))
     out = io.StringIO()
-    threads = torch.get_num_threads()
+    threads, default_dtype = torch.get_num_threads(), torch.get_default_dtype()
     torch.set_num_threads(1)
+    torch.set_default_dtype(torch.float32)  # as in a fresh `python script.py`, whatever other tests set
     try:
         with _patched(engine, script_dir, trace, None, seed), contextlib.redirect_stdout(out), \
                 _as_script(path, list(argv), cwd):
@@ -319,6 +323,7 @@ def run_pytorch(path: str, argv=(), cwd: str | None = None, seed: int = 0) -> Tr
                 trace.stdout = out.getvalue()
     finally:
         torch.set_num_threads(threads)
+        torch.set_default_dtype(default_dtype)
     return trace
 
 
