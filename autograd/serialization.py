@@ -8,6 +8,14 @@ Two formats, chosen by the file name on save and by the content on load:
 - `.safetensors`: the safe weight format PyTorch users exchange (the `safetensors` package, an
   optional extra); a flat dict of names to tensors, readable by `safetensors.torch.load_file`.
 
+Whole objects (`save(model, f)`, as `torch.save(model, f)`) are stored as data too: the class's
+name and the object's attributes, recursively; functions and classes held as values by name.
+Loading one builds the object without running its `__init__` and only for classes (and functions)
+that are allowed, as PyTorch's `weights_only` loading: this project's own tensor types always,
+others once the caller lists them (`add_safe_globals([...])`, `with safe_globals([...]):`, the
+names of `torch.serialization`), or with `weights_only=False` for a file you trust, which looks the
+names up by import. No code from the file ever runs.
+
 Saving to a path is atomic: the data goes to a temporary file in the same folder, is flushed and
 fsynced, then renamed over the destination (`os.replace`), so the old file survives any failure
 and the new one is complete or absent. Any problem with a file being loaded (not a zip, truncated,
@@ -16,6 +24,7 @@ naming the file and what is wrong.
 """
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import os
@@ -27,7 +36,8 @@ import numpy as np
 
 from .tensor import Tensor
 
-__all__ = ["save", "load", "SerializationError"]
+__all__ = ["save", "load", "SerializationError", "add_safe_globals", "clear_safe_globals", "get_safe_globals",
+           "safe_globals"]
 
 _MANIFEST = "__manifest__"
 _FORMAT = "numpy-autograd-nn/1"
@@ -36,6 +46,83 @@ _ORDER_KEY = "numpy-autograd-nn.order"  # safetensors metadata: the state dict's
 
 class SerializationError(ValueError):
     """A file that cannot be loaded (or an object that cannot be saved safely): names the file and the problem."""
+
+
+# --------------------------------------------------------------------------- allowed classes and functions
+_SAFE_GLOBALS: dict = {}  # "module.qualname" -> the class or function a file may name (added by the caller)
+_ALWAYS_SAFE: dict = {}  # this project's own types (Parameter, ...), registered by the modules that define them
+
+
+def _qualified(obj) -> str:
+    return f"{obj.__module__}.{obj.__qualname__}"
+
+
+def add_safe_globals(safe_globals: list) -> None:
+    """Allow these classes and functions to be named by files that `load` reads (torch.serialization's name)."""
+    for item in safe_globals:
+        item = item[0] if isinstance(item, tuple) else item
+        _SAFE_GLOBALS[_qualified(item)] = item
+
+
+def get_safe_globals() -> list:
+    return list(_SAFE_GLOBALS.values())
+
+
+def clear_safe_globals() -> None:
+    _SAFE_GLOBALS.clear()
+
+
+class safe_globals:
+    """Allow these classes and functions while the `with` block runs (torch.serialization.safe_globals)."""
+
+    def __init__(self, safe_globals: list):
+        self.items = list(safe_globals)
+
+    def __enter__(self):
+        self.previous = dict(_SAFE_GLOBALS)
+        add_safe_globals(self.items)
+        return self
+
+    def __exit__(self, *exc):
+        _SAFE_GLOBALS.clear()
+        _SAFE_GLOBALS.update(self.previous)
+        return False
+
+
+def _always_safe(*items) -> None:
+    """Register this project's own classes that a file may always name (no user code runs for them)."""
+    for item in items:
+        _ALWAYS_SAFE[_qualified(item)] = item
+
+
+def _resolve(name: str, where: str, trusted: bool):
+    """The class or function a file names: allowed ones, or, for a trusted file, found by import."""
+    if name in _ALWAYS_SAFE:
+        return _ALWAYS_SAFE[name]
+    if name in _SAFE_GLOBALS:
+        return _SAFE_GLOBALS[name]
+    if trusted:
+        import importlib
+
+        module, _, qualname = name.rpartition(".")
+        while module:
+            try:
+                found = importlib.import_module(module)
+                break
+            except ImportError:
+                module, _, head = module.rpartition(".")
+                qualname = f"{head}.{qualname}"
+        else:
+            raise SerializationError(f"the file names {name!r} at {where!r}, which cannot be imported")
+        for part in qualname.split("."):
+            found = getattr(found, part, None)
+            if found is None:
+                raise SerializationError(f"the file names {name!r} at {where!r}, which does not exist")
+        return found
+    raise SerializationError(
+        f"the file holds {name!r} at {where or '<root>'!r}, which is not allowed by default: loading it builds that "
+        f"class. If you trust the file, allow it, as in PyTorch: autograd.serialization.add_safe_globals([{name.rsplit('.', 1)[-1]}]) "
+        "or `with autograd.serialization.safe_globals([...]):`, or pass weights_only=False")
 
 
 def _describe(f) -> str:
@@ -48,9 +135,9 @@ def _describe(f) -> str:
 # --------------------------------------------------------------------------- encoding the nesting
 def _encode(obj, path: str, arrays: dict):
     """The manifest entry for obj; tensors and arrays are added to `arrays`."""
-    if hasattr(obj, "state_dict") and hasattr(obj, "forward") and hasattr(obj, "named_parameters"):
-        raise TypeError("save: modules are code and are not saved; save model.state_dict() and rebuild the model, "
-                        "then call model.load_state_dict(nn.load(path))")
+    if isinstance(obj, Tensor) and type(obj) is not Tensor:  # a Parameter: the tensor, and its class by name
+        return {"type": "tensor_subclass", "class": _qualified(type(obj)), "tensor": _encode(Tensor._wrap(obj._data)
+                if not obj.requires_grad else obj.detach().requires_grad_(), path, arrays)}
     if isinstance(obj, (Tensor, np.ndarray, np.generic)) and not isinstance(obj, (np.str_, np.bytes_)):
         array = np.asarray(obj._data if isinstance(obj, Tensor) else obj)
         if array.dtype.kind not in "biufc":
@@ -77,6 +164,15 @@ def _encode(obj, path: str, arrays: dict):
     if isinstance(obj, (list, tuple)):
         kind = "tuple" if isinstance(obj, tuple) else "list"
         return {"type": kind, "items": [_encode(v, _join(path, i), arrays) for i, v in enumerate(obj)]}
+    if isinstance(obj, (set, frozenset)):
+        return {"type": "set", "items": [_encode(v, _join(path, i), arrays) for i, v in enumerate(sorted(obj, key=repr))]}
+    if isinstance(obj, type) or inspect.isfunction(obj) or inspect.isbuiltin(obj):
+        if "<locals>" in obj.__qualname__ or "<lambda>" in obj.__qualname__:
+            raise TypeError(f"save: {obj.__qualname__} at {path or '<root>'!r} is defined inside a function, so it "
+                            "cannot be named by a file; define it at module level")
+        return {"type": "global", "name": _qualified(obj)}
+    if hasattr(obj, "__dict__") and not inspect.ismodule(obj) and "<locals>" not in type(obj).__qualname__:
+        return {"type": "object", "class": _qualified(type(obj)), "state": _encode(dict(vars(obj)), path, arrays)}
     raise TypeError(f"save: cannot store a {type(obj).__name__} at {path or '<root>'!r} without pickle; "
                     "supported are tensors, numpy arrays, numbers, strings, None, and dicts/lists/tuples of them")
 
@@ -88,8 +184,9 @@ def _join(path: str, key) -> str:
 _KEY_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "NoneType": lambda k: None}
 
 
-def _decode(entry, arrays: dict, where: str):
-    """The object a manifest entry describes; SerializationError (naming `where`, the entry's path) if malformed."""
+def _decode(entry, arrays: dict, where: str, trusted: bool = False):
+    """The object a manifest entry describes; SerializationError (naming `where`, the entry's path) if malformed.
+    `trusted` (load's weights_only=False): classes and functions the file names may be found by import."""
     if not isinstance(entry, dict) or "type" not in entry:
         raise SerializationError(f"malformed manifest entry at {where!r}: {entry!r:.80}")
     kind = entry["type"]
@@ -115,11 +212,31 @@ def _decode(entry, arrays: dict, where: str):
                 raise SerializationError(f"malformed dict item at {where!r}: {item!r:.80}")
             key, key_type, value = item
             key = _KEY_TYPES[key_type](key)
-            out[key] = _decode(value, arrays, _join(where, key))
+            out[key] = _decode(value, arrays, _join(where, key), trusted)
         return out
-    if kind in ("list", "tuple"):
-        items = [_decode(v, arrays, _join(where, i)) for i, v in enumerate(_items(entry, where))]
-        return tuple(items) if kind == "tuple" else items
+    if kind in ("list", "tuple", "set"):
+        items = [_decode(v, arrays, _join(where, i), trusted) for i, v in enumerate(_items(entry, where))]
+        return tuple(items) if kind == "tuple" else set(items) if kind == "set" else items
+    if kind == "global":
+        return _resolve(str(entry.get("name")), where, trusted)
+    if kind == "tensor_subclass":
+        cls, tensor = _resolve(str(entry.get("class")), where, trusted), _decode(entry.get("tensor"), arrays, where)
+        if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+            raise SerializationError(f"{entry.get('class')!r} at {where!r} is not a tensor class")
+        out = cls.__new__(cls)
+        out._init(tensor._data)
+        out._requires_grad = tensor._requires_grad
+        return out
+    if kind == "object":
+        cls = _resolve(str(entry.get("class")), where, trusted)
+        if not isinstance(cls, type):
+            raise SerializationError(f"{entry.get('class')!r} at {where!r} is not a class")
+        state = _decode(entry.get("state"), arrays, where, trusted)
+        if not isinstance(state, dict):
+            raise SerializationError(f"malformed object state at {where!r}")
+        obj = cls.__new__(cls)  # no __init__: the saved attributes are the object
+        vars(obj).update(state)
+        return obj
     raise SerializationError(f"unknown entry type {kind!r} at {where!r} in the manifest; was the file written by a "
                              "newer version?")
 
@@ -191,8 +308,9 @@ def _safetensors_bytes(obj) -> bytes:
 
 
 def save(obj, f, pickle_module=None, pickle_protocol=None) -> None:
-    """Write obj to the path or binary file `f`: a state dict, or nested dicts/lists of tensors, arrays and
-    numbers (a checkpoint such as {'model': ..., 'optimizer': opt.state_dict(), 'epoch': 3}).
+    """Write obj to the path or binary file `f`: a state dict, nested dicts/lists of tensors, arrays and
+    numbers (a checkpoint such as {'model': ..., 'optimizer': opt.state_dict(), 'epoch': 3}), or a whole
+    module (loaded back only for allowed classes: see the module docstring).
 
     A name ending in `.safetensors` writes that format (flat dicts of tensors only); anything else `.npz`.
     Nothing is pickled: `pickle_module`/`pickle_protocol` (torch.save's) are refused if given.
@@ -264,7 +382,7 @@ def _bfloat16_entries(data: bytes, header: dict, size: int) -> dict:
     return out
 
 
-def _load_npz(data: bytes, where: str):
+def _load_npz(data: bytes, where: str, trusted: bool = False):
     try:
         loaded = np.load(io.BytesIO(data), allow_pickle=False)
         if isinstance(loaded, np.ndarray):  # a single .npy array
@@ -300,7 +418,7 @@ def _load_npz(data: bytes, where: str):
     if not isinstance(manifest, dict) or "root" not in manifest:
         raise SerializationError(f"load({where}): the manifest has no 'root' entry")
     try:
-        return _decode(manifest["root"], arrays, "")
+        return _decode(manifest["root"], arrays, "", trusted)
     except SerializationError as error:
         raise SerializationError(f"load({where}): {error}") from None
 
@@ -309,9 +427,10 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     """Read what `save` wrote (or a .safetensors file from PyTorch, or a plain .npz of arrays), as torch.load.
 
     `map_location` may be None or the CPU ('cpu', a CPU device, or a dict/callable PyTorch code passes
-    that maps to it): this engine has only the CPU. The format holds no pickled code, so `weights_only`
-    True and False load the same objects (what weights_only=True would allow). `pickle_module`, `mmap`
-    and pickle arguments are refused. A plain `.npz` without a manifest loads as an OrderedDict of tensors.
+    that maps to it): this engine has only the CPU. The format holds no pickled code; `weights_only`
+    (default True, as PyTorch 2.6) decides only how a saved object's class is found: among the allowed
+    ones, or (weights_only=False, for a file you trust) by import. `pickle_module`, `mmap` and pickle
+    arguments are refused. A plain `.npz` without a manifest loads as an OrderedDict of tensors.
     """
     if pickle_module is not None or pickle_load_args:
         raise TypeError("load: this format never unpickles, so pickle_module and pickle arguments are not accepted")
@@ -321,7 +440,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     where = _describe(f)
     data = _read_all(f, where)
     if data[:4] == b"PK\x03\x04" or data[:6] == b"\x93NUMPY":
-        return _load_npz(data, where)
+        return _load_npz(data, where, trusted=weights_only is False)
     if len(data) >= 9 and data[8:9] == b"{":
         return _load_safetensors(data, where)
     if not data:

@@ -136,3 +136,13 @@ def _rebuild_uninitialized(cls, requires_grad, dtype):
 def is_lazy(param) -> bool:
     """True for a parameter or buffer whose shape a lazy module has not set yet."""
     return isinstance(param, UninitializedTensorMixin)
+
+
+def _register_safe_types() -> None:
+    """Files may always name these classes (`autograd.load` builds them without running their __init__)."""
+    from autograd.serialization import _always_safe
+
+    _always_safe(Parameter, UninitializedParameter, UninitializedBuffer)
+
+
+_register_safe_types()

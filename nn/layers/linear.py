@@ -12,7 +12,7 @@ from .._device import check_device
 from ..module import Module
 from ..parameter import Parameter
 
-__all__ = ["Identity", "Linear", "Bilinear", "Flatten", "Unflatten"]
+__all__ = ["Identity", "Linear", "NonDynamicallyQuantizableLinear", "Bilinear", "Flatten", "Unflatten"]
 
 
 class Identity(Module):
@@ -50,6 +50,12 @@ class Linear(Module):
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear (PyTorch's class for MultiheadAttention.out_proj, which its dynamic quantisation skips; the same
+    layer here, kept so that code and saved models naming it work)."""
 
 
 class Bilinear(Module):

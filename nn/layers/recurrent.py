@@ -273,6 +273,10 @@ class RNNBase(Module):
             return output.squeeze(1)
         return output.transpose(0, 1) if self.batch_first else output
 
+    def flatten_parameters(self) -> None:
+        """PyTorch packs the weights into one block for cuDNN here (and does nothing on the CPU); each weight is
+        its own array in this engine, so there is nothing to pack."""
+
     def forward(self, input: Tensor, hx: Tensor | None = None):
         """input (L, N, H_in) (batch_first: (N, L, H_in)) or a PackedSequence; hx (layers·directions, N, H).
         Returns (output, h_n); output is a PackedSequence when the input is one."""

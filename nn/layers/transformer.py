@@ -189,7 +189,9 @@ class TransformerEncoder(Module):
         for layer in self.layers:
             out = layer(out, src_mask=mask, src_key_padding_mask=src_key_padding_mask, is_causal=is_causal)
         if drop_padding:
-            pad = src_key_padding_mask if isinstance(src_key_padding_mask, Tensor) else Tensor._from_data(np.asarray(src_key_padding_mask))
+            pad = src_key_padding_mask
+            if not isinstance(pad, Tensor):
+                pad = Tensor._from_data(np.asarray(pad))
             padded = pad if pad.dtype == bool else pad != 0
             out = out.masked_fill((padded if batch_first else padded.mT).unsqueeze(-1), 0.0)
         if self.norm is not None:
