@@ -119,9 +119,10 @@ def _resolve(name: str, where: str, trusted: bool):
             if found is None:
                 raise SerializationError(f"the file names {name!r} at {where!r}, which does not exist")
         return found
+    short = name.rsplit(".", 1)[-1]
     raise SerializationError(
         f"the file holds {name!r} at {where or '<root>'!r}, which is not allowed by default: loading it builds that "
-        f"class. If you trust the file, allow it, as in PyTorch: autograd.serialization.add_safe_globals([{name.rsplit('.', 1)[-1]}]) "
+        f"class. If you trust the file, allow it, as in PyTorch: autograd.serialization.add_safe_globals([{short}]) "
         "or `with autograd.serialization.safe_globals([...]):`, or pass weights_only=False")
 
 
