@@ -137,7 +137,12 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
             if not retain_graph:
                 node._release()
             for (child, output_nr), gi in zip(node.next_functions, input_grads):
-                if child is not None and gi is not None:
+                if child is None or gi is None:
+                    continue
+                if child._output_meta is None:  # _add_gradient's common case, inlined
+                    old = grads.get(child)
+                    grads[child] = gi if old is None else old + gi
+                else:
                     _add_gradient(grads, child, output_nr, gi)
     finally:
         state.grad_enabled = previous

@@ -52,21 +52,23 @@ class Op:
 
     @classmethod
     def apply(cls, *args):
-        arrays, requires_grad = [], False
+        arrays = list(args)
+        requires_grad = False
+        i = 0
         for a in args:
             if isinstance(a, Tensor):
-                arrays.append(a._data)
-                requires_grad = requires_grad or a._requires_grad
-            else:
-                arrays.append(a)
+                arrays[i] = a._data
+                if a._requires_grad:
+                    requires_grad = True
+            i += 1
         record = requires_grad and cls.differentiable and state.grad_enabled
-        ctx = Node(cls, args) if record else ForwardContext(len(args))
+        ctx = Node(cls, args) if record else ForwardContext(i)
         tracer = state.tracer
         out = cls.forward(ctx, *arrays) if tracer is None else tracer.run_op(cls, ctx, args, arrays)
-        if type(out) is tuple:
-            return _op_outputs(cls, ctx, args, out, record)
         raw = out
         if type(out) is not np.ndarray:
+            if type(out) is tuple:
+                return _op_outputs(cls, ctx, args, out, record) if out else ()
             out = np.asarray(out)  # a Tensor's storage is always an ndarray (numpy gives scalars for 0-d results)
         result = Tensor._wrap(out)
         if cls.is_view:

@@ -36,7 +36,7 @@ class ForwardContext:
     materialize_grads = True
 
     def __init__(self, n_inputs: int):
-        self.needs_input_grad = (False,) * n_inputs
+        self.needs_input_grad = _NO_GRADS[n_inputs] if n_inputs < 8 else (False,) * n_inputs
 
     def save_for_backward(self, *values) -> None:
         pass
@@ -49,6 +49,10 @@ class ForwardContext:
 
     def set_materialize_grads(self, value: bool) -> None:
         pass
+
+
+_NO_GRADS = tuple((False,) * n for n in range(8))
+_NO_EDGE = (None, 0)
 
 
 class _OutputSlot:
@@ -75,11 +79,14 @@ class Node:
         for a in args:
             if isinstance(a, Tensor) and a._requires_grad:
                 needs.append(True)
-                edges.append((a.grad_fn, a._output_nr) if a.grad_fn is not None else (a._grad_accumulator(), 0))
+                if a.grad_fn is not None:
+                    edges.append((a.grad_fn, a._output_nr))
+                else:
+                    edges.append((a._accumulator or a._grad_accumulator(), 0))
                 meta.append((a._data.shape, a._data.dtype))
             else:
                 needs.append(False)
-                edges.append((None, 0))
+                edges.append(_NO_EDGE)
                 meta.append(None)
         self.needs_input_grad = tuple(needs)
         self.next_functions = tuple(edges)
