@@ -49,17 +49,17 @@ def _classify(operands):
     for x in operands:
         if isinstance(x, Tensor):
             x = x._data
-        if isinstance(x, np.ndarray):
-            if x.ndim:
-                dims = x.dtype if dims is None else promote_types(dims, x.dtype)
-            else:
-                zero = x.dtype if zero is None else promote_types(zero, x.dtype)
-        elif isinstance(x, (bool, np.bool_)):
+        if isinstance(x, (bool, np.bool_)):
             wrapped = _BOOL if wrapped is None else promote_types(wrapped, _BOOL)
         elif isinstance(x, numbers.Integral):
             wrapped = _INT64 if wrapped is None else promote_types(wrapped, _INT64)
         elif isinstance(x, numbers.Real):
             wrapped = get_default_dtype() if wrapped is None else promote_types(wrapped, get_default_dtype())
+        elif hasattr(x, "ndim") and hasattr(x, "dtype"):  # an ndarray (or an array-like: autograd.compile's proxies)
+            if x.ndim:
+                dims = x.dtype if dims is None else promote_types(dims, x.dtype)
+            else:
+                zero = x.dtype if zero is None else promote_types(zero, x.dtype)
         elif x is not None:
             raise TypeError(f"result_type: unsupported operand of type {type(x).__name__}")
     return dims, zero, wrapped
@@ -89,7 +89,7 @@ def binary(op: str, ufunc, a, b) -> np.ndarray:
         from ._util import check_broadcast
         check_broadcast(op, np.shape(a), np.shape(b))
         raise
-    if type(out) is not np.ndarray:
+    if isinstance(out, np.generic):  # a 0-d result: numpy gives a scalar
         out = np.asarray(out)
     if type(a) is np.ndarray and out.dtype == a.dtype and (type(b) is float and a.dtype.kind == "f" or
                                                           type(b) is np.ndarray and b.dtype == a.dtype):

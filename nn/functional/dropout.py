@@ -4,13 +4,15 @@ Inverted dropout (PyTorch's form): each element is kept with probability 1 - p a
 scaled by 1/(1 - p) at training time, so the expected output equals the input and
 evaluation is the identity. The classical form instead keeps elements unscaled while
 training and multiplies by (1 - p) at test time; both give the same expectation.
-The mask is drawn from `autograd.random.default_generator()`.
+The mask is drawn from `autograd.random.default_generator()` through the `Sample` op and made
+with Tensor ops, so a compiled step (autograd.compile) draws a fresh mask at every replay.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from autograd.random import default_generator
+from autograd.ops.activation import where
+from autograd.random import sample
 from autograd.tensor import Tensor
 
 __all__ = ["dropout", "alpha_dropout", "dropout1d", "dropout2d", "dropout3d"]
@@ -21,9 +23,10 @@ def _check_p(p: float, name: str) -> None:
         raise ValueError(f"{name}: dropout probability has to be between 0 and 1, but got {p}")
 
 
-def _keep_mask(input: Tensor, p: float) -> np.ndarray:
+def _keep_mask(input: Tensor, p: float) -> Tensor:
+    """True with probability 1 - p, per element (uniform draws in the input's precision)."""
     dtype = np.float64 if input.dtype == np.float64 else np.float32
-    return default_generator().random(input.shape, dtype=dtype) >= p
+    return sample("random", input.shape, dtype, options={"dtype": dtype}) >= p
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
@@ -34,10 +37,9 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        mask = np.zeros(input.shape, dtype=input.dtype)
+        mask = Tensor._wrap(np.zeros(input.shape, dtype=input.dtype))
     else:
-        mask = _keep_mask(input, p).astype(input.dtype) * np.asarray(1.0 / (1.0 - p), dtype=input.dtype)
-    mask = Tensor._wrap(mask)
+        mask = _keep_mask(input, p).to(input.dtype) * (1.0 / (1.0 - p))
     return input.mul_(mask) if inplace else input * mask
 
 
@@ -52,9 +54,8 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace
     alpha = -1.7580993408473766  # -scale · alpha of SELU
     a = (1.0 / ((alpha * alpha * p + 1) * (1 - p))) ** 0.5
     keep = _keep_mask(input, p)
-    scale = Tensor._wrap((keep * a).astype(input.dtype))
-    shift = Tensor._wrap(((~keep) * (a * alpha) + (-a * alpha * p)).astype(input.dtype))
-    return input * scale + shift
+    kept, dropped = (np.asarray(c, dtype=input.dtype) for c in (-a * alpha * p, a * alpha - a * alpha * p))
+    return input * (keep.to(input.dtype) * a) + where(keep, kept, dropped)
 
 
 # ----------------------------------------------------------------------------- channel dropout
@@ -69,11 +70,10 @@ def feature_dropout(input: Tensor, p: float = 0.5, training: bool = True, batche
     lead = 2 if batched else 1
     shape = tuple(input.shape[:lead]) + (1,) * (input.ndim - lead)
     if p == 1.0:
-        mask = np.zeros(shape, dtype=input.dtype)
+        mask = Tensor._wrap(np.zeros(shape, dtype=input.dtype))
     else:
-        keep = default_generator().random(shape) >= p
-        mask = keep.astype(input.dtype) * np.asarray(1.0 / (1.0 - p), dtype=input.dtype)
-    return input * Tensor._wrap(mask)
+        mask = (sample("random", shape, np.float64) >= p).to(input.dtype) * (1.0 / (1.0 - p))
+    return input * mask
 
 
 def _dropout_nd(op: str, input, p, training, dims: int) -> Tensor:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograd.creation import empty
+from autograd.ops.activation import where
 from autograd.tensor import Tensor
 
 from .. import init
@@ -20,8 +21,8 @@ from .linear import Linear
 __all__ = ["MultiheadAttention"]
 
 
-def _mask_array(mask) -> np.ndarray:
-    return mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+def _mask_tensor(mask) -> Tensor:
+    return mask if isinstance(mask, Tensor) else Tensor(np.asarray(mask))
 
 
 class MultiheadAttention(Module):
@@ -90,10 +91,10 @@ class MultiheadAttention(Module):
         return tuple(linear(x, w, bb) for x, w, bb in zip((query, key, value), weights, bias))
 
     def _merged_mask(self, attn_mask, key_padding_mask, batch: int, length: int, source: int):
-        """One mask for _attention (bool: True = may attend; or float: added), shaped to broadcast to (N, heads, L, S)."""
+        """One mask tensor for _attention (bool: True = may attend; or float: added), shaped to broadcast to (N, heads, L, S)."""
         masks = []
         if attn_mask is not None:
-            m = _mask_array(attn_mask)
+            m = _mask_tensor(attn_mask)
             if m.shape == (length, source):
                 pass
             elif m.shape == (batch * self.num_heads, length, source):
@@ -103,7 +104,7 @@ class MultiheadAttention(Module):
                                    f"{(batch * self.num_heads, length, source)}, got {m.shape}")
             masks.append(m)
         if key_padding_mask is not None:
-            m = _mask_array(key_padding_mask)
+            m = _mask_tensor(key_padding_mask)
             if m.shape != (batch, source):
                 raise RuntimeError(f"MultiheadAttention: key_padding_mask should have shape {(batch, source)} "
                                    f"(batch, source length), got {m.shape}")
@@ -113,10 +114,10 @@ class MultiheadAttention(Module):
         if all(m.dtype == bool for m in masks):
             blocked = masks[0] if len(masks) == 1 else masks[0] | masks[1]
             return ~blocked
-        total = 0
+        total = 0.0  # summed in float64, as tensor ops (masks may be arguments of a compiled step)
         for m in masks:
-            total = total + (np.where(m, -np.inf, 0.0) if m.dtype == bool else m)
-        return np.asarray(total, dtype=np.float64).astype(np.dtype(self.out_proj.weight.dtype))
+            total = total + (where(m, -np.inf, 0.0).to(np.float64) if m.dtype == bool else m.to(np.float64))
+        return total.to(self.out_proj.weight.dtype)
 
     def forward(self, query: Tensor, key: Tensor, value: Tensor, key_padding_mask=None, need_weights: bool = True,
                 attn_mask=None, average_attn_weights: bool = True, is_causal: bool = False):
@@ -132,7 +133,7 @@ class MultiheadAttention(Module):
         if unbatched:
             query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
             if key_padding_mask is not None:
-                key_padding_mask = _mask_array(key_padding_mask)[None]
+                key_padding_mask = _mask_tensor(key_padding_mask)[None]
         elif self.batch_first:
             query, key, value = query.transpose(0, 1), key.transpose(0, 1), value.transpose(0, 1)
         if same[0]:

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 
 from autograd.creation import ones, tensor, zeros
+from autograd.grad_mode import no_grad
 from autograd.tensor import Tensor
 
 from .. import functional as F
@@ -73,8 +74,8 @@ class _BatchNorm(Module):
                              f"{tuple(input.shape)}")
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked._data += 1
-            self.num_batches_tracked._bump_version()
+            with no_grad():
+                self.num_batches_tracked.add_(1)  # an op (Assign), so a compiled step counts too
             if self.momentum is None:
                 momentum = 1.0 / float(self.num_batches_tracked.item())
         use_running = not self.training or self.track_running_stats

@@ -116,9 +116,9 @@ class PositionalEncoding(Module):
                              f"{self.d_model}), got {tuple(x.shape)}")
         if length > self.max_len:
             raise ValueError(f"PositionalEncoding: sequence length {length} exceeds max_len={self.max_len}")
-        table = self.pe._data[:length].astype(x.dtype, copy=False)
+        table = self.pe[:length].to(x.dtype)  # ops on the buffer (a compiled step reads it afresh)
         table = table[None] if self.batch_first else table[:, None]
-        return _dropout(x + Tensor._wrap(table), self.p, self.training)
+        return _dropout(x + table, self.p, self.training)
 
     def extra_repr(self) -> str:
         return f"d_model={self.d_model}, max_len={self.max_len}, dropout={self.p}, batch_first={self.batch_first}"
