@@ -26,6 +26,7 @@ float, double, half, long, short = float32, float64, float16, int64, int16  # no
 int = int32  # noqa: A001  (torch.int)
 
 from . import functional, testing  # noqa: E402  (after the Tensor API they build on)
+from . import compile  # noqa: E402,A004  (torch.compile's name: the package is callable, see its docstring)
 
 __version__ = "0.1.0"
 

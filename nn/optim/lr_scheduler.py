@@ -11,6 +11,9 @@ from bisect import bisect_right
 from collections import Counter
 from typing import Callable
 
+from autograd.grad_mode import note as _note
+from autograd.grad_mode import state as _thread_state
+
 from .optimizer import Optimizer
 
 __all__ = ["CosineAnnealingLR", "ExponentialLR", "LambdaLR", "LRScheduler", "MultiStepLR", "ReduceLROnPlateau",
@@ -46,6 +49,8 @@ class LRScheduler:
 
     def step(self, epoch: int | None = None) -> None:
         """Advance one epoch (or jump to `epoch`, using the closed form when there is one) and set the lrs."""
+        if _thread_state.tracer is not None:  # autograd.compile would not repeat this change of the lrs
+            _note(_thread_state.tracer, "note_side_effect", f"{type(self).__name__}.step()")
         self._step_count += 1
         if epoch is None:
             self.last_epoch += 1
@@ -197,6 +202,8 @@ class ReduceLROnPlateau:
         return current > (best * (1 + self.threshold) if self.threshold_mode == "rel" else best + self.threshold)
 
     def step(self, metrics) -> None:
+        if _thread_state.tracer is not None:  # autograd.compile would not repeat this change of the lrs
+            _note(_thread_state.tracer, "note_side_effect", f"{type(self).__name__}.step()")
         current = float(metrics)
         self.last_epoch += 1
         if self.is_better(current, self.best):

@@ -119,6 +119,8 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients: set `.grad` to None (default, saves memory) or fill it with zeros."""
+        if _thread_state.tracer is not None:  # a traced step (autograd.compile) sees the parameters' .grad first
+            _thread_state.tracer.note_optimizer(self)
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
