@@ -23,8 +23,9 @@ import numpy as np
 from ..grad_mode import state
 from ..graph import Node
 from ..tensor import Tensor, get_default_dtype
+from .backward import CompiledNode, graph_inputs, record_backward
 from .program import Program, ReplayError
-from .tracer import _WRITTEN, Problem, Tracer, Value, _grad_slot, hyperparameters, state_structure, watching_tensors
+from .tracer import _WRITTEN, Problem, Tracer, Value, hyperparameters, state_structure, user_line, watching_tensors
 
 __all__ = ["CompiledFunction", "CompileWarning"]
 
@@ -47,6 +48,7 @@ class CompiledFunction:
         self._recorded = 0
         self._retries: dict = {}
         self._warned: set = set()
+        self._code_of = fn  # whose globals and closure variables are read afresh at each replay
         functools.update_wrapper(self, fn)
 
     # ------------------------------------------------------------------ calling
@@ -70,9 +72,9 @@ class CompiledFunction:
     def _record(self, key, tensors, args, kwargs):
         if self._recorded >= self.cache_size:
             self._eager(key, f"it was recorded {self.cache_size} times (cache_size) for changing signatures or "
-                             "guards; pass cache_size= to keep more", where="")
+                             "guards; pass cache_size= to keep more", where=user_line())
             return self.fn(*args, **kwargs)
-        tracer = Tracer(implicit_tensors(self.fn), numpy_level=self.numpy_level, fullgraph=self.fullgraph)
+        tracer = Tracer(implicit_tensors(self._code_of), numpy_level=self.numpy_level, fullgraph=self.fullgraph)
         for position, t in enumerate(tensors):
             tracer.input_value(t, position)
         previous = state.tracer
@@ -88,7 +90,7 @@ class CompiledFunction:
         try:
             recording = Recording(self, tracer, tensors, result)
         except Problem as problem:
-            tracer.problem = tracer.problem or problem
+            tracer.problem = tracer.problem or Problem(problem.cause, problem.where or user_line())
             recording = None
         except _Retry:
             self._retries[key] = self._retries.get(key, 0) + 1
@@ -151,13 +153,14 @@ class Recording:
     """One recorded call: its program, and what a later call must match for the program to apply."""
 
     def __init__(self, owner: CompiledFunction, tracer: Tracer, tensors: list, result):
-        self.tracer = tracer
+        self.tracer, self.tensors = tracer, tensors
         self._inputs = {id(t): p for p, t in enumerate(tensors)}
         self._check_optimizers()
         self.program = program = Program(tracer.steps, [], [], [], [], "None", [])
-        program.namespace.update(_leaf=_leaf, _released=_released)
+        program.namespace.update(_leaf=_leaf, _released=_released, _attach=_attach, _CompiledNode=CompiledNode)
         self._materialised: dict[int, str] = {}
         self._made: list = []  # (code, comment) making the tensors the call leaves behind
+        self._differentiable = self._to_differentiate(result)
         outputs = self._output(result, tracer)
         self._value_reads_returned(result)
         settings = self._grads_and_data()
@@ -190,7 +193,7 @@ class Recording:
     def _value_reads_returned(self, result) -> None:
         returned = set()
         _collect_ids(result, returned)
-        for tensor, value, what, where in self.tracer.value_reads:
+        for _, value, what, where in self.tracer.value_reads:
             if id(value) not in returned:
                 raise Problem(f".{what} on a tensor reads its values in Python (a decision or a computation that a "
                               "replay cannot repeat; returning the value is fine)", where)
@@ -244,9 +247,12 @@ class Recording:
         v = self.tracer.by_id.get(id(t._data))
         if v is None:
             v = self.tracer._add("const", t._data)
-        if t.grad_fn is not None and t.grad_fn._saved is not None and type(t.grad_fn) is Node:
-            raise Problem("the function returns a tensor with autograd history that a later backward() could use; "
-                          "compile the whole step (forward and backward), or detach the result", "")
+        if id(t) in self._differentiable:  # attached to the node that runs the recorded backward
+            name = f"t{len(self._materialised)}"
+            self._materialised[id(t)] = name
+            self._made.append((f"{name} = _attach({v.name}, node, {self._differentiable[id(t)]})",
+                               "an output to differentiate later"))
+            return name
         if v.kind == "const":
             expression = f"_wrap({v.name}.copy())"
         elif v.kind == "live":
@@ -262,6 +268,36 @@ class Recording:
         self._materialised[id(t)] = name
         self._made.append((f"{name} = {expression}", "a tensor the call returns or leaves in .grad"))
         return name
+
+    def _to_differentiate(self, result) -> dict:
+        """The returned tensors whose graph is still alive: record their backward (backward.py) and
+        return {id(tensor): its output number}."""
+        outputs, found = [], {}
+        _tensors_in(result, outputs)
+        for t in outputs:
+            if id(t) in self.tracer.inner and id(t) not in found and t.grad_fn is not None \
+                    and type(t.grad_fn) is Node and t.grad_fn._saved is not None:
+                found[id(t)] = len(found)
+        if not found:
+            return found
+        differentiable = [t for t in outputs if id(t) in found]
+        differentiable = list({id(t): t for t in differentiable}.values())
+        starts = graph_inputs(self, differentiable)
+        try:
+            steps, saved, grads, results = record_backward(self, differentiable, starts)
+        except Problem:
+            raise
+        except Exception as error:
+            raise Problem(f"the backward of the returned tensors could not be recorded ({type(error).__name__}: "
+                          f"{error})", "") from None
+        self.program.backward = (steps, saved, grads, results)
+        read = [self.ref(v.source[1]) if v.kind == "live" and v.source[0] == "tensor" else f"I{v.source}"
+                for v in saved if v.kind == "input" or (v.kind == "live" and v.source[0] == "tensor")]
+        meta = self.program.name(tuple((t._data.shape, t._data.dtype) for t in differentiable), "K")
+        self._made.append((f"node = _CompiledNode(backward, ({''.join(v.name + ', ' for v in saved)}), "
+                           f"({''.join(self.ref(t) + ', ' for t in starts)}), {meta}, ({''.join(r + ', ' for r in read)}))",
+                           "runs the recorded backward of the outputs"))
+        return found
 
     # ------------------------------------------------------------------ what the call left in .grad and .data
     def _grads_and_data(self) -> list:
@@ -335,18 +371,20 @@ class Recording:
             if id(tensor) in tracer.inner and id(tensor) not in self._inputs:
                 continue
             guard(f"({self.ref(tensor)}.grad is None) is {first is None}", "whether .grad is None")
-        for t, v, _ in tracer.live.values():
+        for t, _, _ in tracer.live.values():
             if t._requires_grad and t.grad_fn is None:
                 ref = self.ref(t)
                 guard(f"({ref}._accumulator is None or not {ref}._accumulator._tensor_hooks)", "no gradient hooks")
-        for t in tensors:
-            if t._requires_grad and t.grad_fn is None and t._accumulator is not None and t._accumulator._tensor_hooks:
-                raise Problem("an argument has gradient hooks, which run Python code a replay cannot repeat", "")
+        for t in list(tensors) + [t for t, _, _ in tracer.live.values()]:
+            node = t.grad_fn if t.grad_fn is not None else t._accumulator
+            if node is not None and node._tensor_hooks:
+                raise Problem("a tensor from outside has gradient hooks (register_hook), which run Python code a "
+                              "replay cannot repeat", "")
         for module in tracer.modules.values():
             m = program.name(module, "M")
             guard(f"{m}.training is {module.training}", f"{type(module).__name__}.training")
             guard(f"not {m}._forward_hooks and not {m}._forward_pre_hooks", "no forward hooks")
-        for optimizer, hyper, structure in tracer.optimizers.values():
+        for optimizer, _, _ in tracer.optimizers.values():
             o = program.name(optimizer, "O")
             program.namespace["_hyperparameters"] = hyperparameters
             program.namespace["_state_structure"] = state_structure
@@ -427,6 +465,23 @@ def _released(array, node) -> Tensor:
     return t
 
 
+def _attach(array, node, output_nr: int) -> Tensor:
+    t = Tensor._wrap(array)
+    t._requires_grad, t.grad_fn, t._output_nr = True, node, output_nr
+    return t
+
+
+def _tensors_in(obj, out: list) -> None:
+    if isinstance(obj, Tensor):
+        out.append(obj)
+    elif isinstance(obj, (tuple, list)):
+        for x in obj:
+            _tensors_in(x, out)
+    elif isinstance(obj, dict):
+        for x in obj.values():
+            _tensors_in(x, out)
+
+
 def _collect_ids(obj, out: set) -> None:
     out.add(id(obj))
     if isinstance(obj, (tuple, list)):
@@ -479,12 +534,12 @@ def _flatten(obj, key: list, tensors: list, seen: dict) -> None:
 def implicit_tensors(fn) -> dict:
     """The tensors fn's own code reaches as globals or closure variables: read afresh at each replay."""
     found = {}
+    fn = getattr(fn, "__func__", fn)  # a bound method: its function
+    if not hasattr(fn, "__code__"):
+        fn = getattr(type(fn).__call__, "__func__", type(fn).__call__)  # a callable object
     code = getattr(fn, "__code__", None)
     if code is None:
-        fn = getattr(fn, "__func__", getattr(type(fn), "__call__", None))
-        code = getattr(fn, "__code__", None)
-        if code is None:
-            return found
+        return found
     namespace = fn.__globals__
     for name in _names(code):
         value = namespace.get(name)
@@ -518,6 +573,7 @@ class CompiledModule(CompiledFunction):
     def __init__(self, module, **options):
         super().__init__(module.__call__, **options)
         self.__dict__["_orig_mod"] = module
+        self._code_of = module.forward
 
     def __getattr__(self, name):
         return getattr(self.__dict__["_orig_mod"], name)

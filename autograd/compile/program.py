@@ -81,7 +81,8 @@ class Program:
         self.namespace: dict = {"np": np, "_wrap": Tensor._wrap, "_asarray": np.asarray, "_changed": _changed,
                                 "_decisions": _decisions, "_Tensor": Tensor}
         self._names: dict[int, str] = {}
-        self.source = ""
+        self.backward = None        # for outputs still to be differentiated (backward.py): its steps, and
+        self.source = ""            # [saved Values], [gradient Values], [results] (Value or None per input)
         self.replay = None
         self.check = None
 
@@ -157,10 +158,16 @@ class Program:
             body.extend(self._step_lines(step))
         body.extend(self.epilogue)
         body.append((f"return {self.outputs}", None))
-        width = max((len(code) for code, _ in body), default=0)
-        width = min(width, 72)
-        for code, comment in body:
-            lines.append(f"    {code}" if not comment else f"    {code.ljust(width)}  # {comment}")
+        _indent(lines, body)
+        if self.backward is not None:
+            steps, saved, grads, results = self.backward
+            lines.append("")
+            lines.append(f"def backward({', '.join(v.name for v in saved + grads)}):")
+            body = []
+            for step in steps:
+                body.extend(self._step_lines(step))
+            body.append((f"return ({''.join((v.name if v is not None else 'None') + ', ' for v in results)})", None))
+            _indent(lines, body)
         self.source = "\n".join(lines) + "\n"
         code = compile(self.source, "<autograd.compile program>", "exec")
         exec(code, self.namespace)
@@ -211,6 +218,13 @@ class Program:
 
     def __str__(self) -> str:
         return self.source
+
+
+def _indent(lines: list, body: list) -> None:
+    """Append `body` (code, comment) to `lines` as an indented block, comments in one column."""
+    width = min(max((len(code) for code, _ in body), default=0), 72)
+    for code, comment in body:
+        lines.append(f"    {code}" if not comment else f"    {code.ljust(width)}  # {comment}")
 
 
 def _target(outs, tuple_out) -> str:

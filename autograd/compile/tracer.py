@@ -108,6 +108,7 @@ class Tracer:
         self.numpy_level, self.fullgraph = numpy_level, fullgraph
         self.implicit = implicit  # id(tensor) -> ("global", namespace, name) | ("closure", cell): fn's own variables
         self.inner: set[int] = set()  # ids of tensors made during the call
+        self.nodes: set[int] = set()  # ids of graph nodes made during the call
         self.live: dict[int, tuple] = {}  # id(tensor) -> (tensor, Value, version at first sight)
         self.sources: dict[int, tuple] = {}  # id(tensor) -> where it is reached from (module, optimiser state)
         self.grad_first: dict[int, tuple] = {}  # id(tensor) -> (tensor, its .grad at its first access or _WRITTEN)
@@ -563,8 +564,13 @@ def _tracer():
     return state.tracer if isinstance(state.tracer, Tracer) else None
 
 
+_MISSING = object()  # a method Tensor inherits (e.g. __format__): deleted again afterwards
+
+
 def _watch_value(name, what):
     original = _originals[name]
+    if original is _MISSING:
+        original = getattr(Tensor, name)
 
     def watched(self, *args, **kwargs):
         tracer = _tracer()
@@ -579,11 +585,11 @@ def _watch_value(name, what):
 
 def _install() -> None:
     for name in ("item", "tolist", "numpy", "__array__", "__bool__", "__float__", "__int__", "__index__",
-                 "__repr__", "__format__", "register_hook", "retain_grad", "_wrap", "_init"):
-        _originals[name] = Tensor.__dict__.get(name, getattr(Tensor, name))
+                 "__repr__", "__str__", "__format__", "register_hook", "retain_grad", "_wrap", "_init"):
+        _originals[name] = Tensor.__dict__.get(name, _MISSING)
     reads = {"item": "item()", "tolist": "tolist()", "numpy": "numpy()", "__array__": "np.asarray(tensor)",
              "__bool__": "bool()", "__float__": "float()", "__int__": "int()", "__index__": "use as an index",
-             "__repr__": "printing", "__format__": "formatting"}
+             "__repr__": "printing", "__str__": "printing", "__format__": "formatting"}
     for name, what in reads.items():
         setattr(Tensor, name, _watch_value(name, what))
     register_hook, retain_grad = _originals["register_hook"], _originals["retain_grad"]
@@ -619,6 +625,15 @@ def _install() -> None:
             tracer.inner.add(id(self))
 
     Tensor._wrap, Tensor._init = classmethod(watched_wrap), watched_init
+    node_init = _originals["Node.__init__"] = Node.__init__
+
+    def watched_node_init(self, *args):
+        node_init(self, *args)
+        tracer = _tracer()
+        if tracer is not None:
+            tracer.nodes.add(id(self))
+
+    Node.__init__ = watched_node_init
 
     def get_grad(self):
         grad = _grad_slot.__get__(self)
@@ -647,8 +662,12 @@ def _install() -> None:
 
 
 def _uninstall() -> None:
+    Node.__init__ = _originals.pop("Node.__init__")
     for name, original in _originals.items():
-        setattr(Tensor, name, original)
+        if original is _MISSING:
+            delattr(Tensor, name)
+        else:
+            setattr(Tensor, name, original)
     Tensor.grad = _grad_slot
     _originals.clear()
 
