@@ -24,6 +24,7 @@ from ..grad_mode import state
 from ..graph import Node
 from ..tensor import Tensor, get_default_dtype
 from .backward import CompiledNode, graph_inputs, record_backward
+from .optimize import optimize
 from .program import Program, ReplayError
 from .tracer import _WRITTEN, Problem, Tracer, Value, hyperparameters, state_structure, user_line, watching_tensors
 
@@ -156,13 +157,22 @@ class Recording:
         self.tracer, self.tensors = tracer, tensors
         self._inputs = {id(t): p for p, t in enumerate(tensors)}
         self._check_optimizers()
+        self._value_reads_returned(result)
         self.program = program = Program(tracer.steps, [], [], [], [], "None", [])
         program.namespace.update(_leaf=_leaf, _released=_released, _attach=_attach, _CompiledNode=CompiledNode)
         self._materialised: dict[int, str] = {}
         self._made: list = []  # (code, comment) making the tensors the call leaves behind
         self._differentiable = self._to_differentiate(result)
+        if owner.optimize:
+            keep = self._leaving(result)
+            program.steps = optimize(tracer.steps, keep)
+            if program.backward is not None:
+                steps, saved, grads, results = program.backward
+                program.backward = (optimize(steps, set(saved) | set(grads) | {v for v in results if v is not None}),
+                                    saved, grads, results)
+        if program.backward is not None:
+            self._made.append(self._node_line())
         outputs = self._output(result, tracer)
-        self._value_reads_returned(result)
         settings = self._grads_and_data()
         program.epilogue = self._made + settings + self._versions()
         program.outputs = outputs
@@ -291,13 +301,39 @@ class Recording:
             raise Problem(f"the backward of the returned tensors could not be recorded ({type(error).__name__}: "
                           f"{error})", "") from None
         self.program.backward = (steps, saved, grads, results)
-        read = [self.ref(v.source[1]) if v.kind == "live" and v.source[0] == "tensor" else f"I{v.source}"
-                for v in saved if v.kind == "input" or (v.kind == "live" and v.source[0] == "tensor")]
-        meta = self.program.name(tuple((t._data.shape, t._data.dtype) for t in differentiable), "K")
-        self._made.append((f"node = _CompiledNode(backward, ({''.join(v.name + ', ' for v in saved)}), "
-                           f"({''.join(self.ref(t) + ', ' for t in starts)}), {meta}, ({''.join(r + ', ' for r in read)}))",
-                           "runs the recorded backward of the outputs"))
+        self._starts, self._outputs_meta = starts, tuple((t._data.shape, t._data.dtype) for t in differentiable)
         return found
+
+    def _node_line(self):
+        """The epilogue line making the node that runs the recorded backward (with the arrays it reads)."""
+        _, saved, _, _ = self.program.backward
+        names = list(dict.fromkeys(v.name for v in saved))  # an alias shares its name: hand it over once
+        read = [self.ref(v.source[1]) if v.kind == "live" else f"I{v.source}" for v in saved
+                if v.kind == "input" or (v.kind == "live" and v.source[0] == "tensor")]
+        meta = self.program.name(self._outputs_meta, "K")
+        return (f"node = _CompiledNode(backward, ({''.join(n + ', ' for n in names)}), "
+                f"({''.join(self.ref(t) + ', ' for t in self._starts)}), {meta}, ({''.join(r + ', ' for r in read)}))",
+                "runs the recorded backward of the outputs")
+
+    def _leaving(self, result) -> set:
+        """The Values that leave the program: returned, left in .grad or .data, or kept for a later backward."""
+        tracer, out, tensors = self.tracer, set(), []
+        _tensors_in(result, tensors)
+        tensors += [g for _, g in tracer.grad_final.values() if isinstance(g, Tensor)]
+        tensors += [t for t, _, _, _ in tracer.value_reads]
+        for t in tensors:
+            v = tracer.by_id.get(id(t._data))
+            if v is not None:
+                out.add(v)
+        for _, array in tracer.data_final.values():
+            v = tracer.by_id.get(id(array))
+            if v is not None:
+                out.add(v)
+        if self.program.backward is not None:
+            _, saved, _, results = self.program.backward
+            out.update(saved)
+            out.update(v for v in results if v is not None)
+        return out
 
     # ------------------------------------------------------------------ what the call left in .grad and .data
     def _grads_and_data(self) -> list:

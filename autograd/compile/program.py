@@ -162,7 +162,7 @@ class Program:
         if self.backward is not None:
             steps, saved, grads, results = self.backward
             lines.append("")
-            lines.append(f"def backward({', '.join(v.name for v in saved + grads)}):")
+            lines.append(f"def backward({', '.join(dict.fromkeys(v.name for v in saved + grads))}):")
             body = []
             for step in steps:
                 body.extend(self._step_lines(step))

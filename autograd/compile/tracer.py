@@ -45,14 +45,25 @@ _MUTATING_FUNCTIONS = {np.copyto, np.put, np.put_along_axis, np.place, np.putmas
 class Value:
     """One array of a recorded program (see the module docstring for the kinds)."""
 
-    __slots__ = ("index", "kind", "shape", "dtype", "array", "source", "producer", "base", "snapshot", "name")
+    __slots__ = ("index", "kind", "shape", "dtype", "array", "array_type", "source", "producer", "base", "snapshot",
+                 "alias", "_name")
 
     def __init__(self, index, kind, array, source=None, producer=None, base=None):
         self.index, self.kind, self.source, self.producer, self.base = index, kind, source, producer, base
         self.array = array  # during recording only (the recorded value; a constant's value for good)
+        self.array_type = type(array)  # ndarray, or a numpy scalar (a 0-d result)
         self.shape, self.dtype = np.shape(array), np.asarray(array).dtype if not hasattr(array, "dtype") else array.dtype
         self.snapshot = None  # a constant that the program changes in place: its value before the first change
-        self.name = f"v{index}"
+        self.alias = None  # set by optimize.py: this Value is that one's array (a no-op reshape, an in-place result)
+        self._name = f"v{index}"
+
+    @property
+    def name(self) -> str:
+        """Its variable in the generated code (an alias's is the one it stands for)."""
+        v = self
+        while v.alias is not None:
+            v = v.alias
+        return v._name
 
     def __repr__(self):
         return self.name
@@ -70,11 +81,13 @@ class LiveOption:
 class OpCall:
     """One op replayed by calling its forward again: `cls.forward(ctx, *args)`, `args` with `Value`s for arrays."""
 
-    __slots__ = ("cls", "args", "needs_input_grad", "recording", "outs", "tuple_out", "convert", "saved", "check")
+    __slots__ = ("cls", "args", "needs_input_grad", "recording", "outs", "tuple_out", "convert", "saved", "check",
+                 "mutates")
 
     def __init__(self, cls, args, needs_input_grad, recording):
         self.cls, self.args, self.needs_input_grad, self.recording = cls, args, needs_input_grad, recording
         self.outs, self.tuple_out, self.convert, self.saved, self.check = (), False, (), (), None
+        self.mutates = ()  # the Values it writes into (Assign's target, an optimiser's parameter and state)
 
 
 class Problem(Exception):
@@ -193,38 +206,48 @@ class Tracer:
     def computed(self, array, producer, base=None) -> Value:
         return self._add("computed", array, producer=producer, base=base)
 
+    def base_of(self, array, arguments) -> Value | None:
+        """The Value of an argument array that `array` may share memory with (a view, or the argument itself)."""
+        if not isinstance(array, np.ndarray):
+            return None
+        for a in _arrays_in(arguments):
+            if array is a or np.may_share_memory(array, a):
+                return self.by_id.get(id(a))
+        return None
+
     # ------------------------------------------------------------------ ops (the hook in Op.apply)
     def run_op(self, cls, ctx, args, arrays):
         owner = args[2] if cls.__name__ == "ParameterUpdate" and len(args) > 2 else None
         template = [self.template(a, owner) for a in args]
-        if cls is Sample or getattr(cls, "writes_input", False):
-            for k in _written_positions(cls, template):
-                self.before_write(k)
-        if cls is Sample or getattr(cls, "writes_input", False) or not self.numpy_level:
-            return self._op_level(cls, ctx, arrays, template, value_checked=False)
+        written = _written_positions(cls, template) if getattr(cls, "writes_input", False) else ()
+        for v in written:
+            self.before_write(v)
+        if cls is Sample or written or not self.numpy_level:
+            return self._op_level(cls, ctx, arrays, template, value_checked=False, written=tuple(written))
         result = self._numpy_level(cls, ctx, arrays, template)
         if result is _OP_LEVEL:
             return self._op_level(cls, ctx, arrays, template, value_checked=True)
         return result
 
-    def _op_level(self, cls, ctx, arrays, template, value_checked):
+    def _op_level(self, cls, ctx, arrays, template, value_checked, written=()):
         step = OpCall(cls, template, ctx.needs_input_grad, ctx.recording)
+        step.mutates = written
         out = cls.forward(ctx, *arrays)
         step.tuple_out = type(out) is tuple
         outs = out if step.tuple_out else (out,)
         converted = tuple(o if type(o) is np.ndarray else np.asarray(o) for o in outs)
         step.convert = tuple(o is not c for o, c in zip(outs, converted))
-        step.outs = tuple(self.computed(c, step) for c in converted)
+        step.outs = tuple(self.computed(c, step, self.base_of(c, arrays)) for c in converted)
         if cls.__name__ in ("Index", "Nonzero") and _has_bool_index(template) or cls.__name__ == "Nonzero":
             self.fail(f"{_op_name(cls)} gives a result whose shape depends on the values; compile cannot replay it "
                       "(use where/masked_fill, which keep the shape)")
-        step.saved = self._capture_saved(ctx, outs, converted, step)
+        step.saved = self._capture_saved(ctx, outs, converted, step, arrays)
         if value_checked:
             step.check = {k: v for k, v in ctx.__dict__.items() if _checkable(v)}
         self.steps.append(step)
         return tuple(converted) if step.tuple_out else converted[0]
 
-    def _capture_saved(self, ctx, outs, converted, step) -> tuple:
+    def _capture_saved(self, ctx, outs, converted, step, arrays) -> tuple:
         """Arrays the forward saved that are neither inputs nor outputs become outputs of the step
         (the replay context hands them over); numpy scalars are made arrays first, as the graph will."""
         if type(ctx) is not Node or not ctx._saved:
@@ -243,7 +266,7 @@ class Tracer:
                     saved[k] = (value, None)
                 v = self.by_id.get(id(value))
                 if v is None or v.producer is step:
-                    v = v or self.computed(value, step)
+                    v = v or self.computed(value, step, self.base_of(value, arrays))
                     captured.append((k, v))
         ctx._saved = tuple(saved)
         return tuple(captured)
@@ -468,12 +491,7 @@ class ForwardRecorder:
         return result
 
     def _result(self, array, step, real_args) -> Value:
-        base = None
-        if isinstance(array, np.ndarray) and array.base is not None:
-            for a in _arrays_in(real_args):
-                if np.may_share_memory(array, a):
-                    base = self.tracer.by_id.get(id(a))
-                    break
+        base = self.tracer.base_of(array, real_args) if isinstance(array, np.ndarray) else None
         return self.tracer.computed(array, step, base)
 
 
@@ -494,6 +512,9 @@ def _arrays_in(obj):
         yield obj
     elif type(obj) is tuple or type(obj) is list:
         for x in obj:
+            yield from _arrays_in(x)
+    elif type(obj) is dict:
+        for x in obj.values():
             yield from _arrays_in(x)
 
 

@@ -70,6 +70,8 @@ def _image(rng, channels=2, side=8, n=3):
 FAMILIES = {
     "linear": (lambda: nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 4)),
                lambda rng: rng.standard_normal((5, 6)).astype(np.float32)),
+    "deep_tanh": (lambda: nn.Sequential(*[m for _ in range(4) for m in (nn.Linear(6, 6), nn.Tanh())], nn.Linear(6, 4),
+                                        nn.Sigmoid()), lambda rng: rng.standard_normal((5, 6)).astype(np.float32)),
     "conv_pool": (lambda: nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                                         nn.Conv2d(3, 4, 3, padding=1), nn.Tanh(), nn.AvgPool2d(2), nn.Flatten(),
                                         nn.Linear(16, 4)), _image),
@@ -152,7 +154,7 @@ def test_compiled_training_matches_eager(family, optimizer_kind, recwarn):
     assert 1 <= len(compiled.recordings) <= 3  # (first step: optimiser state made, not kept) train, eval
 
 
-_BATCH_OF_5 = ("linear", "batch_norm", "layer_norm", "dropout")
+_BATCH_OF_5 = ("linear", "deep_tanh", "batch_norm", "layer_norm", "dropout")
 
 
 @pytest.mark.parametrize("family", ["batch_norm", "dropout", "transformer"])
