@@ -391,7 +391,8 @@ class Recording:
             if holder is not None:
                 guard(f"isinstance({holder}, _Tensor)", f"{what} is a tensor")
             array = read
-            guard(f"{array}.shape == {tuple(v.shape)!r} and {array}.dtype == {program.name(v.dtype, 'D')}",
+            dtype = program.name(v.dtype, "D")
+            guard(f"{array}.shape == {tuple(v.shape)!r} and ({array}.dtype is {dtype} or {array}.dtype == {dtype})",
                   f"{what} has the same shape and dtype")
             if source[0] == "tensor":
                 t = source[1]
@@ -421,13 +422,25 @@ class Recording:
             guard(f"{m}.training is {module.training}", f"{type(module).__name__}.training")
             guard(f"not {m}._forward_hooks and not {m}._forward_pre_hooks", "no forward hooks")
         for optimizer, _, _ in tracer.optimizers.values():
-            o = program.name(optimizer, "O")
-            program.namespace["_hyperparameters"] = hyperparameters
-            program.namespace["_state_structure"] = state_structure
-            guard(f"_hyperparameters({o}) == {program.name(hyperparameters(optimizer), 'K')}",
-                  f"{type(optimizer).__name__}'s options")
-            guard(f"_state_structure({o}) == {program.name(state_structure(optimizer), 'K')}",
-                  f"{type(optimizer).__name__}'s state")
+            guards.extend(self._optimizer_guards(optimizer))
+        return guards
+
+    def _optimizer_guards(self, optimizer) -> list:
+        """The same groups with the same options (the learning rate aside, read live), and state for the same
+        parameters under the same keys (the tensors there are guarded where the program reads them)."""
+        program, name = self.program, type(optimizer).__name__
+        o = program.name(optimizer, "O")
+        guards = [(f"len({o}.param_groups) == {len(optimizer.param_groups)}", f"{name}'s groups")]
+        for gi, group in enumerate(optimizer.param_groups):
+            g = program.name(group, "G")
+            guards.append((f"{o}.param_groups[{gi}] is {g} and len({g}) == {len(group)} "
+                           f"and len({g}['params']) == {len(group['params'])}", f"{name}'s group {gi}"))
+            for key, value in group.items():
+                if key not in ("params", "initial_lr", "lr"):
+                    guards.append((f"{g}[{key!r}] == {program.render(value)}", f"{name}'s {key}"))
+        guards.append((f"len({o}.state) == {len(optimizer.state)}", f"{name}'s state"))
+        for p, entries in optimizer.state.items():
+            guards.append((f"len({o}.state.get({self.ref(p)}, ())) == {len(entries)}", f"{name}'s state keys"))
         return guards
 
     def _source_guard(self, registered, t) -> str:

@@ -1,9 +1,14 @@
 """Making a recorded program cheaper without changing what it computes.
 
-Three passes over the numpy calls (op-level steps are kept as they are: they may check values
-and raise, as eagerly):
+Passes over the numpy calls (op-level steps are kept as they are: they may check values and
+raise, as eagerly):
 
-- aliases: a reshape to the shape the array already has is the array itself;
+- aliases: a reshape to the shape the array already has is the array itself (so is a conversion
+  to the dtype it has, without a copy);
+- constants: a numpy call on constants only (the ones a backward starts from, reshaped and
+  scaled by a mean's backward) is computed once, when the program is made;
+- common subexpressions: the same numpy call on the same arrays, with nothing written into
+  them in between, is made once (a double backward recomputes a lot);
 - dead code: a numpy call whose results nothing uses, and that writes into nothing still in use,
   is dropped (e.g. what a forward computes for a backward that the call never runs);
 - in place: an elementwise ufunc writes its result into an input that dies there (`out=`), when
@@ -24,6 +29,8 @@ from .tracer import OpCall, Value
 
 def optimize(steps: list, keep: set) -> list:
     steps = _aliases(steps)
+    steps = _constants(steps, keep)
+    steps = _common_subexpressions(steps, keep)
     steps = _dead_code(steps, keep)
     _in_place(steps, keep)
     return steps
@@ -57,11 +64,107 @@ def root(v: Value) -> Value:
 def _aliases(steps: list) -> list:
     out = []
     for step in steps:
-        if isinstance(step, NumpyCall) and step.kind == "method" and step.name == "reshape" and step.outs:
+        if isinstance(step, NumpyCall) and step.outs and not step.mutates and _identity(step):
             source, result = step.args[0], step.outs[0]
-            if isinstance(source, Value) and tuple(source.shape) == tuple(result.shape) and not step.mutates:
-                result.alias, result.base = source, source  # the same array under another name
+            result.alias, result.base = source, source  # the same array under another name
+            continue
+        out.append(step)
+    return out
+
+
+def _identity(step) -> bool:
+    """A reshape to the shape the array has, or a conversion to the dtype it has without a copy."""
+    source, result = step.args[0], step.outs[0]
+    if not isinstance(source, Value) or tuple(source.shape) != tuple(result.shape) or source.dtype != result.dtype \
+            or source.array_type is not np.ndarray:
+        return False
+    if step.kind == "method" and step.name == "reshape":
+        return True
+    return step.kind == "method" and step.name == "astype" and step.kwargs.get("copy") is False and len(step.args) == 2
+
+
+def final(v: Value) -> Value:
+    while v.alias is not None:
+        v = v.alias
+    return v
+
+
+# --------------------------------------------------------------------------- constants
+def _constants(steps: list, keep: set) -> list:
+    out = []
+    for step in steps:
+        if isinstance(step, NumpyCall) and step.outs and not step.mutates and step.kind != "setitem":
+            inputs = [final(v) for v in _uses(step)]
+            if inputs and all(v.kind == "const" and v.snapshot is None for v in inputs) \
+                    and not any(v in keep for v in step.outs):
+                try:
+                    results = _evaluate(step)
+                except Exception:  # leave it to the replay (which will raise the same)
+                    out.append(step)
+                    continue
+                for v, array in zip(step.outs, results if step.tuple_out else (results,)):
+                    v.kind, v.array, v.producer = "const", array, None
                 continue
+        out.append(step)
+    return out
+
+
+def _resolve(template):
+    if isinstance(template, Value):
+        return final(template).array
+    if type(template) in (tuple, list):
+        return type(template)(_resolve(x) for x in template)
+    if type(template) is dict:
+        return {k: _resolve(x) for k, x in template.items()}
+    return template
+
+
+def _evaluate(step):
+    args, kwargs = _resolve(step.args), _resolve(step.kwargs)
+    if step.kind == "call":
+        return step.func(*args, **kwargs)
+    if step.kind == "method":
+        return getattr(args[0], step.name)(*args[1:], **kwargs)
+    if step.kind == "attr":
+        return getattr(args[0], step.name)
+    return args[0][args[1]]
+
+
+# --------------------------------------------------------------------------- common subexpressions
+def _key(template):
+    if isinstance(template, Value):
+        return ("value", id(final(template)))
+    if type(template) in (tuple, list):
+        return (type(template).__name__,) + tuple(_key(x) for x in template)
+    if type(template) is dict:
+        return ("dict",) + tuple(sorted((k, _key(x)) for k, x in template.items()))
+    if type(template) is slice:
+        return ("slice", _key(template.start), _key(template.stop), _key(template.step))
+    try:
+        hash(template)
+    except TypeError:
+        return ("object", id(template))
+    return (type(template).__name__, template)
+
+
+def _common_subexpressions(steps: list, keep: set) -> list:
+    seen: dict = {}  # key -> (the step's outputs, roots they depend on)
+    out = []
+    for step in steps:
+        written = {id(root(final(v))) for v in step.mutates} if step.mutates else set()
+        if isinstance(step, OpCall):
+            written |= {id(root(final(v))) for v in step.outs}
+        if written:
+            seen = {k: e for k, e in seen.items() if not (e[1] & written)}
+        if isinstance(step, NumpyCall) and step.outs and not step.mutates and step.kind != "setitem":
+            key = (step.kind, id(step.func), step.name, _key(step.args), _key(step.kwargs))
+            earlier = seen.get(key)
+            if earlier is not None and not any(v in keep for v in step.outs):
+                for v, first in zip(step.outs, earlier[0]):
+                    v.alias, v.base = first, first  # the same values: use the first one's array
+                continue
+            depends = {id(root(final(v))) for v in _uses(step)} | {id(root(v)) for v in step.outs}
+            seen[key] = (step.outs, depends)
         out.append(step)
     return out
 
@@ -99,7 +202,7 @@ def _in_place(steps: list, keep: set) -> None:
     kept = {id(root(v)) for v in keep} | {id(v) for v in keep}
     for index, step in enumerate(steps):
         if not (isinstance(step, NumpyCall) and step.kind == "call" and isinstance(step.func, np.ufunc)
-                and not step.kwargs and len(step.outs) == 1):
+                and set(step.kwargs) <= {"dtype"} and len(step.outs) == 1):
             continue
         result = step.outs[0]
         if id(result) in kept or result.array_type is not np.ndarray:
@@ -110,7 +213,7 @@ def _in_place(steps: list, keep: set) -> None:
             r = root(a)
             if _fresh(r) and id(r) not in kept and last_use.get(id(r)) == index \
                     and tuple(r.shape) == tuple(result.shape) and r.dtype == result.dtype:
-                step.kwargs = {"out": r}
+                step.kwargs = dict(step.kwargs, out=r)
                 step.outs, step.mutates = (), (r,)
                 result.alias, result.base = r, r  # the result lives in r's memory from here on
                 if id(result) in last_use:

@@ -16,6 +16,8 @@ uses (dead code) and lets elementwise calls write into an input that dies there 
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..tensor import Tensor
@@ -154,8 +156,8 @@ class Program:
                 body.append((f"{v.name} = {self.name(v.snapshot, 'K')}.copy()", f"constant {_meta(v)}"))
             else:
                 self.namespace[v.name] = v.array
-        for step in self.steps:
-            body.extend(self._step_lines(step))
+        end = " ".join(code for code, _ in self.epilogue) + " " + self.outputs
+        self._steps_with_deletes(body, self.steps, set(re.findall(r"\bv\d+\b", end)))
         body.extend(self.epilogue)
         body.append((f"return {self.outputs}", None))
         _indent(lines, body)
@@ -164,14 +166,27 @@ class Program:
             lines.append("")
             lines.append(f"def backward({', '.join(dict.fromkeys(v.name for v in saved + grads))}):")
             body = []
-            for step in steps:
-                body.extend(self._step_lines(step))
+            self._steps_with_deletes(body, steps, {v.name for v in results if v is not None})
             body.append((f"return ({''.join((v.name if v is not None else 'None') + ', ' for v in results)})", None))
             _indent(lines, body)
         self.source = "\n".join(lines) + "\n"
         code = compile(self.source, "<autograd.compile program>", "exec")
         exec(code, self.namespace)
         self.replay, self.check = self.namespace["replay"], self.namespace["check"]
+
+    def _steps_with_deletes(self, body: list, steps: list, needed_at_end: set) -> None:
+        """The steps' lines, each array's variable deleted after its last use (the memory goes back as
+        early as eagerly, where the last reference to a temporary dies with it)."""
+        last = {}
+        for index, step in enumerate(steps):
+            for v in _step_values(step):
+                last[v.name] = index
+        for index, step in enumerate(steps):
+            body.extend(self._step_lines(step))
+            dead = [name for name in dict.fromkeys(v.name for v in _step_values(step))
+                    if last.get(name) == index and name not in needed_at_end and name not in self.namespace]
+            if dead:
+                body.append((f"del {', '.join(dead)}", None))
 
     def _step_lines(self, step):
         if isinstance(step, OpCall):
@@ -238,6 +253,13 @@ def _decisions(ctx) -> dict:
     """The small values a forward set on its ctx (compared with the recorded ones after a value-dependent forward)."""
     from .tracer import _checkable
     return {k: v for k, v in ctx.__dict__.items() if _checkable(v)}
+
+
+def _step_values(step) -> list:
+    from .optimize import values_in
+    if isinstance(step, OpCall):
+        return values_in(step.args) + list(step.outs) + [v for _, v in step.saved]
+    return values_in(step.args) + values_in(step.kwargs) + list(step.outs) + list(step.mutates)
 
 
 def _index(program: Program, index) -> str:

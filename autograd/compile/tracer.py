@@ -40,6 +40,10 @@ _PACKAGE_DIRS = tuple(os.path.dirname(os.path.dirname(os.path.abspath(p))) + os.
                       for p in (__file__,))  # autograd/
 _LIVE_OPTIONS = ("lr",)  # optimiser options read afresh at each replay (schedulers change them); others are guarded
 _MUTATING_FUNCTIONS = {np.copyto, np.put, np.put_along_axis, np.place, np.putmask, np.fill_diagonal}
+# numpy's reductions are their ufunc's reduce behind a layer of Python (fromnumeric._wrapreduction)
+_REDUCTIONS = {np.sum: np.add.reduce, np.prod: np.multiply.reduce, np.max: np.maximum.reduce,
+               np.amax: np.maximum.reduce, np.min: np.minimum.reduce, np.amin: np.minimum.reduce,
+               np.any: np.logical_or.reduce, np.all: np.logical_and.reduce}
 
 
 class Value:
@@ -147,7 +151,7 @@ class Tracer:
     def _add(self, kind, array, source=None, producer=None, base=None) -> Value:
         v = Value(len(self.values), kind, array, source, producer, base)
         self.values.append(v)
-        self.by_id[id(array)] = v
+        self.by_id.setdefault(id(array), v)  # a call that returns an array it was given: that array keeps its Value
         return v
 
     def input_value(self, tensor: Tensor, position: int) -> Value:
@@ -219,14 +223,19 @@ class Tracer:
     def run_op(self, cls, ctx, args, arrays):
         owner = args[2] if cls.__name__ == "ParameterUpdate" and len(args) > 2 else None
         template = [self.template(a, owner) for a in args]
-        written = _written_positions(cls, template) if getattr(cls, "writes_input", False) else ()
+        written = tuple(_written_positions(cls, template)) if getattr(cls, "writes_input", False) else ()
         for v in written:
             self.before_write(v)
-        if cls is Sample or written or not self.numpy_level:
-            return self._op_level(cls, ctx, arrays, template, value_checked=False, written=tuple(written))
-        result = self._numpy_level(cls, ctx, arrays, template)
+        if cls is Sample or not self.numpy_level:
+            return self._op_level(cls, ctx, arrays, template, value_checked=False, written=written)
+        # An op that writes into its arguments (an optimiser's update, Assign) may write there at the numpy
+        # level too; if its recording fails half-way, those arrays get their values back before it reruns.
+        before = [np.array(v.array, copy=True) for v in written]
+        result = self._numpy_level(cls, ctx, arrays, template, written)
         if result is _OP_LEVEL:
-            return self._op_level(cls, ctx, arrays, template, value_checked=True)
+            for v, values in zip(written, before):
+                np.copyto(v.array, values)
+            return self._op_level(cls, ctx, arrays, template, value_checked=not written, written=written)
         return result
 
     def _op_level(self, cls, ctx, arrays, template, value_checked, written=()):
@@ -271,14 +280,16 @@ class Tracer:
         ctx._saved = tuple(saved)
         return tuple(captured)
 
-    def _numpy_level(self, cls, ctx, arrays, template):
-        recorder = ForwardRecorder(self, cls)
+    def _numpy_level(self, cls, ctx, arrays, template, written=()):
+        recorder = ForwardRecorder(self, cls, written)
         proxies = [recorder.proxies(a, t) for a, t in zip(arrays, template)]
         try:
             out = cls.forward(ProxyContext(ctx, recorder), *proxies)
             outs = out if type(out) is tuple else (out,)
             raw, results = [], []
             for o in outs:
+                if isinstance(o, np.ndarray) and getattr(self.by_id.get(id(o)), "snapshot", None) is not None:
+                    o = TracedArray(o, self.by_id[id(o)], recorder)  # made by np.zeros & co, then filled by calls
                 if not isinstance(o, TracedArray):
                     recorder.escape("a forward that returns an array made outside the traced calls")
                     break
@@ -411,8 +422,9 @@ class ProxyContext:
 class ForwardRecorder:
     """Collects the numpy calls of one forward run on proxies (see proxy.py)."""
 
-    def __init__(self, tracer: Tracer, op):
+    def __init__(self, tracer: Tracer, op, writable=()):
         self.tracer, self.op = tracer, op
+        self.writable = {v.index for v in writable}  # arguments the op is meant to write into
         self.first_value = len(tracer.values)  # Values from here on belong to this recording of the forward
         self.calls: list[NumpyCall] = []
         self.inputs: set[int] = set()
@@ -423,12 +435,17 @@ class ForwardRecorder:
             self.escaped = what
 
     def proxies(self, array, template):
-        """The forward's argument with a proxy for every array (in parallel with its template)."""
+        """The forward's argument with a proxy for every array (in parallel with its template); a live
+        optimiser option (the learning rate) becomes a proxy too, so its uses are recorded, not baked."""
         if isinstance(template, Value):
             self.inputs.add(template.index)
             return TracedArray(array, template, self)
+        if isinstance(template, LiveOption):
+            return TracedArray(array, template, self)
         if type(template) is tuple or type(template) is list:
             return type(template)(self.proxies(a, t) for a, t in zip(array, template))
+        if type(template) is dict:
+            return {k: self.proxies(array[k], t) for k, t in template.items()}
         return array
 
     def unwrap(self, obj):
@@ -457,10 +474,14 @@ class ForwardRecorder:
             if getattr(func, "__name__", "") == "at" or func in _MUTATING_FUNCTIONS:
                 written.append(targs[0])
         for w in written:
-            if not isinstance(w, Value) or w.index in self.inputs or _root(w).index in self.inputs:
+            if not isinstance(w, Value) or (w.index in self.inputs or _root(w).index in self.inputs) \
+                    and _root(w).index not in self.writable:
                 self.escape("a forward that writes into its argument")
             else:
                 tracer.before_write(w)
+        if kind == "call" and any(isinstance(a, TracedArray) and isinstance(a.value, LiveOption) for a in args) \
+                and not any(isinstance(a, (np.ndarray, np.generic)) for a in _arrays_in((real_args, real_kwargs))):
+            self.escape("arithmetic on the learning rate alone (Python would compute it in floats, numpy would not)")
         if kind == "call":
             result = func(*real_args, **real_kwargs)
         elif kind == "method":
@@ -473,6 +494,11 @@ class ForwardRecorder:
             real_args[0][real_args[1]] = real_args[2]
             result = None
         step = NumpyCall(kind, func, name, targs, tkwargs, (), tuple(written), self.op)
+        if func in _REDUCTIONS and type(real_args[0]) is np.ndarray and len(args) <= 2:
+            # np.sum(x, axis, ...) is exactly np.add.reduce(x, axis, ...): the program calls the ufunc directly
+            step.func = _REDUCTIONS[func]
+            step.args = targs[:1]
+            step.kwargs = dict(tkwargs, axis=targs[1]) if len(args) == 2 else tkwargs
         self.calls.append(step)
         if result is None:
             return None
@@ -508,7 +534,7 @@ def _flat_out(out):
 
 
 def _arrays_in(obj):
-    if isinstance(obj, np.ndarray):
+    if isinstance(obj, (np.ndarray, np.generic)):
         yield obj
     elif type(obj) is tuple or type(obj) is list:
         for x in obj:
