@@ -73,10 +73,18 @@ def _aliases(steps: list) -> list:
 
 
 def _identity(step) -> bool:
-    """A reshape to the shape the array has, or a conversion to the dtype it has without a copy."""
+    """A reshape to the shape the array has, a conversion to the dtype it has without a copy, or x·1, x-0."""
+    if step.kind == "call" and step.func in _NEUTRAL and len(step.args) == 2 and not step.kwargs:
+        a, b = step.args
+        neutral = _NEUTRAL[step.func]
+        if type(a) in (int, float) and a == neutral and step.func is not np.subtract:
+            step.args = (b, a)  # the array first
+        source, other = step.args
+        if type(other) in (int, float) and other == neutral and isinstance(source, Value):
+            return _same_array(source, step.outs[0])
+        return False
     source, result = step.args[0], step.outs[0]
-    if not isinstance(source, Value) or tuple(source.shape) != tuple(result.shape) or source.dtype != result.dtype \
-            or source.array_type is not np.ndarray:
+    if not _same_array(source, result):
         return False
     if step.kind == "method" and step.name == "reshape":
         return True
@@ -87,6 +95,14 @@ def final(v: Value) -> Value:
     while v.alias is not None:
         v = v.alias
     return v
+
+
+def _same_array(source, result) -> bool:
+    return (isinstance(source, Value) and tuple(source.shape) == tuple(result.shape) and source.dtype == result.dtype
+            and source.array_type is np.ndarray and result.array_type is np.ndarray and source.dtype.kind == "f")
+
+
+_NEUTRAL = {np.multiply: 1, np.subtract: 0}  # x·1 and x-0 are x exactly (not x+0: -0.0 + 0 is +0.0)
 
 
 # --------------------------------------------------------------------------- constants

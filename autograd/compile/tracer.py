@@ -38,7 +38,8 @@ from .proxy import NumpyCall, TracedArray
 
 _PACKAGE_DIRS = tuple(os.path.dirname(os.path.dirname(os.path.abspath(p))) + os.sep
                       for p in (__file__,))  # autograd/
-_LIVE_OPTIONS = ("lr",)  # optimiser options read afresh at each replay (schedulers change them); others are guarded
+_LIVE_OPTIONS = ("lr",)
+_PLAIN = frozenset({int, float, bool, str, type(None), type(Ellipsis), np.dtype})  # never hold arrays  # optimiser options read afresh at each replay (schedulers change them); others are guarded
 _MUTATING_FUNCTIONS = {np.copyto, np.put, np.put_along_axis, np.place, np.putmask, np.fill_diagonal}
 # numpy's reductions are their ufunc's reduce behind a layer of Python (fromnumeric._wrapreduction)
 _REDUCTIONS = {np.sum: np.add.reduce, np.prod: np.multiply.reduce, np.max: np.maximum.reduce,
@@ -183,12 +184,15 @@ class Tracer:
 
     def template(self, obj, owner=None):
         """`obj` with each array replaced by its Value (nested tuples, lists, dicts), optimiser options made live."""
+        kind = type(obj)
+        if kind in _PLAIN:
+            return obj
+        if kind is TracedArray:
+            return obj.value
         if isinstance(obj, Tensor):
             return self.tensor_value(obj)
         if isinstance(obj, (np.ndarray, np.generic)):
             return self.array_value(obj)
-        if isinstance(obj, TracedArray):
-            return obj.value
         if type(obj) is tuple or type(obj) is list:
             return type(obj)(self.template(x, owner) for x in obj)
         if type(obj) is dict:
@@ -214,8 +218,9 @@ class Tracer:
         """The Value of an argument array that `array` may share memory with (a view, or the argument itself)."""
         if not isinstance(array, np.ndarray):
             return None
+        view = array.base is not None
         for a in _arrays_in(arguments):
-            if array is a or np.may_share_memory(array, a):
+            if array is a or view and np.may_share_memory(array, a):
                 return self.by_id.get(id(a))
         return None
 
@@ -425,6 +430,7 @@ class ForwardRecorder:
     def __init__(self, tracer: Tracer, op, writable=()):
         self.tracer, self.op = tracer, op
         self.writable = {v.index for v in writable}  # arguments the op is meant to write into
+        self.live_options = False  # whether a live optimiser option (the learning rate) takes part
         self.first_value = len(tracer.values)  # Values from here on belong to this recording of the forward
         self.calls: list[NumpyCall] = []
         self.inputs: set[int] = set()
@@ -441,6 +447,7 @@ class ForwardRecorder:
             self.inputs.add(template.index)
             return TracedArray(array, template, self)
         if isinstance(template, LiveOption):
+            self.live_options = True
             return TracedArray(array, template, self)
         if type(template) is tuple or type(template) is list:
             return type(template)(self.proxies(a, t) for a, t in zip(array, template))
@@ -460,10 +467,28 @@ class ForwardRecorder:
             return slice(self.unwrap(obj.start), self.unwrap(obj.stop), self.unwrap(obj.step))
         return obj
 
+    def split(self, obj):
+        """(obj with proxies replaced by their arrays, obj as a template): one walk for both."""
+        kind = type(obj)
+        if kind is TracedArray:
+            return obj.array, obj.value
+        if kind in _PLAIN:
+            return obj, obj
+        if kind is tuple or kind is list:
+            pairs = [self.split(x) for x in obj]
+            return kind(p[0] for p in pairs), kind(p[1] for p in pairs)
+        if kind is dict:
+            pairs = {k: self.split(x) for k, x in obj.items()}
+            return {k: p[0] for k, p in pairs.items()}, {k: p[1] for k, p in pairs.items()}
+        if kind is slice and any(isinstance(x, TracedArray) for x in (obj.start, obj.stop, obj.step)):
+            self.escape("an array used in a slice")
+            return self.unwrap(obj), obj
+        return obj, self.tracer.template(obj)
+
     def call(self, kind, func, name, args, kwargs, mutates=None):
         tracer = self.tracer
-        real_args, real_kwargs = self.unwrap(args), self.unwrap(kwargs)
-        targs, tkwargs = tracer.template(args), tracer.template(kwargs)
+        real_args, targs = self.split(args)
+        real_kwargs, tkwargs = self.split(kwargs) if kwargs else ({}, {})
         written = []
         if mutates is not None:
             written.append(mutates.value)
@@ -479,7 +504,8 @@ class ForwardRecorder:
                 self.escape("a forward that writes into its argument")
             else:
                 tracer.before_write(w)
-        if kind == "call" and any(isinstance(a, TracedArray) and isinstance(a.value, LiveOption) for a in args) \
+        if self.live_options and kind == "call" \
+                and any(isinstance(a, TracedArray) and isinstance(a.value, LiveOption) for a in args) \
                 and not any(isinstance(a, (np.ndarray, np.generic)) for a in _arrays_in((real_args, real_kwargs))):
             self.escape("arithmetic on the learning rate alone (Python would compute it in floats, numpy would not)")
         if kind == "call":
