@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from .grad_mode import state
-from .graph import ForwardContext, Node
+from .graph import _FORWARD_CONTEXTS, Node, OpNode, forward_context
 from .tensor import Tensor
 
 
@@ -62,24 +62,23 @@ class Op:
                     requires_grad = True
             i += 1
         record = requires_grad and cls.differentiable and state.grad_enabled
-        ctx = Node(cls, args) if record else ForwardContext(i)
+        ctx = OpNode(cls, args) if record else _FORWARD_CONTEXTS[i]() if i < 9 else forward_context(i)
         tracer = state.tracer
         out = cls.forward(ctx, *arrays) if tracer is None else tracer.run_op(cls, ctx, args, arrays)
         raw = out
         if type(out) is not np.ndarray:
             if type(out) is tuple:
-                return _op_outputs(cls, ctx, args, out, record) if out else ()
+                return _op_outputs(cls, ctx, args, arrays, out, record) if out else ()
             out = np.asarray(out)  # a Tensor's storage is always an ndarray (numpy gives scalars for 0-d results)
         result = Tensor._wrap(out)
         if cls.is_view:
             _link_view(result, args[0])
         if record:
-            ctx._inputs = None
             if out.dtype.kind == "f":
                 result._requires_grad = True
                 result.grad_fn = ctx
-            if ctx._saved_arrays:
-                ctx._resolve_saved((result,), (raw,))
+            if ctx._saved:
+                ctx.resolve_saved(args, arrays, (result,), (raw,))
         return result
 
 
@@ -90,7 +89,7 @@ def _link_view(view: Tensor, base: Tensor) -> None:
         view._base = base if base._base is None else base._base
 
 
-def _op_outputs(cls, ctx, args, outs, record) -> tuple:
+def _op_outputs(cls, ctx, args, arrays, outs, record) -> tuple:
     results = []
     for out in outs:
         if type(out) is not np.ndarray:
@@ -102,10 +101,9 @@ def _op_outputs(cls, ctx, args, outs, record) -> tuple:
     if cls.is_view:
         _link_view(results[0], args[0])
     if record:
-        ctx._inputs = None
         ctx._output_meta = tuple((r._data.shape, r._data.dtype) if r.grad_fn is ctx else None for r in results)
-        if ctx._saved_arrays:
-            ctx._resolve_saved(tuple(results), outs)
+        if ctx._saved:
+            ctx.resolve_saved(args, arrays, tuple(results), outs)
     return tuple(results)
 
 
@@ -134,7 +132,9 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         record = _records(args)
-        ctx = Node(cls, args) if record else ForwardContext(len(args))
+        ctx = Node(cls, args) if record else forward_context(len(args))
+        if record:
+            ctx._inputs = args  # while forward runs: save_for_backward recognises inputs by identity
         previous = state.grad_enabled
         state.grad_enabled = False  # forward may use Tensor ops; nothing inside is recorded
         try:

@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 
 from ..grad_mode import state
-from ..graph import Node
+from ..graph import Node, OpNode
 from ..tensor import Tensor, get_default_dtype
 from .backward import CompiledNode, graph_inputs, record_backward
 from .optimize import optimize
@@ -286,7 +286,7 @@ class Recording:
         _tensors_in(result, outputs)
         for t in outputs:
             if id(t) in self.tracer.inner and id(t) not in found and t.grad_fn is not None \
-                    and type(t.grad_fn) is Node and t.grad_fn._saved is not None:
+                    and type(t.grad_fn) in (Node, OpNode) and t.grad_fn._saved is not None:
                 found[id(t)] = len(found)
         if not found:
             return found

@@ -31,7 +31,7 @@ import traceback
 import numpy as np
 
 from ..grad_mode import state
-from ..graph import ForwardContext, Node
+from ..graph import Node, OpNode
 from ..random import Sample
 from ..tensor import Tensor
 from .proxy import NumpyCall, TracedArray
@@ -226,8 +226,14 @@ class Tracer:
 
     # ------------------------------------------------------------------ ops (the hook in Op.apply)
     def run_op(self, cls, ctx, args, arrays):
-        owner = args[2] if cls.__name__ == "ParameterUpdate" and len(args) > 2 else None
-        template = [self.template(a, owner) for a in args]
+        if cls.__name__ == "ParameterUpdate":  # (rule, options, n) per parameter: options read for that parameter
+            template, start = [], 1
+            for rule, options, n in args[0]:
+                template.append((rule, self.template(options, owner=args[start]), n))
+                start += n
+            template = [tuple(template)] + [self.template(a) for a in args[1:]]
+        else:
+            template = [self.template(a) for a in args]
         written = tuple(_written_positions(cls, template)) if getattr(cls, "writes_input", False) else ()
         for v in written:
             self.before_write(v)
@@ -264,20 +270,19 @@ class Tracer:
     def _capture_saved(self, ctx, outs, converted, step, arrays) -> tuple:
         """Arrays the forward saved that are neither inputs nor outputs become outputs of the step
         (the replay context hands them over); numpy scalars are made arrays first, as the graph will."""
-        if type(ctx) is not Node or not ctx._saved:
+        if type(ctx) is not OpNode or not ctx._saved:
             return ()
-        saved, captured = list(ctx._saved), []
-        for k, (value, version) in enumerate(saved):
-            if version is not None or value is None or not isinstance(value, (np.ndarray, np.generic)):
+        saved, captured = list(ctx._saved), []  # as the forward gave them (OpNode tells them apart later)
+        for k, value in enumerate(saved):
+            if not isinstance(value, (np.ndarray, np.generic)) or any(value is a for a in arrays):
                 continue
             for o, c in zip(outs, converted):
                 if value is o:
-                    saved[k] = (c, None)  # the output itself: the graph recognises it by identity
+                    saved[k] = c  # the output itself: the graph recognises it by identity
                     break
             else:
                 if type(value) is not np.ndarray:
-                    value = np.asarray(value)
-                    saved[k] = (value, None)
+                    value = saved[k] = np.asarray(value)
                 v = self.by_id.get(id(value))
                 if v is None or v.producer is step:
                     v = v or self.computed(value, step, self.base_of(value, arrays))
@@ -310,7 +315,7 @@ class Tracer:
             return _OP_LEVEL
         self.steps.extend(recorder.calls)
         real = tuple(r.array for r in results)
-        if type(ctx) is Node and ctx._saved:
+        if type(ctx) is OpNode and ctx._saved:
             self._saved_scalars_as_arrays(ctx, raw, real)
         return real if type(out) is tuple else real[0]
 
@@ -318,12 +323,12 @@ class Tracer:
         """Saved numpy scalars become the 0-d arrays the graph will hold: a saved output its converted output
         (so the graph still recognises it as the output, and differentiates through it), another its own array."""
         saved = list(ctx._saved)
-        for k, (value, version) in enumerate(saved):
-            if version is not None or not isinstance(value, np.generic):
+        for k, value in enumerate(saved):
+            if not isinstance(value, np.generic):
                 continue
             for r, array in zip(raw, real):
                 if value is r:
-                    saved[k] = (array, None)
+                    saved[k] = array
                     break
             else:
                 v = self.by_id.get(id(value))
@@ -331,7 +336,7 @@ class Tracer:
                 if v is not None:
                     self.by_id[id(array)] = v
                     v.array = array  # the program holds the array from here on (same values)
-                saved[k] = (array, None)
+                saved[k] = array
         ctx._saved = tuple(saved)
 
     def _forget(self, recorder) -> None:
@@ -600,8 +605,12 @@ def _written_positions(cls, template):
     """The Values an op that writes into its arguments changes: Assign's target, an update's parameter and state."""
     if cls is Sample:
         return []
-    if cls.__name__ == "ParameterUpdate":
-        return [t for t in template[2:3] + template[4:] if isinstance(t, Value)]
+    if cls.__name__ == "ParameterUpdate":  # args: updates, then (param, grad, *state) per update
+        written, start = [], 1
+        for _, _, n in template[0]:
+            written += [template[start]] + list(template[start + 2:start + n])
+            start += n
+        return [t for t in written if isinstance(t, Value)]
     return [t for t in template[:1] if isinstance(t, Value)]
 
 
@@ -765,4 +774,4 @@ class watching_tensors:
         return False
 
 
-__all__ = ["Tracer", "Value", "OpCall", "LiveOption", "Problem", "watching_tensors", "ForwardContext"]
+__all__ = ["Tracer", "Value", "OpCall", "LiveOption", "Problem", "watching_tensors"]

@@ -3,9 +3,9 @@
 Each optimiser states its update rule once, as a numpy function on whole arrays that updates the
 parameter and its state in place (`sgd_rule`, `adam_rule`, ...: the formulas of PyTorch's docs).
 Subclasses implement `_update(group, params)`, which makes the state a parameter needs (tensors,
-the step count a 0-d tensor as PyTorch keeps it) and runs the rule through `self._run_rule`:
-an op (`ParameterUpdate`), so the update is one traced step like any other (autograd.compile) and
-costs one op per parameter. `step()` runs under `no_grad`; each updated tensor's version is bumped,
+the step count a 0-d tensor as PyTorch keeps it) and runs the rule through `self._run_rule`; the
+rules of a group then run as one op (`ParameterUpdate`), so the update is one traced step like any
+other (autograd.compile) and costs one op per group. `step()` runs under `no_grad`; each updated tensor's version is bumped,
 so a graph built before the step and used after it is caught.
 The structure of `state_dict()` is PyTorch's: `{'state': {index: {...}}, 'param_groups': [{..., 'params': [index, ...]}]}`
 with parameters numbered in the order of the groups.
@@ -27,19 +27,25 @@ __all__ = ["Optimizer", "required"]
 
 
 class ParameterUpdate(Op):
-    """Run an optimiser's update rule `rule(param, grad, *state, **options)` on arrays, in place."""
+    """Run optimiser update rules on arrays, in place: for each `(rule, options, n)` of `updates`,
+    `rule(param, grad, *state, **options)` on the next n arrays. One op per parameter group."""
 
     differentiable = False
     writes_input = True
 
     @staticmethod
-    def forward(ctx, rule, options, *arrays):
-        rule(*arrays, **options)
+    def forward(ctx, updates, *arrays):
+        start = 0
+        for rule, options, n in updates:
+            rule(*arrays[start:start + n], **options)
+            start += n
         return ()
 
 
 def prepared_gradient(param: np.ndarray, grad: np.ndarray, maximize: bool = False, weight_decay: float = 0.0):
     """The gradient a rule starts from: in the parameter's dtype, negated for `maximize`, plus L2 weight_decay·p."""
+    if not maximize and not weight_decay and grad.dtype == param.dtype:
+        return grad  # the common case
     g = grad.astype(param.dtype, copy=False)
     if maximize:
         g = -g
@@ -145,7 +151,9 @@ class Optimizer:
             for group in self.param_groups:
                 params = [p for p in group["params"] if p.grad is not None]
                 if params:
+                    self._pending = []
                     self._update(group, params)
+                    self._apply_pending()
         return loss
 
     def _update(self, group: dict, params: list[Tensor]) -> None:
@@ -153,11 +161,20 @@ class Optimizer:
 
     # ------------------------------------------------------------------ helpers for subclasses
     def _run_rule(self, rule, p: Tensor, *state: Tensor, **options) -> None:
-        """rule(p, p.grad, *state, **options) on their arrays, in place, as one op; then bump the versions."""
-        ParameterUpdate.apply(rule, options, p, p.grad, *state)
-        p._bump_version()
-        for t in state:
-            t._bump_version()
+        """rule(p, p.grad, *state, **options) on their arrays, in place; the updates of a group run as one op."""
+        self._pending.append((rule, options, p, state))
+
+    def _apply_pending(self) -> None:
+        updates, tensors = [], []
+        for rule, options, p, state in self._pending:
+            updates.append((rule, options, 2 + len(state)))
+            tensors += (p, p.grad, *state)
+        ParameterUpdate.apply(tuple(updates), *tensors)
+        for _, _, p, state in self._pending:
+            p._bump_version()
+            for t in state:
+                t._bump_version()
+        self._pending = []
 
     def _state(self, p: Tensor) -> dict:
         return self.state.setdefault(p, {})
