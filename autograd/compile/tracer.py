@@ -38,8 +38,8 @@ from .proxy import NumpyCall, TracedArray
 
 _PACKAGE_DIRS = tuple(os.path.dirname(os.path.dirname(os.path.abspath(p))) + os.sep
                       for p in (__file__,))  # autograd/
-_LIVE_OPTIONS = ("lr",)
-_PLAIN = frozenset({int, float, bool, str, type(None), type(Ellipsis), np.dtype})  # never hold arrays  # optimiser options read afresh at each replay (schedulers change them); others are guarded
+_LIVE_OPTIONS = ("lr",)  # optimiser options read afresh at each replay (schedulers change them); others are guarded
+_PLAIN = frozenset({int, float, bool, str, type(None), type(Ellipsis), np.dtype})  # types that never hold arrays
 _MUTATING_FUNCTIONS = {np.copyto, np.put, np.put_along_axis, np.place, np.putmask, np.fill_diagonal}
 # numpy's reductions are their ufunc's reduce behind a layer of Python (fromnumeric._wrapreduction)
 _REDUCTIONS = {np.sum: np.add.reduce, np.prod: np.multiply.reduce, np.max: np.maximum.reduce,
