@@ -7,11 +7,17 @@
 
 The package, in the order a call goes through it:
 
-- `compiled.py`: the cache of recordings per function, signatures and guards, eager fallback.
-- `tracer.py`: recording: every op's forward (and so every backward rule, optimiser update
-  and in-place write) as it runs eagerly, at the numpy level where it can be, else at the op level.
-- `proxy.py`: the proxy arrays a forward runs on to be recorded at the numpy level.
-- `program.py`: the recording as Python source, compiled once; its listing.
+- `compiled.py`: the cache of recordings per function, the signature a call is looked up by,
+  eager fallback with one warning.
+- `tracer.py`: recording a call as it runs eagerly: every op's forward (and so every backward
+  rule, optimiser update and in-place write), at the numpy level where it can be, else at the
+  op level; `watch.py`: what happens outside ops (value reads, `.grad`, `.data`, hooks);
+  `proxy.py`: the proxy arrays a forward runs on to be recorded at the numpy level.
+- `recording.py`: one recorded call: what it returns and leaves behind, its guards;
+  `backward.py`: returned tensors to be differentiated later (`compile(model)` then `backward()`).
+- `steps.py`: what a program is made of; `optimize.py`: cheaper programs (aliases, constants,
+  common subexpressions, dead code, in-place ufuncs); `program.py`: the program as Python source,
+  compiled at the first replay; its listing is `print(compiled.program(...))`.
 
 `autograd.compile` is this package and is callable: `autograd.compile(fn)` is `compile(fn)` below
 (so `autograd.compile.CompileWarning` and `import autograd.compile.program` work too).

@@ -19,7 +19,7 @@ from ..engine import grad as autograd_grad
 from ..grad_mode import state
 from ..graph import Node
 from ..tensor import Tensor
-from .tracer import Problem, Value
+from .steps import Problem, Value
 
 
 def graph_inputs(recording, outputs: list) -> list:

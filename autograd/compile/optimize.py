@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .proxy import NumpyCall
-from .tracer import OpCall, Value
+from .steps import NumpyCall, OpCall, Value
 
 
 def optimize(steps: list, keep: set) -> list:
@@ -48,10 +47,11 @@ def values_in(template) -> list:
     return []
 
 
-def _uses(step) -> list:
-    if isinstance(step, OpCall):
-        return values_in(step.args)
-    return values_in(step.args) + values_in(step.kwargs)
+def step_uses(step) -> list:
+    """The Values a step reads (computed once: the passes only ever add an `out=` it already reads)."""
+    if step.uses is None:
+        step.uses = values_in(step.args) if isinstance(step, OpCall) else values_in(step.args) + values_in(step.kwargs)
+    return step.uses
 
 
 def root(v: Value) -> Value:
@@ -110,7 +110,7 @@ def _constants(steps: list, keep: set) -> list:
     out = []
     for step in steps:
         if isinstance(step, NumpyCall) and step.outs and not step.mutates and step.kind != "setitem":
-            inputs = [final(v) for v in _uses(step)]
+            inputs = [final(v) for v in step_uses(step)]
             if inputs and all(v.kind == "const" and v.snapshot is None for v in inputs) \
                     and not any(v in keep for v in step.outs):
                 try:
@@ -179,7 +179,7 @@ def _common_subexpressions(steps: list, keep: set) -> list:
                 for v, first in zip(step.outs, earlier[0]):
                     v.alias, v.base = first, first  # the same values: use the first one's array
                 continue
-            depends = {id(root(final(v))) for v in _uses(step)} | {id(root(v)) for v in step.outs}
+            depends = {id(root(final(v))) for v in step_uses(step)} | {id(root(v)) for v in step.outs}
             seen[key] = (step.outs, depends)
         out.append(step)
     return out
@@ -195,7 +195,7 @@ def _dead_code(steps: list, keep: set) -> list:
         if not needed:
             continue
         kept.append(step)
-        for v in _uses(step) + list(step.mutates):
+        for v in step_uses(step) + list(step.mutates):
             live.add(id(v))
             live.add(id(root(v)))
     kept.reverse()
@@ -213,7 +213,7 @@ def _fresh(v: Value) -> bool:
 def _in_place(steps: list, keep: set) -> None:
     last_use: dict[int, int] = {}
     for index, step in enumerate(steps):
-        for v in _uses(step) + list(step.mutates):
+        for v in step_uses(step) + list(step.mutates):
             last_use[id(root(v))] = index
     kept = {id(root(v)) for v in keep} | {id(v) for v in keep}
     for index, step in enumerate(steps):

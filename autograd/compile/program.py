@@ -21,7 +21,7 @@ import re
 import numpy as np
 
 from ..tensor import Tensor
-from .tracer import LiveOption, OpCall, Value
+from .steps import LiveOption, OpCall, Value
 
 _LITERALS = (bool, int, float, str, type(None), type(Ellipsis))
 
@@ -256,10 +256,10 @@ def _decisions(ctx) -> dict:
 
 
 def _step_values(step) -> list:
-    from .optimize import values_in
+    from .optimize import step_uses
     if isinstance(step, OpCall):
-        return values_in(step.args) + list(step.outs) + [v for _, v in step.saved]
-    return values_in(step.args) + values_in(step.kwargs) + list(step.outs) + list(step.mutates)
+        return step_uses(step) + list(step.outs) + [v for _, v in step.saved]
+    return step_uses(step) + list(step.outs) + list(step.mutates)
 
 
 def _index(program: Program, index) -> str:

@@ -1,4 +1,5 @@
-"""Recording one op's forward at the numpy level: the forward runs on `TracedArray`s.
+"""Recording one op's forward at the numpy level: the forward runs on `TracedArray`s, and a
+`ForwardRecorder` collects the numpy calls.
 
 A `TracedArray` holds a real array and the program `Value` it stands for. Every numpy call
 on it (ufuncs through `__array_ufunc__`, numpy functions through `__array_function__`,
@@ -18,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .steps import LiveOption, NumpyCall, Value
+
 # numpy functions whose result's shape depends on the values (never replayed at the numpy level)
 _SHAPE_FROM_VALUES = {np.nonzero, np.flatnonzero, np.argwhere, np.unique, np.extract, np.compress, np.trim_zeros}
 _SHAPE_FUNCTIONS = {np.shape, np.ndim, np.size}  # read only the shape: no call to record
@@ -33,18 +36,12 @@ _METHODS = frozenset({
     "take", "repeat", "view", "conj", "argsort", "diagonal", "trace", "searchsorted", "ptp",
 })
 _MUTATING_METHODS = frozenset({"fill", "sort", "put", "partition"})
-
-
-class NumpyCall:
-    """One numpy call of a forward: `func(*args, **kwargs)`, a method `args[0].name(...)`, an attribute
-    read, `x[index]` or `x[index] = value`. `args`/`kwargs` hold `Value`s where the call took arrays."""
-
-    __slots__ = ("kind", "func", "name", "args", "kwargs", "outs", "tuple_out", "mutates", "op")
-
-    def __init__(self, kind, func, name, args, kwargs, outs, mutates, op):
-        self.kind, self.func, self.name = kind, func, name  # kind: call | method | attr | getitem | setitem
-        self.args, self.kwargs, self.outs, self.mutates, self.op = args, kwargs, outs, mutates, op
-        self.tuple_out = False  # the call returned a tuple of arrays
+_PLAIN = frozenset({int, float, bool, str, type(None), type(Ellipsis), np.dtype})  # types that never hold arrays
+_MUTATING_FUNCTIONS = {np.copyto, np.put, np.put_along_axis, np.place, np.putmask, np.fill_diagonal}
+# numpy's reductions are their ufunc's reduce behind a layer of Python (fromnumeric._wrapreduction)
+_REDUCTIONS = {np.sum: np.add.reduce, np.prod: np.multiply.reduce, np.max: np.maximum.reduce,
+               np.amax: np.maximum.reduce, np.min: np.minimum.reduce, np.amin: np.minimum.reduce,
+               np.any: np.logical_or.reduce, np.all: np.logical_and.reduce}
 
 
 class TracedArray(np.lib.mixins.NDArrayOperatorsMixin):
@@ -156,3 +153,174 @@ def _has_bool_array(index) -> bool:
         if isinstance(array, (np.ndarray, np.bool_)) and array.dtype == bool:
             return True
     return False
+
+
+class ProxyContext:
+    """The ctx a forward sees during a numpy-level recording: the real ctx, with proxies unwrapped on the way in."""
+
+    __slots__ = ("_ctx", "_recorder")
+
+    def __init__(self, ctx, recorder):
+        object.__setattr__(self, "_ctx", ctx)
+        object.__setattr__(self, "_recorder", recorder)
+
+    def save_for_backward(self, *values):
+        self._ctx.save_for_backward(*self._recorder.unwrap(values))
+
+    def __getattr__(self, name):
+        return getattr(self._ctx, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._ctx, name, self._recorder.unwrap(value))
+
+
+class ForwardRecorder:
+    """Collects the numpy calls of one forward run on proxies (see proxy.py)."""
+
+    def __init__(self, tracer, op, writable=()):
+        self.tracer, self.op = tracer, op
+        self.writable = {v.index for v in writable}  # arguments the op is meant to write into
+        self.live_options = False  # whether a live optimiser option (the learning rate) takes part
+        self.first_value = len(tracer.values)  # Values from here on belong to this recording of the forward
+        self.calls: list[NumpyCall] = []
+        self.inputs: set[int] = set()
+        self.escaped = None
+
+    def escape(self, what: str) -> None:
+        if self.escaped is None:
+            self.escaped = what
+
+    def proxies(self, array, template):
+        """The forward's argument with a proxy for every array (in parallel with its template); a live
+        optimiser option (the learning rate) becomes a proxy too, so its uses are recorded, not baked."""
+        if isinstance(template, Value):
+            self.inputs.add(template.index)
+            return TracedArray(array, template, self)
+        if isinstance(template, LiveOption):
+            self.live_options = True
+            return TracedArray(array, template, self)
+        if type(template) is tuple or type(template) is list:
+            return type(template)(self.proxies(a, t) for a, t in zip(array, template))
+        if type(template) is dict:
+            return {k: self.proxies(array[k], t) for k, t in template.items()}
+        return array
+
+    def unwrap(self, obj):
+        if isinstance(obj, TracedArray):
+            return obj.array
+        if type(obj) is tuple or type(obj) is list:
+            return type(obj)(self.unwrap(x) for x in obj)
+        if type(obj) is dict:
+            return {k: self.unwrap(x) for k, x in obj.items()}
+        if type(obj) is slice and any(isinstance(x, TracedArray) for x in (obj.start, obj.stop, obj.step)):
+            self.escape("an array used in a slice")
+            return slice(self.unwrap(obj.start), self.unwrap(obj.stop), self.unwrap(obj.step))
+        return obj
+
+    def split(self, obj):
+        """(obj with proxies replaced by their arrays, obj as a template): one walk for both."""
+        kind = type(obj)
+        if kind is TracedArray:
+            return obj.array, obj.value
+        if kind in _PLAIN:
+            return obj, obj
+        if kind is tuple or kind is list:
+            pairs = [self.split(x) for x in obj]
+            return kind(p[0] for p in pairs), kind(p[1] for p in pairs)
+        if kind is dict:
+            pairs = {k: self.split(x) for k, x in obj.items()}
+            return {k: p[0] for k, p in pairs.items()}, {k: p[1] for k, p in pairs.items()}
+        if kind is slice and any(isinstance(x, TracedArray) for x in (obj.start, obj.stop, obj.step)):
+            self.escape("an array used in a slice")
+            return self.unwrap(obj), obj
+        return obj, self.tracer.template(obj)
+
+    def call(self, kind, func, name, args, kwargs, mutates=None):
+        tracer = self.tracer
+        real_args, targs = self.split(args)
+        real_kwargs, tkwargs = self.split(kwargs) if kwargs else ({}, {})
+        written = []
+        if mutates is not None:
+            written.append(mutates.value)
+        if kind == "call":
+            out = kwargs.get("out")
+            for o in (out if isinstance(out, tuple) else (out,)) if out is not None else ():
+                written.append(tracer.template(o))
+            if getattr(func, "__name__", "") == "at" or func in _MUTATING_FUNCTIONS:
+                written.append(targs[0])
+        for w in written:
+            if not isinstance(w, Value) or (w.index in self.inputs or _root(w).index in self.inputs) \
+                    and _root(w).index not in self.writable:
+                self.escape("a forward that writes into its argument")
+            else:
+                tracer.before_write(w)
+        if self.live_options and kind == "call" \
+                and any(isinstance(a, TracedArray) and isinstance(a.value, LiveOption) for a in args) \
+                and not any(isinstance(a, (np.ndarray, np.generic)) for a in _arrays_in((real_args, real_kwargs))):
+            self.escape("arithmetic on the learning rate alone (Python would compute it in floats, numpy would not)")
+        if kind == "call":
+            result = func(*real_args, **real_kwargs)
+        elif kind == "method":
+            result = getattr(real_args[0], name)(*real_args[1:], **real_kwargs)
+        elif kind == "attr":
+            result = getattr(real_args[0], name)
+        elif kind == "getitem":
+            result = real_args[0][real_args[1]]
+        else:
+            real_args[0][real_args[1]] = real_args[2]
+            result = None
+        step = NumpyCall(kind, func, name, targs, tkwargs, (), tuple(written), self.op)
+        if func in _REDUCTIONS and type(real_args[0]) is np.ndarray and len(args) <= 2:
+            # np.sum(x, axis, ...) is exactly np.add.reduce(x, axis, ...): the program calls the ufunc directly
+            step.func = _REDUCTIONS[func]
+            step.args = targs[:1]
+            step.kwargs = dict(tkwargs, axis=targs[1]) if len(args) == 2 else tkwargs
+        self.calls.append(step)
+        if result is None:
+            return None
+        for w, a in zip(written, _flat_out(real_kwargs.get("out")) if kind == "call" else ()):
+            if result is a:  # ufunc(..., out=x) returns x
+                return TracedArray(a, w, self)
+        if isinstance(result, (np.ndarray, np.generic)):
+            v = self._result(result, step, real_args)
+            step.outs = (v,)
+            return TracedArray(result, v, self)
+        if type(result) is tuple and all(isinstance(r, (np.ndarray, np.generic)) for r in result):
+            values = tuple(self._result(r, step, real_args) for r in result)
+            step.outs, step.tuple_out = values, True
+            return tuple(TracedArray(r, v, self) for r, v in zip(result, values))
+        self.escape(f"a numpy call ({_call_name(step)}) that returns a Python value")
+        return result
+
+    def _result(self, array, step, real_args) -> Value:
+        base = self.tracer.base_of(array, real_args) if isinstance(array, np.ndarray) else None
+        return self.tracer.computed(array, step, base)
+
+
+def _root(v: Value) -> Value:
+    while v.base is not None:
+        v = v.base
+    return v
+
+
+def _flat_out(out):
+    if out is None:
+        return ()
+    return out if isinstance(out, tuple) else (out,)
+
+
+def _call_name(step) -> str:
+    if step.kind == "call":
+        return getattr(step.func, "__name__", repr(step.func))
+    return f".{step.name}" if step.name else step.kind
+
+
+def _arrays_in(obj):
+    if isinstance(obj, (np.ndarray, np.generic)):
+        yield obj
+    elif type(obj) is tuple or type(obj) is list:
+        for x in obj:
+            yield from _arrays_in(x)
+    elif type(obj) is dict:
+        for x in obj.values():
+            yield from _arrays_in(x)

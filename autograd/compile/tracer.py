@@ -18,89 +18,26 @@ at each replay, so parameters updated in place or given new `.data` are seen), a
 made during the call outside any op (`const`), or the result of a step (`computed`).
 
 What a replay could not repeat honestly is noted as the recording's `problem` (with the
-user's line); the compiled function then runs eagerly. While recording, a few Tensor
-methods are watched (`watching_tensors`): reads of values (`.item()`, `bool()`, ...),
-`.grad` reads and assignments, `.data` assignments, tensor creation and hook registration.
+user's line); the compiled function then runs eagerly. What happens outside ops reaches the
+tracer through `note_*` methods: from watch.py (value reads, `.grad`, `.data`, tensors made,
+hooks), from nn (modules called, optimisers, scheduler steps).
 """
 from __future__ import annotations
 
 import os
-import threading
 import traceback
 
 import numpy as np
 
-from ..grad_mode import state
-from ..graph import Node, OpNode
+from ..graph import OpNode
 from ..random import Sample
 from ..tensor import Tensor
-from .proxy import NumpyCall, TracedArray
+from .proxy import _PLAIN, ForwardRecorder, ProxyContext, TracedArray, _arrays_in
+from .steps import LiveOption, OpCall, Problem, Value
 
 _PACKAGE_DIRS = tuple(os.path.dirname(os.path.dirname(os.path.abspath(p))) + os.sep
                       for p in (__file__,))  # autograd/
 _LIVE_OPTIONS = ("lr",)  # optimiser options read afresh at each replay (schedulers change them); others are guarded
-_PLAIN = frozenset({int, float, bool, str, type(None), type(Ellipsis), np.dtype})  # types that never hold arrays
-_MUTATING_FUNCTIONS = {np.copyto, np.put, np.put_along_axis, np.place, np.putmask, np.fill_diagonal}
-# numpy's reductions are their ufunc's reduce behind a layer of Python (fromnumeric._wrapreduction)
-_REDUCTIONS = {np.sum: np.add.reduce, np.prod: np.multiply.reduce, np.max: np.maximum.reduce,
-               np.amax: np.maximum.reduce, np.min: np.minimum.reduce, np.amin: np.minimum.reduce,
-               np.any: np.logical_or.reduce, np.all: np.logical_and.reduce}
-
-
-class Value:
-    """One array of a recorded program (see the module docstring for the kinds)."""
-
-    __slots__ = ("index", "kind", "shape", "dtype", "array", "array_type", "source", "producer", "base", "snapshot",
-                 "alias", "_name")
-
-    def __init__(self, index, kind, array, source=None, producer=None, base=None):
-        self.index, self.kind, self.source, self.producer, self.base = index, kind, source, producer, base
-        self.array = array  # during recording only (the recorded value; a constant's value for good)
-        self.array_type = type(array)  # ndarray, or a numpy scalar (a 0-d result)
-        self.shape, self.dtype = np.shape(array), np.asarray(array).dtype if not hasattr(array, "dtype") else array.dtype
-        self.snapshot = None  # a constant that the program changes in place: its value before the first change
-        self.alias = None  # set by optimize.py: this Value is that one's array (a no-op reshape, an in-place result)
-        self._name = f"v{index}"
-
-    @property
-    def name(self) -> str:
-        """Its variable in the generated code (an alias's is the one it stands for)."""
-        v = self
-        while v.alias is not None:
-            v = v.alias
-        return v._name
-
-    def __repr__(self):
-        return self.name
-
-
-class LiveOption:
-    """An optimiser option (the learning rate) read from its parameter group at each replay."""
-
-    __slots__ = ("group", "key", "group_index")
-
-    def __init__(self, group, key, group_index):
-        self.group, self.key, self.group_index = group, key, group_index
-
-
-class OpCall:
-    """One op replayed by calling its forward again: `cls.forward(ctx, *args)`, `args` with `Value`s for arrays."""
-
-    __slots__ = ("cls", "args", "needs_input_grad", "recording", "outs", "tuple_out", "convert", "saved", "check",
-                 "mutates")
-
-    def __init__(self, cls, args, needs_input_grad, recording):
-        self.cls, self.args, self.needs_input_grad, self.recording = cls, args, needs_input_grad, recording
-        self.outs, self.tuple_out, self.convert, self.saved, self.check = (), False, (), (), None
-        self.mutates = ()  # the Values it writes into (Assign's target, an optimiser's parameter and state)
-
-
-class Problem(Exception):
-    """Why a recording cannot be replayed (raised at once under fullgraph=True)."""
-
-    def __init__(self, cause: str, where: str):
-        super().__init__(f"{cause} ({where})" if where else cause)
-        self.cause, self.where = cause, where
 
 
 _OP_LEVEL = object()
@@ -114,6 +51,8 @@ def user_line(skip_dirs=_PACKAGE_DIRS) -> str:
         if not path.startswith(skip_dirs) and not path.startswith(nn_dir) and "importlib" not in path:
             return f"{frame.filename}:{frame.lineno}: {(frame.line or '').strip()}"
     return ""
+
+
 
 
 class Tracer:
@@ -410,177 +349,6 @@ class Tracer:
 _WRITTEN = object()  # grad_first: the first access to .grad was an assignment
 
 
-class ProxyContext:
-    """The ctx a forward sees during a numpy-level recording: the real ctx, with proxies unwrapped on the way in."""
-
-    __slots__ = ("_ctx", "_recorder")
-
-    def __init__(self, ctx, recorder):
-        object.__setattr__(self, "_ctx", ctx)
-        object.__setattr__(self, "_recorder", recorder)
-
-    def save_for_backward(self, *values):
-        self._ctx.save_for_backward(*self._recorder.unwrap(values))
-
-    def __getattr__(self, name):
-        return getattr(self._ctx, name)
-
-    def __setattr__(self, name, value):
-        setattr(self._ctx, name, self._recorder.unwrap(value))
-
-
-class ForwardRecorder:
-    """Collects the numpy calls of one forward run on proxies (see proxy.py)."""
-
-    def __init__(self, tracer: Tracer, op, writable=()):
-        self.tracer, self.op = tracer, op
-        self.writable = {v.index for v in writable}  # arguments the op is meant to write into
-        self.live_options = False  # whether a live optimiser option (the learning rate) takes part
-        self.first_value = len(tracer.values)  # Values from here on belong to this recording of the forward
-        self.calls: list[NumpyCall] = []
-        self.inputs: set[int] = set()
-        self.escaped = None
-
-    def escape(self, what: str) -> None:
-        if self.escaped is None:
-            self.escaped = what
-
-    def proxies(self, array, template):
-        """The forward's argument with a proxy for every array (in parallel with its template); a live
-        optimiser option (the learning rate) becomes a proxy too, so its uses are recorded, not baked."""
-        if isinstance(template, Value):
-            self.inputs.add(template.index)
-            return TracedArray(array, template, self)
-        if isinstance(template, LiveOption):
-            self.live_options = True
-            return TracedArray(array, template, self)
-        if type(template) is tuple or type(template) is list:
-            return type(template)(self.proxies(a, t) for a, t in zip(array, template))
-        if type(template) is dict:
-            return {k: self.proxies(array[k], t) for k, t in template.items()}
-        return array
-
-    def unwrap(self, obj):
-        if isinstance(obj, TracedArray):
-            return obj.array
-        if type(obj) is tuple or type(obj) is list:
-            return type(obj)(self.unwrap(x) for x in obj)
-        if type(obj) is dict:
-            return {k: self.unwrap(x) for k, x in obj.items()}
-        if type(obj) is slice and any(isinstance(x, TracedArray) for x in (obj.start, obj.stop, obj.step)):
-            self.escape("an array used in a slice")
-            return slice(self.unwrap(obj.start), self.unwrap(obj.stop), self.unwrap(obj.step))
-        return obj
-
-    def split(self, obj):
-        """(obj with proxies replaced by their arrays, obj as a template): one walk for both."""
-        kind = type(obj)
-        if kind is TracedArray:
-            return obj.array, obj.value
-        if kind in _PLAIN:
-            return obj, obj
-        if kind is tuple or kind is list:
-            pairs = [self.split(x) for x in obj]
-            return kind(p[0] for p in pairs), kind(p[1] for p in pairs)
-        if kind is dict:
-            pairs = {k: self.split(x) for k, x in obj.items()}
-            return {k: p[0] for k, p in pairs.items()}, {k: p[1] for k, p in pairs.items()}
-        if kind is slice and any(isinstance(x, TracedArray) for x in (obj.start, obj.stop, obj.step)):
-            self.escape("an array used in a slice")
-            return self.unwrap(obj), obj
-        return obj, self.tracer.template(obj)
-
-    def call(self, kind, func, name, args, kwargs, mutates=None):
-        tracer = self.tracer
-        real_args, targs = self.split(args)
-        real_kwargs, tkwargs = self.split(kwargs) if kwargs else ({}, {})
-        written = []
-        if mutates is not None:
-            written.append(mutates.value)
-        if kind == "call":
-            out = kwargs.get("out")
-            for o in (out if isinstance(out, tuple) else (out,)) if out is not None else ():
-                written.append(tracer.template(o))
-            if getattr(func, "__name__", "") == "at" or func in _MUTATING_FUNCTIONS:
-                written.append(targs[0])
-        for w in written:
-            if not isinstance(w, Value) or (w.index in self.inputs or _root(w).index in self.inputs) \
-                    and _root(w).index not in self.writable:
-                self.escape("a forward that writes into its argument")
-            else:
-                tracer.before_write(w)
-        if self.live_options and kind == "call" \
-                and any(isinstance(a, TracedArray) and isinstance(a.value, LiveOption) for a in args) \
-                and not any(isinstance(a, (np.ndarray, np.generic)) for a in _arrays_in((real_args, real_kwargs))):
-            self.escape("arithmetic on the learning rate alone (Python would compute it in floats, numpy would not)")
-        if kind == "call":
-            result = func(*real_args, **real_kwargs)
-        elif kind == "method":
-            result = getattr(real_args[0], name)(*real_args[1:], **real_kwargs)
-        elif kind == "attr":
-            result = getattr(real_args[0], name)
-        elif kind == "getitem":
-            result = real_args[0][real_args[1]]
-        else:
-            real_args[0][real_args[1]] = real_args[2]
-            result = None
-        step = NumpyCall(kind, func, name, targs, tkwargs, (), tuple(written), self.op)
-        if func in _REDUCTIONS and type(real_args[0]) is np.ndarray and len(args) <= 2:
-            # np.sum(x, axis, ...) is exactly np.add.reduce(x, axis, ...): the program calls the ufunc directly
-            step.func = _REDUCTIONS[func]
-            step.args = targs[:1]
-            step.kwargs = dict(tkwargs, axis=targs[1]) if len(args) == 2 else tkwargs
-        self.calls.append(step)
-        if result is None:
-            return None
-        for w, a in zip(written, _flat_out(real_kwargs.get("out")) if kind == "call" else ()):
-            if result is a:  # ufunc(..., out=x) returns x
-                return TracedArray(a, w, self)
-        if isinstance(result, (np.ndarray, np.generic)):
-            v = self._result(result, step, real_args)
-            step.outs = (v,)
-            return TracedArray(result, v, self)
-        if type(result) is tuple and all(isinstance(r, (np.ndarray, np.generic)) for r in result):
-            values = tuple(self._result(r, step, real_args) for r in result)
-            step.outs, step.tuple_out = values, True
-            return tuple(TracedArray(r, v, self) for r, v in zip(result, values))
-        self.escape(f"a numpy call ({_call_name(step)}) that returns a Python value")
-        return result
-
-    def _result(self, array, step, real_args) -> Value:
-        base = self.tracer.base_of(array, real_args) if isinstance(array, np.ndarray) else None
-        return self.tracer.computed(array, step, base)
-
-
-def _root(v: Value) -> Value:
-    while v.base is not None:
-        v = v.base
-    return v
-
-
-def _flat_out(out):
-    if out is None:
-        return ()
-    return out if isinstance(out, tuple) else (out,)
-
-
-def _arrays_in(obj):
-    if isinstance(obj, (np.ndarray, np.generic)):
-        yield obj
-    elif type(obj) is tuple or type(obj) is list:
-        for x in obj:
-            yield from _arrays_in(x)
-    elif type(obj) is dict:
-        for x in obj.values():
-            yield from _arrays_in(x)
-
-
-def _call_name(step) -> str:
-    if step.kind == "call":
-        return getattr(step.func, "__name__", repr(step.func))
-    return f".{step.name}" if step.name else step.kind
-
-
 def _op_name(cls) -> str:
     return getattr(cls, "node_name", cls.__name__)
 
@@ -635,143 +403,4 @@ def _frozen(v):
     return v
 
 
-# --------------------------------------------------------------------------- watching Tensor while recording
-_grad_slot = Tensor.__dict__["grad"]
-_watch_lock = threading.Lock()
-_watchers = 0
-_originals: dict = {}
-
-
-def _tracer():
-    return state.tracer if isinstance(state.tracer, Tracer) else None
-
-
-_MISSING = object()  # a method Tensor inherits (e.g. __format__): deleted again afterwards
-
-
-def _watch_value(name, what):
-    original = _originals[name]
-    if original is _MISSING:
-        original = getattr(Tensor, name)
-
-    def watched(self, *args, **kwargs):
-        tracer = _tracer()
-        value = original(self, *args, **kwargs)
-        if tracer is not None:
-            tracer.note_value_read(self, what, value if name in ("item", "tolist", "numpy") else None)
-        return value
-
-    watched.__name__, watched.__doc__ = original.__name__, original.__doc__
-    return watched
-
-
-def _install() -> None:
-    for name in ("item", "tolist", "numpy", "__array__", "__bool__", "__float__", "__int__", "__index__",
-                 "__repr__", "__str__", "__format__", "register_hook", "retain_grad", "_wrap", "_init"):
-        _originals[name] = Tensor.__dict__.get(name, _MISSING)
-    reads = {"item": "item()", "tolist": "tolist()", "numpy": "numpy()", "__array__": "np.asarray(tensor)",
-             "__bool__": "bool()", "__float__": "float()", "__int__": "int()", "__index__": "use as an index",
-             "__repr__": "printing", "__str__": "printing", "__format__": "formatting"}
-    for name, what in reads.items():
-        setattr(Tensor, name, _watch_value(name, what))
-    register_hook, retain_grad = _originals["register_hook"], _originals["retain_grad"]
-
-    def watched_register_hook(self, hook):
-        tracer = _tracer()
-        if tracer is not None:
-            tracer.note_hook("Tensor.register_hook")
-        return register_hook(self, hook)
-
-    def watched_retain_grad(self):
-        tracer = _tracer()
-        if tracer is not None and self.grad_fn is not None:
-            tracer.fail("Tensor.retain_grad() inside the compiled function is not replayed; return the tensor and "
-                        "read its gradient outside")
-        return retain_grad(self)
-
-    Tensor.register_hook, Tensor.retain_grad = watched_register_hook, watched_retain_grad
-    wrap = _originals["_wrap"].__func__
-    init = _originals["_init"]
-
-    def watched_wrap(cls, array):
-        t = wrap(cls, array)
-        tracer = _tracer()
-        if tracer is not None:
-            tracer.inner.add(id(t))
-        return t
-
-    def watched_init(self, array):
-        init(self, array)
-        tracer = _tracer()
-        if tracer is not None:
-            tracer.inner.add(id(self))
-
-    Tensor._wrap, Tensor._init = classmethod(watched_wrap), watched_init
-    node_init = _originals["Node.__init__"] = Node.__init__
-
-    def watched_node_init(self, *args):
-        node_init(self, *args)
-        tracer = _tracer()
-        if tracer is not None:
-            tracer.nodes.add(id(self))
-
-    Node.__init__ = watched_node_init
-
-    def get_grad(self):
-        grad = _grad_slot.__get__(self)
-        tracer = _tracer()
-        if tracer is not None:
-            tracer.note_grad_read(self, grad)
-        return grad
-
-    def set_grad(self, value):
-        tracer = _tracer()
-        if tracer is not None:
-            tracer.note_grad_write(self, value)
-        _grad_slot.__set__(self, value)
-
-    Tensor.grad = property(get_grad, set_grad, doc="The gradient (watched while a compiled function records).")
-    data = Tensor.__dict__["data"]
-    _originals["data"] = data
-
-    def set_data(self, value):
-        data.fset(self, value)
-        tracer = _tracer()
-        if tracer is not None:
-            tracer.note_data_write(self, self._data)
-
-    Tensor.data = property(data.fget, set_data, doc=data.__doc__)
-
-
-def _uninstall() -> None:
-    Node.__init__ = _originals.pop("Node.__init__")
-    for name, original in _originals.items():
-        if original is _MISSING:
-            delattr(Tensor, name)
-        else:
-            setattr(Tensor, name, original)
-    Tensor.grad = _grad_slot
-    _originals.clear()
-
-
-class watching_tensors:
-    """While any thread records, the Tensor methods listed in the module docstring report to its tracer."""
-
-    def __enter__(self):
-        global _watchers
-        with _watch_lock:
-            if _watchers == 0:
-                _install()
-            _watchers += 1
-        return self
-
-    def __exit__(self, *exc):
-        global _watchers
-        with _watch_lock:
-            _watchers -= 1
-            if _watchers == 0:
-                _uninstall()
-        return False
-
-
-__all__ = ["Tracer", "Value", "OpCall", "LiveOption", "Problem", "watching_tensors"]
+__all__ = ["Tracer", "user_line", "hyperparameters", "state_structure"]
