@@ -164,23 +164,26 @@ def _key(template):
 
 
 def _common_subexpressions(steps: list, keep: set) -> list:
-    seen: dict = {}  # key -> (the step's outputs, roots they depend on)
+    seen: dict = {}  # key -> the earlier step's outputs
+    depending: dict = {}  # id of a root -> keys of the entries that read (or are) it
     out = []
     for step in steps:
         written = {id(root(final(v))) for v in step.mutates} if step.mutates else set()
         if isinstance(step, OpCall):
             written |= {id(root(final(v))) for v in step.outs}
-        if written:
-            seen = {k: e for k, e in seen.items() if not (e[1] & written)}
+        for r in written:  # what was computed from an array written into is stale from here on
+            for key in depending.pop(r, ()):
+                seen.pop(key, None)
         if isinstance(step, NumpyCall) and step.outs and not step.mutates and step.kind != "setitem":
             key = (step.kind, id(step.func), step.name, _key(step.args), _key(step.kwargs))
             earlier = seen.get(key)
             if earlier is not None and not any(v in keep for v in step.outs):
-                for v, first in zip(step.outs, earlier[0]):
+                for v, first in zip(step.outs, earlier):
                     v.alias, v.base = first, first  # the same values: use the first one's array
                 continue
-            depends = {id(root(final(v))) for v in step_uses(step)} | {id(root(v)) for v in step.outs}
-            seen[key] = (step.outs, depends)
+            seen[key] = step.outs
+            for r in {id(root(final(v))) for v in step_uses(step)} | {id(root(v)) for v in step.outs}:
+                depending.setdefault(r, []).append(key)
         out.append(step)
     return out
 

@@ -206,8 +206,11 @@ class ForwardRecorder:
         return array
 
     def unwrap(self, obj):
-        if isinstance(obj, TracedArray):
+        kind = type(obj)
+        if kind is TracedArray:
             return obj.array
+        if kind in _PLAIN:
+            return obj
         if type(obj) is tuple or type(obj) is list:
             return type(obj)(self.unwrap(x) for x in obj)
         if type(obj) is dict:
@@ -225,8 +228,20 @@ class ForwardRecorder:
         if kind in _PLAIN:
             return obj, obj
         if kind is tuple or kind is list:
-            pairs = [self.split(x) for x in obj]
-            return kind(p[0] for p in pairs), kind(p[1] for p in pairs)
+            reals, templates = [], []
+            for x in obj:
+                k = type(x)
+                if k is TracedArray:
+                    reals.append(x.array)
+                    templates.append(x.value)
+                elif k in _PLAIN:
+                    reals.append(x)
+                    templates.append(x)
+                else:
+                    real, template = self.split(x)
+                    reals.append(real)
+                    templates.append(template)
+            return (tuple(reals), tuple(templates)) if kind is tuple else (reals, templates)
         if kind is dict:
             pairs = {k: self.split(x) for k, x in obj.items()}
             return {k: p[0] for k, p in pairs.items()}, {k: p[1] for k, p in pairs.items()}

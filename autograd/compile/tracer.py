@@ -157,9 +157,13 @@ class Tracer:
         """The Value of an argument array that `array` may share memory with (a view, or the argument itself)."""
         if not isinstance(array, np.ndarray):
             return None
-        view = array.base is not None
+        if array.base is None:  # its own memory, unless it is one of the arguments itself
+            for a in arguments:
+                if a is array:
+                    return self.by_id.get(id(a))
+            return None
         for a in _arrays_in(arguments):
-            if array is a or view and np.may_share_memory(array, a):
+            if array is a or np.may_share_memory(array, a):
                 return self.by_id.get(id(a))
         return None
 

@@ -49,17 +49,17 @@ def _classify(operands):
     for x in operands:
         if isinstance(x, Tensor):
             x = x._data
-        if isinstance(x, (bool, np.bool_)):
+        if isinstance(x, np.ndarray) or hasattr(type(x), "__array_function__"):  # an array, or an array-like
+            if x.ndim:
+                dims = x.dtype if dims is None else promote_types(dims, x.dtype)
+            else:
+                zero = x.dtype if zero is None else promote_types(zero, x.dtype)
+        elif isinstance(x, (bool, np.bool_)):
             wrapped = _BOOL if wrapped is None else promote_types(wrapped, _BOOL)
         elif isinstance(x, numbers.Integral):
             wrapped = _INT64 if wrapped is None else promote_types(wrapped, _INT64)
         elif isinstance(x, numbers.Real):
             wrapped = get_default_dtype() if wrapped is None else promote_types(wrapped, get_default_dtype())
-        elif hasattr(x, "ndim") and hasattr(x, "dtype"):  # an ndarray (or an array-like: autograd.compile's proxies)
-            if x.ndim:
-                dims = x.dtype if dims is None else promote_types(dims, x.dtype)
-            else:
-                zero = x.dtype if zero is None else promote_types(zero, x.dtype)
         elif x is not None:
             raise TypeError(f"result_type: unsupported operand of type {type(x).__name__}")
     return dims, zero, wrapped
