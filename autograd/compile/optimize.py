@@ -11,10 +11,11 @@ raise, as eagerly):
   them in between, is made once (a double backward recomputes a lot);
 - dead code: a numpy call whose results nothing uses, and that writes into nothing still in use,
   is dropped (e.g. what a forward computes for a backward that the call never runs);
-- in place: an elementwise ufunc writes its result into an input that dies there (`out=`), when
-  that input is a fresh array of the result's shape and dtype made by an earlier ufunc of the
-  program and nothing else (no view, no output) refers to its memory: no allocation, and a
-  chain of elementwise steps runs in one buffer, as a careful hand-written version would.
+- in place: an elementwise ufunc writes its result (`out=`) into an input that dies there, or else
+  into an array that died earlier, when that array is a fresh one made by an earlier ufunc of the
+  program with the result's shape, dtype and strides, and nothing else (no view, no output) refers
+  to its memory: no allocation, and a chain of elementwise steps runs in one buffer, as a careful
+  hand-written version would.
 
 `keep` are the Values that leave the program (returned, left in `.grad`, saved for a later
 backward): they are never dropped or written into.
@@ -214,27 +215,46 @@ def _fresh(v: Value) -> bool:
 
 
 def _in_place(steps: list, keep: set) -> None:
+    """Elementwise ufuncs write into an input that dies there, or else into an array that died earlier,
+    of the same shape, dtype and layout (so everything downstream sees the very same bytes)."""
     last_use: dict[int, int] = {}
     for index, step in enumerate(steps):
         for v in step_uses(step) + list(step.mutates):
             last_use[id(root(v))] = index
-    kept = {id(root(v)) for v in keep} | {id(v) for v in keep}
+    dying: dict[int, list] = {}
     for index, step in enumerate(steps):
-        if not (isinstance(step, NumpyCall) and step.kind == "call" and isinstance(step.func, np.ufunc)
-                and set(step.kwargs) <= {"dtype"} and len(step.outs) == 1):
-            continue
-        result = step.outs[0]
-        if id(result) in kept or result.array_type is not np.ndarray:
-            continue
-        for a in step.args:
-            if not isinstance(a, Value):
-                continue
-            r = root(a)
-            if _fresh(r) and id(r) not in kept and last_use.get(id(r)) == index \
-                    and tuple(r.shape) == tuple(result.shape) and r.dtype == result.dtype:
-                step.kwargs = dict(step.kwargs, out=r)
-                step.outs, step.mutates = (), (r,)
-                result.alias, result.base = r, r  # the result lives in r's memory from here on
-                if id(result) in last_use:
-                    last_use[id(r)] = last_use.pop(id(result))
-                break
+        for v in step_uses(step) + list(step.outs):
+            r = root(v)
+            if last_use.get(id(r)) == index:
+                dying.setdefault(index, []).append(r)
+    kept = {id(root(v)) for v in keep} | {id(v) for v in keep}
+    free: dict[tuple, list] = {}  # (shape, dtype, strides) -> fresh arrays whose last use has passed
+    for index, step in enumerate(steps):
+        if isinstance(step, NumpyCall) and step.kind == "call" and isinstance(step.func, np.ufunc) \
+                and set(step.kwargs) <= {"dtype"} and len(step.outs) == 1:
+            result = step.outs[0]
+            if id(result) not in kept and result.array_type is np.ndarray:
+                target = None
+                for a in step.args:
+                    r = root(a) if isinstance(a, Value) else None
+                    if r is not None and _fresh(r) and id(r) not in kept and last_use.get(id(r)) == index \
+                            and _layout(r) == _layout(result):
+                        target = r
+                        break
+                else:
+                    spare = free.get(_layout(result))
+                    if spare:
+                        target = spare.pop()
+                if target is not None:
+                    step.kwargs = dict(step.kwargs, out=target)
+                    step.outs, step.mutates = (), (target,)
+                    result.alias, result.base = target, target  # the result lives in target's memory from here
+                    last_use[id(target)] = last_use.pop(id(result), index)
+                    dying.setdefault(last_use[id(target)], []).append(target)
+        for r in dying.get(index, ()):
+            if last_use.get(id(r)) == index and _fresh(r) and id(r) not in kept:
+                free.setdefault(_layout(r), []).append(r)
+
+
+def _layout(v: Value) -> tuple:
+    return tuple(v.shape), v.dtype, tuple(v.strides)

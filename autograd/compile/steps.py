@@ -13,17 +13,17 @@ class Value:
     """One array of a recorded program: an argument's array (`input`), the array of a tensor from before
     the call (`live`, read from it at each replay), a constant (`const`), or a step's result (`computed`)."""
 
-    __slots__ = ("index", "kind", "shape", "dtype", "array", "array_type", "source", "producer", "base", "snapshot",
-                 "alias", "_name")
+    __slots__ = ("index", "kind", "shape", "dtype", "strides", "array", "array_type", "source", "producer", "base",
+                 "snapshot", "alias", "_name")
 
     def __init__(self, index, kind, array, source=None, producer=None, base=None):
         self.index, self.kind, self.source, self.producer, self.base = index, kind, source, producer, base
         self.array = array  # during recording only (the recorded value; a constant's value for good)
         self.array_type = type(array)  # ndarray, or a numpy scalar (a 0-d result)
         if isinstance(array, (np.ndarray, np.generic)):
-            self.shape, self.dtype = array.shape, array.dtype
+            self.shape, self.dtype, self.strides = array.shape, array.dtype, array.strides
         else:  # a Python number (a live option)
-            self.shape, self.dtype = (), np.asarray(array).dtype
+            self.shape, self.dtype, self.strides = (), np.asarray(array).dtype, ()
         self.snapshot = None  # a constant that the program changes in place: its value before the first change
         self.alias = None  # set by optimize.py: this Value is that one's array (a no-op reshape, an in-place result)
         self._name = f"v{index}"
