@@ -79,9 +79,10 @@ def can_cast(from_, to) -> bool:
 def binary(op: str, ufunc, a, b) -> np.ndarray:
     """ufunc(a, b) on arrays or Python numbers, in PyTorch's result dtype, with a clear error for shapes
     that do not broadcast."""
-    if isinstance(a, np.generic):
+    # (`type(x) is ...` first: the common types without a call to isinstance)
+    if type(a) is not np.ndarray and isinstance(a, np.generic):
         a = a.item()
-    if isinstance(b, np.generic):
+    if type(b) is not np.ndarray and type(b) is not float and isinstance(b, np.generic):
         b = b.item()
     try:
         out = ufunc(a, b)
@@ -89,7 +90,7 @@ def binary(op: str, ufunc, a, b) -> np.ndarray:
         from ._util import check_broadcast
         check_broadcast(op, np.shape(a), np.shape(b))
         raise
-    if isinstance(out, np.generic):  # a 0-d result: numpy gives a scalar
+    if type(out) is not np.ndarray and isinstance(out, np.generic):  # a 0-d result: numpy gives a scalar
         out = np.asarray(out)
     if type(a) is np.ndarray and out.dtype == a.dtype and (type(b) is float and a.dtype.kind == "f" or
                                                           type(b) is np.ndarray and b.dtype == a.dtype):

@@ -164,16 +164,20 @@ class Optimizer:
         """rule(p, p.grad, *state, **options) on their arrays, in place; the updates of a group run as one op."""
         self._pending.append((rule, options, p, state))
 
+    def _run_rule_with(self, rule, options: dict, p: Tensor, *state: Tensor) -> None:
+        """`_run_rule` with the options as one dict (made once per group, not once per parameter)."""
+        self._pending.append((rule, options, p, state))
+
     def _apply_pending(self) -> None:
         updates, tensors = [], []
         for rule, options, p, state in self._pending:
             updates.append((rule, options, 2 + len(state)))
             tensors += (p, p.grad, *state)
         ParameterUpdate.apply(tuple(updates), *tensors)
-        for _, _, p, state in self._pending:
-            p._bump_version()
+        for _, _, p, state in self._pending:  # each updated tensor's version is bumped (p._bump_version())
+            p._version_counter[0] += 1
             for t in state:
-                t._bump_version()
+                t._version_counter[0] += 1
         self._pending = []
 
     def _state(self, p: Tensor) -> dict:
