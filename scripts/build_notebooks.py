@@ -105,7 +105,7 @@ def main(argv=None) -> int:
     parser.add_argument("names", nargs="*", help="prefixes of the notebooks to build (default: all)")
     parser.add_argument("--no-execute", action="store_true", help="write the notebooks without running them")
     args = parser.parse_args(argv)
-    sources = sorted(SOURCES.glob("*.py"))
+    sources = sorted(SOURCES.glob("[!_]*.py"))  # _name.py: drafts, not built
     if args.names:
         sources = [s for s in sources if any(s.stem.startswith(n) for n in args.names)]
     if not sources:
