@@ -141,8 +141,10 @@ def _ratio(ratios, key, target=None, met=None) -> str:
     if key not in ratios:
         return "n/a"
     text = f"{ratios[key]:.2f}×"
+    if f"{key} (min)" in ratios:
+        text += f" ({ratios[key + ' (min)']:.2f}×)"
     if target is not None:
-        text += f" (≤ {target:g}{'' if met is None else ' ✓' if met else ' **missed**'})"
+        text += f" ≤ {target:g}{'' if met is None else ' ✓' if met else ' **missed**'}"
     return text
 
 
@@ -157,8 +159,8 @@ def to_markdown(results: dict) -> str:
         + (f"; load average {m['load_average']:g} at the start, {m.get('load_average_end', 0):g} at the end"
            if m.get("load_average") is not None else "") + ".",
         "",
-        "Times: median (min) of the samples of all rounds; ratios are of medians, against hand-written numpy "
-        "(targets in brackets).",
+        "Times: median (min) of the samples of all rounds; ratios to hand-written numpy: of medians (of minima), "
+        "with the target.",
         "",
         "| workload | unit | numpy | eager | compiled | torch | eager/numpy | compiled/numpy | torch/numpy |",
         "|---|---|---|---|---|---|---|---|---|",

@@ -61,26 +61,32 @@ def _samples(step, warmup: int, repeats: int, number: int) -> list:
     return out
 
 
-def _recording_cost(name, params) -> dict:
+def _recording_cost(name, params, repeats: int = 3) -> dict:
     """Eager calls of a fresh step, then that same function compiled: its first (recording) and second
-    (first replay, which makes and compiles the program's source) calls, all timed with gc paused."""
+    (first replay, which makes and compiles the program's source) calls, all timed with gc paused.
+    The best of `repeats` fresh tries (one call each is all there is to time)."""
     import autograd
 
     from . import ours
     from .workloads import make_setup
 
-    eager = ours.BUILDERS[name](make_setup(name, params))
-    eager_times = _samples(eager, warmup=2, repeats=5, number=1)
-    compiled = autograd.compile(eager)
-    timed = []
-    for _ in range(2):
-        gc.collect()
-        gc.disable()
-        start = time.perf_counter()
-        compiled()
-        timed.append(time.perf_counter() - start)
-        gc.enable()
-    return {"eager_call": statistics.median(eager_times), "recording_call": timed[0], "first_replay": timed[1]}
+    best = None
+    for _ in range(repeats):
+        eager = ours.BUILDERS[name](make_setup(name, params))
+        eager_call = statistics.median(_samples(eager, warmup=2, repeats=5, number=1))
+        compiled = autograd.compile(eager)
+        timed = []
+        for _ in range(2):
+            gc.collect()
+            gc.disable()
+            start = time.perf_counter()
+            compiled()
+            timed.append(time.perf_counter() - start)
+            gc.enable()
+        tried = {"eager_call": eager_call, "recording_call": timed[0], "first_replay": timed[1]}
+        if best is None or tried["recording_call"] / eager_call < best["recording_call"] / best["eager_call"]:
+            best = tried
+    return best
 
 
 def run(name: str, version: str, tiny: bool, quick: bool, samples: int | None, memory: bool, perturb: bool) -> dict:

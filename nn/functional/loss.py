@@ -282,7 +282,7 @@ class TargetDistribution(Op):
     def forward(ctx, target, mask, weight, shape, keep, smooth):
         dtype = mask.dtype
         target_weight = mask if weight is None else weight[target] * mask
-        a = np.zeros(shape, dtype=dtype)
+        a = np.zeros(shape, dtype=dtype, like=mask)  # like=: made by the traced calls too (autograd.compile)
         np.put_along_axis(a, target[:, None], (keep * target_weight)[:, None], axis=1)
         if smooth:
             class_mass = np.ones((1, shape[1]) + (1,) * (len(shape) - 2), dtype) if weight is None else \
