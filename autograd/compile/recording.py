@@ -99,7 +99,7 @@ class Recording:
         for _, value, what, where in self.tracer.value_reads:
             if id(value) not in returned:
                 raise Problem(f".{what} on a tensor reads its values in Python (a decision or a computation that a "
-                              "replay cannot repeat; returning the value is fine)", where)
+                              "replay cannot repeat; returning the value is fine)", str(where))
 
     def _check_hooks(self, tensors) -> None:
         for t in list(tensors) + [t for t, _, _ in self.tracer.live.values()]:

@@ -24,8 +24,9 @@ hooks), from nn (modules called, optimisers, scheduler steps).
 """
 from __future__ import annotations
 
+import linecache
 import os
-import traceback
+import sys
 
 import numpy as np
 
@@ -45,14 +46,32 @@ _OP_LEVEL = object()
 
 def user_line(skip_dirs=_PACKAGE_DIRS) -> str:
     """'file:line: code' of the innermost frame outside this package (and outside nn/), for messages."""
-    nn_dir = os.path.join(os.path.dirname(skip_dirs[0].rstrip(os.sep)), "nn") + os.sep
-    for frame in reversed(traceback.extract_stack()[:-1]):
-        path = os.path.abspath(frame.filename)
-        if not path.startswith(skip_dirs) and not path.startswith(nn_dir) and "importlib" not in path:
-            return f"{frame.filename}:{frame.lineno}: {(frame.line or '').strip()}"
-    return ""
+    return str(UserLine(skip_dirs))
 
 
+class UserLine:
+    """Where the user's code is now (the innermost frame outside autograd/ and nn/); its text is read
+    only when shown (str), since reading source lines costs more than the note that keeps it."""
+
+    __slots__ = ("filename", "lineno")
+
+    def __init__(self, skip_dirs=_PACKAGE_DIRS):
+        nn_dir = os.path.join(os.path.dirname(skip_dirs[0].rstrip(os.sep)), "nn") + os.sep
+        frame, self.filename, self.lineno = sys._getframe(1), "", 0
+        while frame is not None:
+            path = os.path.abspath(frame.f_code.co_filename)
+            if not path.startswith(skip_dirs) and not path.startswith(nn_dir) and "importlib" not in path:
+                self.filename, self.lineno = frame.f_code.co_filename, frame.f_lineno
+                break
+            frame = frame.f_back
+
+    def __str__(self) -> str:
+        if not self.filename:
+            return ""
+        return f"{self.filename}:{self.lineno}: {linecache.getline(self.filename, self.lineno).strip()}"
+
+    def __bool__(self) -> bool:
+        return bool(self.filename)
 
 
 class Tracer:
@@ -83,7 +102,7 @@ class Tracer:
     def fail(self, cause: str) -> None:
         """This call cannot be replayed: remember why and where (the first cause only)."""
         if self.problem is None:
-            self.problem = Problem(cause, user_line())
+            self.problem = Problem(cause, str(UserLine()))
             if self.fullgraph:
                 raise self.problem
 
@@ -323,7 +342,7 @@ class Tracer:
     def note_value_read(self, tensor: Tensor, what: str, value=None) -> None:
         """`.item()`, `bool()`, `.numpy()`, ... on a tensor: fine only if the value is just returned."""
         if what in ("item()", "tolist()", "numpy()") and value is not None:
-            self.value_reads.append((tensor, value, what, user_line()))
+            self.value_reads.append((tensor, value, what, UserLine()))
             return
         self.fail(f"{what} on a tensor reads its values in Python (a decision or a computation that a replay "
                   "cannot repeat)")
