@@ -156,6 +156,7 @@ def to_markdown(results: dict) -> str:
         "",
         f"Machine: {m['processor']}, {m['cores']} cores; Python {m['python']}; numpy {m['numpy']} "
         f"({m['blas']}, {m['blas_threads']} BLAS threads); torch {m['torch'] or 'not installed'}"
+        + (f" ({m['torch_threads']} threads)" if m.get("torch") and m.get("torch_threads") else "")
         + (f"; load average {m['load_average']:g} at the start, {m.get('load_average_end', 0):g} at the end"
            if m.get("load_average") is not None else "") + ".",
         "",

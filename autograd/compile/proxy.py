@@ -290,6 +290,8 @@ class ForwardRecorder:
             step.func = _REDUCTIONS[func]
             step.args = targs[:1]
             step.kwargs = dict(tkwargs, axis=targs[1]) if len(args) == 2 else tkwargs
+        elif func in (np.take_along_axis, np.put_along_axis):
+            _along_axis_as_index(step, real_args, real_kwargs, self.tracer)
         self.calls.append(step)
         if result is None:
             return None
@@ -339,3 +341,28 @@ def _arrays_in(obj):
     elif type(obj) is dict:
         for x in obj.values():
             yield from _arrays_in(x)
+
+
+def _along_axis_as_index(step, real_args, real_kwargs, tracer) -> None:
+    """np.take_along_axis(a, i, axis) is a[index] and np.put_along_axis(a, i, v, axis) is a[index] = v, with
+    `index` numpy's own (_make_along_axis_idx): `i` along `axis`, aranges (constants of the shapes) elsewhere.
+    The program indexes directly, without the Python that builds the index at every call."""
+    names = ("arr", "indices", "values", "axis") if step.func is np.put_along_axis else ("arr", "indices", "axis")
+    given = dict(zip(names, real_args), **real_kwargs)
+    templates = dict(zip(names, step.args), **step.kwargs)
+    arr, indices, axis = given["arr"], given["indices"], given.get("axis")
+    if axis is None or not isinstance(arr, np.ndarray) or not isinstance(indices, np.ndarray) \
+            or arr.ndim != indices.ndim:
+        return
+    axis = axis % arr.ndim
+    index = []
+    for dim, n in enumerate(arr.shape):
+        if dim == axis:
+            index.append(templates["indices"])
+        else:
+            grid = np.arange(n).reshape((1,) * dim + (-1,) + (1,) * (arr.ndim - dim - 1))
+            index.append(tracer.array_value(grid))
+    if step.func is np.take_along_axis:
+        step.kind, step.func, step.args, step.kwargs = "getitem", None, (templates["arr"], tuple(index)), {}
+    else:
+        step.kind, step.func, step.args, step.kwargs = "setitem", None, (templates["arr"], tuple(index), templates["values"]), {}
