@@ -183,7 +183,7 @@ class Recording:
         _tensors_in(result, outputs)
         for t in outputs:
             if id(t) in self.tracer.inner and id(t) not in found and t.grad_fn is not None \
-                    and type(t.grad_fn) in (Node, OpNode) and t.grad_fn._saved is not None:
+                    and type(t.grad_fn) in (Node, OpNode) and not self._used_up(t.grad_fn):
                 found[id(t)] = len(found)
         if not found:
             return found
@@ -198,6 +198,20 @@ class Recording:
                           f"{error})", "") from None
         self._starts, self._outputs_meta = starts, tuple((t._data.shape, t._data.dtype) for t in differentiable)
         return found
+
+    def _used_up(self, node) -> bool:
+        """Whether a backward inside the call already went through this graph (some node made in the call
+        has released what it saved): then a later backward raises, eagerly and replayed alike."""
+        seen, stack = set(), [node]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen or id(node) not in self.tracer.nodes:
+                continue
+            seen.add(id(node))
+            if node._saved is None:
+                return True
+            stack.extend(child for child, _ in node.next_functions if child is not None)
+        return False
 
     def _node_source(self) -> str:
         """The call making the node that runs the recorded backward, with the arrays it reads."""

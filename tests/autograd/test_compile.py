@@ -416,3 +416,20 @@ def test_compiled_module_backward_checks_and_frees():
         model.weight.mul_(2.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         out.sum().backward()
+
+
+def test_tensor_computed_after_the_backward_inside_is_returned_as_used_up():
+    """perplexity = loss.exp() after loss.backward(): its graph goes through freed nodes, as eagerly."""
+    def step(x, w):
+        loss = ((x @ w) ** 2).mean()
+        loss.backward()
+        return loss.exp()
+
+    f = ag.compile(step)
+    for seed in range(3):
+        w = _x(3, 2, seed=seed, requires_grad=True)
+        out = f(_x(5, 3), w)
+        assert out.requires_grad
+    assert len(f.recordings) == 1
+    with pytest.raises(RuntimeError, match="second time"):
+        out.backward()
