@@ -13,6 +13,8 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
+from autograd.grad_mode import note as _note
+from autograd.grad_mode import state as _thread_state
 from autograd.random import default_generator
 from autograd.tensor import Tensor
 
@@ -167,6 +169,8 @@ class DataLoader:
         return np.arange(n)
 
     def __iter__(self) -> Iterator:
+        if _thread_state.tracer is not None:  # batches are drawn and gathered outside ops: not replayable
+            _note(_thread_state.tracer, "note_side_effect", "iterating a DataLoader")
         order = self._order()
         if self.batch_size is None:
             for i in order:

@@ -336,8 +336,8 @@ class Tracer:
                     self.sources.setdefault(id(t), ("module", module, store, name))
 
     def note_side_effect(self, what: str) -> None:
-        self.fail(f"{what} inside the compiled function changes Python state that a replay does not change; "
-                  "call it outside")
+        self.fail(f"{what} inside the compiled function is Python work (changing learning rates, drawing batches) "
+                  "that a replay would not repeat; do it outside, and pass its results in")
 
     def note_value_read(self, tensor: Tensor, what: str, value=None) -> None:
         """`.item()`, `bool()`, `.numpy()`, ... on a tensor: fine only if the value is just returned."""

@@ -433,3 +433,15 @@ def test_tensor_computed_after_the_backward_inside_is_returned_as_used_up():
     assert len(f.recordings) == 1
     with pytest.raises(RuntimeError, match="second time"):
         out.backward()
+
+
+def test_iterating_a_data_loader_inside_runs_eagerly():
+    """Its batches are drawn and gathered outside ops, so a replay would repeat the first epoch's."""
+    loader = nn.data.DataLoader(nn.data.TensorDataset(_x(8, 2), _x(8, 1)), batch_size=4, shuffle=True)
+    w = _x(2, 1, requires_grad=True)
+
+    def epoch():
+        for x, y in loader:
+            F.mse_loss(x @ w, y).backward()
+
+    _warns("iterating a DataLoader", ag.compile(epoch), calls=2)
