@@ -25,6 +25,7 @@ from .legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTens
                      ShortTensor, Variable)
 from . import accelerator, backends, cuda  # noqa: E402  (PyTorch's device queries: there is only the CPU)
 from . import functional, onnx, testing  # noqa: E402  (after the Tensor API they build on)
+from . import compile  # noqa: E402,A004  (torch.compile's name: the package is callable, see its docstring)
 
 __version__ = "0.1.0"
 

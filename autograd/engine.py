@@ -137,7 +137,12 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
             if not retain_graph:
                 node._release()
             for (child, output_nr), gi in zip(node.next_functions, input_grads):
-                if child is not None and gi is not None:
+                if child is None or gi is None:
+                    continue
+                if child._output_meta is None:  # _add_gradient's common case, inlined
+                    old = grads.get(child)
+                    grads[child] = gi if old is None else old + gi
+                else:
                     _add_gradient(grads, child, output_nr, gi)
     finally:
         state.grad_enabled = previous
@@ -161,18 +166,18 @@ def accumulate_grad(leaf: Tensor, g: Tensor, create_graph: bool = False, handed_
     data = g._data
     grad = leaf.grad
     if grad is None:
-        # Take the array without copying unless something else may hold it too.
+        # Take the array without copying unless something else may hold it too (copies are ops: Clone).
         if handed_out is None or id(data) in handed_out or data.base is not None or not data.flags.writeable:
-            data = data.copy()
+            g = g.clone()
         if handed_out is not None:
-            handed_out.add(id(data))
-        leaf.grad = Tensor._wrap(data)
+            handed_out.add(id(g._data))
+        leaf.grad = Tensor._wrap(g._data)
     elif grad._data.flags.writeable and grad._data.base is None and grad._data.shape == data.shape \
             and grad.grad_fn is None:
         from .ops.inplace import write_into
         write_into(grad, g, accumulate=True)
     else:
-        leaf.grad = Tensor._wrap(grad._data + data)
+        leaf.grad = grad + g  # grad mode is off here: a plain sum
 
 
 # --------------------------------------------------------------------------- public entry points

@@ -142,18 +142,22 @@ def check_generator(where: str, generator) -> None:
 
 
 class Sample(Op):
-    """Draw `method(*params, size=shape)` from the shared generator (or `generator`), cast to `dtype`."""
+    """Draw `method(*params, size=shape, **options)` from the shared generator (or `generator`), cast to `dtype`."""
+
+    draws_random = True
 
     differentiable = False
 
     @staticmethod
-    def forward(ctx, method, shape, dtype, params, generator=None):
+    def forward(ctx, method, shape, dtype, params, generator=None, options=None):
         draw = getattr(generator or _generator, method)
-        drawn = draw(*params) if shape is None else draw(*params, size=shape)
+        options = options or {}
+        drawn = draw(*params, **options) if shape is None else draw(*params, size=shape, **options)
         return np.asarray(drawn).astype(dtype, copy=False)
 
 
-def sample(method: str, shape: tuple, dtype, *params, generator=None):
-    """A Tensor of draws: `sample("normal", (2, 3), float32, 0.0, 1.0)`."""
+def sample(method: str, shape: tuple, dtype, *params, generator=None, options: dict | None = None):
+    """A Tensor of draws: `sample("normal", (2, 3), float32, 0.0, 1.0)`; `options` are keyword arguments
+    of the draw (`options={"dtype": float32}` makes `random` draw float32 numbers directly)."""
     check_generator(method, generator)
-    return Sample.apply(method, tuple(shape), np.dtype(dtype), params, generator)
+    return Sample.apply(method, tuple(shape), np.dtype(dtype), params, generator, options)

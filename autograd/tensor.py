@@ -182,9 +182,19 @@ class Tensor:
 
     @classmethod
     def _wrap(cls, array: np.ndarray) -> Tensor:
-        """Fast constructor for an array that is already right: no conversion, no checks."""
+        """Fast constructor for an array that is already right: no conversion, no checks (`_init`, inlined:
+        every op output is made here)."""
         t = object.__new__(cls)
-        t._init(array)
+        t._data = array
+        t.grad = None
+        t._requires_grad = False
+        t.grad_fn = None
+        t._output_nr = 0
+        t._version_counter = [0]
+        t._base = None
+        t._accumulator = None
+        t._retains_grad = False
+        t.name = None
         return t
 
     @classmethod

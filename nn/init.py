@@ -48,6 +48,8 @@ def _write(tensor: Tensor, values: Tensor, where: str) -> Tensor:
 class _Draw(Op):
     """An initialiser's random values of `shape`: `draw(generator, shape)` run inside the op."""
 
+    draws_random = True
+
     differentiable = False
 
     @staticmethod

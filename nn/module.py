@@ -14,6 +14,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from autograd.grad_mode import no_grad
+from autograd.grad_mode import note as _note
 from autograd.grad_mode import state as _thread_state
 from autograd.hooks import RemovableHandle, add_hook
 from autograd.tensor import Tensor
@@ -72,6 +73,8 @@ class Module:
 
     # ------------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):
+        if _thread_state.tracer is not None:  # autograd.compile is recording: it guards on training and hooks
+            _note(_thread_state.tracer, "note_module", self)
         previous = _thread_state.module_scope
         _thread_state.module_scope = previous + (self.__dict__.get("_scope_name", type(self).__name__),)
         try:

@@ -41,6 +41,24 @@ class Test(Op):
         return ufunc(x)
 
 
+class CheckAll(Op):
+    """Raise `error(message)` unless every element is true: a check of argument values that runs on every
+    call (an op, so a traced program repeats it instead of remembering one answer)."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, condition, error, message):
+        if not np.all(condition):
+            raise error(message)
+        return ()
+
+
+def _check_all(condition, error, message: str) -> None:
+    """`CheckAll` on a bool tensor: for ops whose arguments are checked by value (quantile's q in [0, 1])."""
+    CheckAll.apply(condition, error, message)
+
+
 class IsClose(Op):
     """|a - b| <= atol + rtol·|b|, elementwise; no gradient."""
 

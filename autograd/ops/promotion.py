@@ -49,7 +49,7 @@ def _classify(operands):
     for x in operands:
         if isinstance(x, Tensor):
             x = x._data
-        if isinstance(x, np.ndarray):
+        if isinstance(x, np.ndarray) or hasattr(type(x), "__array_function__"):  # an array, or an array-like
             if x.ndim:
                 dims = x.dtype if dims is None else promote_types(dims, x.dtype)
             else:
@@ -82,15 +82,20 @@ _SUB_BOOL = ("sub: subtraction, the `-` operator, with a bool tensor is not supp
              "a mask, use the `~` or `logical_not()` operator instead.")
 
 
+def _is_array(x) -> bool:
+    """An ndarray, or an array-like standing in for one (autograd.compile records forwards on proxies)."""
+    return type(x) is np.ndarray or hasattr(type(x), "__array_function__")
+
+
 def _is_bool(x) -> bool:
-    return type(x) is bool or type(x) is np.ndarray and x.dtype.kind == "b"
+    return type(x) is bool or _is_array(x) and x.dtype.kind == "b"
 
 
 def _cast(x, dtype: np.dtype):
     """An operand in the computation dtype: arrays cast; Python ints meeting an integer dtype cast with
     wraparound (PyTorch converts a scalar to the tensor's type); other Python numbers left to numpy,
     which treats them as 'weak' and computes in the array's dtype."""
-    if type(x) is np.ndarray:
+    if _is_array(x):
         return x if x.dtype == dtype else x.astype(dtype)
     if type(x) is int and dtype.kind in "iu":
         return np.asarray(x, dtype=np.int64).astype(dtype) if -2**63 <= x < 2**63 else np.asarray(x).astype(dtype)
@@ -113,11 +118,11 @@ def binary(op: str, ufunc, a, b) -> np.ndarray:
         return out if type(out) is np.ndarray else np.asarray(out)
     if isinstance(a, np.generic):
         a = a.item()
-    if isinstance(b, np.generic):
+    if type(b) is not np.ndarray and type(b) is not float and isinstance(b, np.generic):
         b = b.item()
     if op == "sub" and (_is_bool(a) or _is_bool(b)):
         raise RuntimeError(_SUB_BOOL)
-    if type(a) is np.ndarray and (type(b) is np.ndarray and b.dtype == a.dtype) and ufunc is not np.true_divide:
+    if _is_array(a) and (_is_array(b) and b.dtype == a.dtype) and ufunc is not np.true_divide:
         dtype = compute = a.dtype  # one integer or bool dtype
     else:
         dtype = result_type(a, b)
@@ -136,7 +141,7 @@ def binary(op: str, ufunc, a, b) -> np.ndarray:
         from ._util import check_broadcast
         check_broadcast(op, np.shape(a), np.shape(b))
         raise
-    if type(out) is not np.ndarray:
+    if type(out) is not np.ndarray and isinstance(out, np.generic):  # a 0-d result: numpy gives a scalar
         out = np.asarray(out)
     return out if out.dtype == compute else out.astype(compute)
 

@@ -27,6 +27,8 @@ def _generator(generator):
 class Normal(Op):
     """Samples of N(mean, std²) broadcast over `shape`; mean and std arrays or numbers. No gradient."""
 
+    draws_random = True
+
     differentiable = False
 
     @staticmethod
@@ -74,6 +76,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
 class Bernoulli(Op):
     """1 with probability p, else 0, in the given dtype and shape (p an array or a number). No gradient."""
 
+    draws_random = True
+
     differentiable = False
 
     @staticmethod
@@ -96,6 +100,8 @@ def bernoulli(input, p=None, *, generator=None) -> Tensor:
 class Poisson(Op):
     """Poisson samples with rates `rate` (same shape and dtype). No gradient."""
 
+    draws_random = True
+
     differentiable = False
 
     @staticmethod
@@ -117,6 +123,8 @@ class Multinomial(Op):
     With replacement: inverse-CDF sampling. Without: the exponential-race form of sampling without
     replacement that PyTorch uses (the largest p / E, E ~ Exp(1)), so zero-weight categories come last.
     """
+
+    draws_random = True
 
     differentiable = False
 

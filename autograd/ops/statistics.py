@@ -16,6 +16,7 @@ from ..function import Op
 from ..tensor import Tensor
 from ._util import normalize_dim, normalize_dims, tensor_method
 from .activation import where
+from .comparison import _check_all
 from .indexing import gather
 
 MedianResult = namedtuple("median", ["values", "indices"])
@@ -101,10 +102,9 @@ def _median(input, dim, keepdim, skip_nan, op):
         return MedianResult(*_select(input, None, d, keepdim, op))
     values, index = _select(input, (n - 1) // 2, d, True, op)
     has_nan = input.isnan().any(d, keepdim=True)  # a NaN in the slice makes its median NaN, at the first NaN
-    if bool(has_nan.any()):
-        first_nan = input.isnan().long().argmax(d, keepdim=True)
-        index = where(has_nan, first_nan, index)
-        values = gather(input, d, index)
+    first_nan = input.isnan().long().argmax(d, keepdim=True)
+    index = where(has_nan, first_nan, index)
+    values = gather(input, d, index)
     if not keepdim:
         values, index = values.squeeze(d), index.squeeze(d)
     return MedianResult(values, index)
@@ -166,8 +166,7 @@ def _quantile(input, q, dim, keepdim, interpolation, skip_nan, op):
     qs = q if isinstance(q, Tensor) else tensor(q, dtype=input.dtype)
     if qs.ndim > 1:
         raise RuntimeError(f"{op}() q must be a scalar or 1D tensor, got shape {qs.shape}")
-    if bool(((qs < 0) | (qs > 1)).any()):
-        raise RuntimeError(f"{op}() q values must be in the range [0, 1]")
+    _check_all((qs >= 0) & (qs <= 1), RuntimeError, f"{op}() q values must be in the range [0, 1]")
     if dim is None:
         x, d = input.reshape(-1), 0
     else:

@@ -17,6 +17,8 @@ import queue
 import time
 import warnings
 
+from autograd.grad_mode import note as _note
+from autograd.grad_mode import state as _thread_state
 from autograd.random import default_generator
 
 from .collate import default_collate, default_convert
@@ -131,6 +133,8 @@ class DataLoader:
         return self.batch_sampler if self._auto_collation else self.sampler
 
     def __iter__(self):
+        if _thread_state.tracer is not None:  # batches are drawn and gathered outside ops: not replayable
+            _note(_thread_state.tracer, "note_side_effect", "iterating a DataLoader")
         if self.num_workers == 0:
             return _SingleProcessIterator(self)
         if self.persistent_workers:

@@ -26,6 +26,8 @@ def _check_p(p: float, name: str) -> None:
 class KeepMask(Op):
     """A bool mask of `shape`, True with probability 1 - p: uniform draws (in `draw_dtype`) >= p."""
 
+    draws_random = True
+
     differentiable = False
 
     @staticmethod

@@ -244,14 +244,17 @@ class CrossEntropy(Op):
             q = target * keep + smooth if label_smoothing else target
             loss = -((q if w is None else q * w) * log_probs).sum(axis=1)
             denominator = loss.size
-        scale = np.asarray(1 / denominator if denominator else 0, dtype=dtype)  # all ignored: zero gradient
+        if isinstance(denominator, int):  # the element count (class probabilities)
+            scale = np.asarray(1 / denominator if denominator else 0, dtype=dtype)
+        else:  # the weight of the targets, 0 if all are ignored (then a zero gradient); no branch on the value
+            scale = np.divide(1, denominator, out=np.zeros((), dtype), where=denominator != 0)
         ctx.save_for_backward(x, target, mask, weight, exp / total if ctx.recording else None, scale,
                               log_probs if ctx.needs_input_grad[1] else None)
         ctx.reduction, ctx.keep, ctx.smooth = reduction, keep, smooth
         if reduction == "none":
             return loss.astype(dtype, copy=False)
         with np.errstate(invalid="ignore", divide="ignore"):  # all targets ignored: nan loss, as PyTorch
-            return np.asarray(loss.sum() / denominator if reduction == "mean" else loss.sum(), dtype=dtype)
+            return (loss.sum() / denominator if reduction == "mean" else loss.sum()).astype(dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -285,7 +288,7 @@ class TargetDistribution(Op):
     def forward(ctx, target, mask, weight, shape, keep, smooth):
         dtype = mask.dtype
         target_weight = mask if weight is None else weight[target] * mask
-        a = np.zeros(shape, dtype=dtype)
+        a = np.zeros(shape, dtype=dtype, like=mask)  # like=: made by the traced calls too (autograd.compile)
         np.put_along_axis(a, target[:, None], (keep * target_weight)[:, None], axis=1)
         if smooth:
             class_mass = np.ones((1, shape[1]) + (1,) * (len(shape) - 2), dtype) if weight is None else \

@@ -95,7 +95,7 @@ class MultiheadAttention(Module):
         return tuple(linear(x, w, bb) for x, w, bb in zip((query, key, value), weights, bias))
 
     def _merged_mask(self, attn_mask, key_padding_mask, batch: int, length: int, source: int):
-        """One mask for _attention (bool: True = may attend; or float: added), shaped to broadcast to (N, heads, L, S)."""
+        """One mask tensor for _attention (bool: True = may attend; or float: added), shaped to broadcast to (N, heads, L, S)."""
         masks = []
         if attn_mask is not None:
             m = _mask_tensor(attn_mask)

@@ -78,7 +78,7 @@ class _BatchNorm(Module):
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             with no_grad():
-                self.num_batches_tracked.add_(1)
+                self.num_batches_tracked.add_(1)  # an op (Assign), so a compiled step counts too
             if self.momentum is None:
                 momentum = 1.0 / float(self.num_batches_tracked.item())
         use_running = not self.training or self.track_running_stats

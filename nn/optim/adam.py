@@ -71,7 +71,7 @@ class Adam(Optimizer):
                 if group["amsgrad"]:
                     state["max_exp_avg_sq"] = self._zeros_like(p)
             extra = (state["max_exp_avg_sq"],) if group["amsgrad"] else ()
-            self._run_rule(adam_rule, p, state["step"], state["exp_avg"], state["exp_avg_sq"], *extra, **options)
+            self._run_rule_with(adam_rule, options, p, state["step"], state["exp_avg"], state["exp_avg_sq"], *extra)
 
 
 class AdamW(Adam):

@@ -17,6 +17,9 @@ from bisect import bisect_right
 from collections import Counter
 from typing import Callable
 
+from autograd.grad_mode import note as _note
+from autograd.grad_mode import state as _thread_state
+
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR",
@@ -72,6 +75,8 @@ class LRScheduler:
 
     def step(self, epoch: int | None = None) -> None:
         """Advance one step (or jump to `epoch`, deprecated) and set the lrs."""
+        if _thread_state.tracer is not None:  # autograd.compile would not repeat this change of the lrs
+            _note(_thread_state.tracer, "note_side_effect", f"{type(self).__name__}.step()")
         if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
             warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and "
                           "later, you should call them in the opposite order: `optimizer.step()` before "
@@ -351,6 +356,8 @@ class ReduceLROnPlateau(LRScheduler):
         return current > (best * (1 + self.threshold) if self.threshold_mode == "rel" else best + self.threshold)
 
     def step(self, metrics, epoch: int | None = None) -> None:
+        if _thread_state.tracer is not None:  # autograd.compile would not repeat this change of the lrs
+            _note(_thread_state.tracer, "note_side_effect", f"{type(self).__name__}.step()")
         current = float(metrics)
         if epoch is not None:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)

@@ -3,9 +3,9 @@
 Each optimiser states its update rule once, as a numpy function on whole arrays that updates the
 parameter and its state in place (`sgd_rule`, `adam_rule`, ...: the formulas of PyTorch's docs).
 Subclasses implement `_update(group, params)`, which makes the state a parameter needs (tensors,
-the step count a 0-d tensor as PyTorch keeps it) and runs the rule through `self._run_rule`:
-an op (`ParameterUpdate`), so the update is one traced step like any other (autograd.compile) and
-costs one op per parameter. `step()` runs under `no_grad`; each updated tensor's version is bumped,
+the step count a 0-d tensor as PyTorch keeps it) and runs the rule through `self._run_rule`; the
+rules of a group then run as one op (`ParameterUpdate`), so the update is one traced step like any
+other (autograd.compile) and costs one op per group. `step()` runs under `no_grad`; each updated tensor's version is bumped,
 so a graph built before the step and used after it is caught.
 The structure of `state_dict()` is PyTorch's: `{'state': {index: {...}}, 'param_groups': [{..., 'params': [index, ...]}]}`
 with parameters numbered in the order of the groups, and each group's keys in PyTorch's order.
@@ -52,19 +52,25 @@ def implementation_options(name: str, foreach=None, fused=None, capturable: bool
 
 
 class ParameterUpdate(Op):
-    """Run an optimiser's update rule `rule(param, grad, *state, **options)` on arrays, in place."""
+    """Run optimiser update rules on arrays, in place: for each `(rule, options, n)` of `updates`,
+    `rule(param, grad, *state, **options)` on the next n arrays. One op per parameter group."""
 
     differentiable = False
     writes_input = True
 
     @staticmethod
-    def forward(ctx, rule, options, *arrays):
-        rule(*arrays, **options)
+    def forward(ctx, updates, *arrays):
+        start = 0
+        for rule, options, n in updates:
+            rule(*arrays[start:start + n], **options)
+            start += n
         return ()
 
 
 def prepared_gradient(param: np.ndarray, grad: np.ndarray, maximize: bool = False, weight_decay: float = 0.0):
     """The gradient a rule starts from: in the parameter's dtype, negated for `maximize`, plus L2 weight_decay·p."""
+    if not maximize and not weight_decay and grad.dtype == param.dtype:
+        return grad  # the common case
     g = grad.astype(param.dtype, copy=False)
     if maximize:
         g = -g
@@ -147,6 +153,8 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients: set `.grad` to None (default, saves memory) or fill it with zeros."""
+        if _thread_state.tracer is not None:  # a traced step (autograd.compile) sees the parameters' .grad first
+            _thread_state.tracer.note_optimizer(self)
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -172,7 +180,9 @@ class Optimizer:
             for group in self.param_groups:
                 params = [p for p in group["params"] if p.grad is not None]
                 if params:
+                    self._pending = []
                     self._update(group, params)
+                    self._apply_pending()
         return loss
 
     def _update(self, group: dict, params: list[Tensor]) -> None:
@@ -180,11 +190,24 @@ class Optimizer:
 
     # ------------------------------------------------------------------ helpers for subclasses
     def _run_rule(self, rule, p: Tensor, *state: Tensor, **options) -> None:
-        """rule(p, p.grad, *state, **options) on their arrays, in place, as one op; then bump the versions."""
-        ParameterUpdate.apply(rule, options, p, p.grad, *state)
-        p._bump_version()
-        for t in state:
-            t._bump_version()
+        """rule(p, p.grad, *state, **options) on their arrays, in place; the updates of a group run as one op."""
+        self._pending.append((rule, options, p, state))
+
+    def _run_rule_with(self, rule, options: dict, p: Tensor, *state: Tensor) -> None:
+        """`_run_rule` with the options as one dict (made once per group, not once per parameter)."""
+        self._pending.append((rule, options, p, state))
+
+    def _apply_pending(self) -> None:
+        updates, tensors = [], []
+        for rule, options, p, state in self._pending:
+            updates.append((rule, options, 2 + len(state)))
+            tensors += (p, p.grad, *state)
+        ParameterUpdate.apply(tuple(updates), *tensors)
+        for _, _, p, state in self._pending:  # each updated tensor's version is bumped (p._bump_version())
+            p._version_counter[0] += 1
+            for t in state:
+                t._version_counter[0] += 1
+        self._pending = []
 
     def _state(self, p: Tensor) -> dict:
         return self.state.setdefault(p, {})

@@ -49,12 +49,14 @@ class SGD(Optimizer):
 
     def _update(self, group: dict, params: list) -> None:
         options = {k: group[k] for k in ("lr", "momentum", "dampening", "nesterov", "maximize", "weight_decay")}
+        later, first = dict(options, first=False), dict(options, first=True)
         for p in params:
-            buffers, first = (), False
-            if group["momentum"]:
-                state = self._state(p)
-                first = "momentum_buffer" not in state
-                if first:
-                    state["momentum_buffer"] = self._zeros_like(p)
-                buffers = (state["momentum_buffer"],)
-            self._run_rule(sgd_rule, p, *buffers, first=first, **options)
+            if not group["momentum"]:
+                self._run_rule_with(sgd_rule, later, p)
+                continue
+            state = self._state(p)
+            if "momentum_buffer" in state:
+                self._run_rule_with(sgd_rule, later, p, state["momentum_buffer"])
+            else:
+                state["momentum_buffer"] = self._zeros_like(p)
+                self._run_rule_with(sgd_rule, first, p, state["momentum_buffer"])

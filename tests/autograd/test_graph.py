@@ -140,3 +140,39 @@ def test_forward_context_of_an_unrecorded_op_is_fresh_and_keeps_nothing():
     assert seen[0].recording is False and seen[0].needs_input_grad == (False,)
     Spy.apply(ag.randn(3, requires_grad=True))
     assert isinstance(seen[2], Node) and seen[2].recording is True and seen[2].needs_input_grad == (True,)
+
+
+def _all_op_classes():
+    import importlib
+    import pkgutil
+
+    import autograd.ops
+
+    for package in (autograd.ops, nn.functional, nn.layers, nn.optim, nn.utils):
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            importlib.import_module(info.name)
+    importlib.import_module("nn.init")
+    found, stack = set(), [ag.Op]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            if sub not in found:
+                found.add(sub)
+                stack.append(sub)
+    return sorted(found, key=lambda c: f"{c.__module__}.{c.__qualname__}")
+
+
+def test_ops_that_draw_random_numbers_say_so():
+    """autograd.compile replays an op marked draws_random by drawing again; an unmarked op that draws would be
+    replayed with the numbers of the recording (a frozen dropout mask)."""
+    import inspect
+
+    drawing = []
+    for cls in _all_op_classes():
+        if "forward" not in vars(cls) or cls.__module__.startswith(("tests", "autograd.compile")):
+            continue
+        source = inspect.getsource(vars(cls)["forward"].__func__ if hasattr(vars(cls)["forward"], "__func__")
+                                   else vars(cls)["forward"])
+        if any(word in source for word in ("generator", ".random(", "rng", "default_generator")):
+            drawing.append(cls)
+            assert getattr(cls, "draws_random", False), f"{cls.__module__}.{cls.__qualname__} draws random numbers"
+    assert len(drawing) >= 6  # Sample, KeepMask, Normal, Bernoulli, Poisson, Multinomial, nn.init's draws

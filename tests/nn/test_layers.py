@@ -31,6 +31,7 @@ def check_layer(layer, *inputs):
 LAYERS = {
     "linear": (lambda: nn.Linear(3, 2), lambda: (_x(4, 3),)),
     "linear_3d_no_bias": (lambda: nn.Linear(3, 2, bias=False), lambda: (_x(2, 2, 3),)),
+    "non_dynamically_quantizable_linear": (lambda: nn.NonDynamicallyQuantizableLinear(3, 2), lambda: (_x(4, 3),)),
     "bilinear": (lambda: nn.Bilinear(2, 3, 2), lambda: (_x(3, 2), _x(3, 3, seed=1))),
     "identity": (lambda: nn.Identity(5, foo=1), lambda: (_x(2, 3),)),
     "flatten": (lambda: nn.Flatten(), lambda: (_x(2, 3, 2),)),
