@@ -69,7 +69,7 @@ def _root_gradients(outputs, grad_outputs, where) -> list:
             g = Tensor._wrap(np.ones(out._data.shape, dtype=out._data.dtype))
         else:
             if not isinstance(g, Tensor):
-                g = Tensor(np.asarray(g, dtype=out._data.dtype))
+                g = Tensor._wrap(np.asarray(g, dtype=out._data.dtype))
             if g._data.shape != out._data.shape:
                 raise RuntimeError(
                     f"{where}: gradient has shape {g.shape} but output {i} has shape {out.shape}; they must match."
@@ -84,11 +84,11 @@ def _apply_tensor_hooks(node, g):
         if node._output_meta is None:
             replaced = hook(g)
             if replaced is not None:
-                g = replaced if isinstance(replaced, Tensor) else Tensor(replaced)
+                g = replaced if isinstance(replaced, Tensor) else Tensor._from_data(replaced)
         elif g[output_nr] is not None:
             replaced = hook(g[output_nr])
             if replaced is not None:
-                g[output_nr] = replaced if isinstance(replaced, Tensor) else Tensor(replaced)
+                g[output_nr] = replaced if isinstance(replaced, Tensor) else Tensor._from_data(replaced)
     return g
 
 
@@ -145,7 +145,12 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
             if not retain_graph:
                 node._release()
             for (child, output_nr), gi in zip(node.next_functions, input_grads):
-                if child is not None and gi is not None:
+                if child is None or gi is None:
+                    continue
+                if child._output_meta is None:  # _add_gradient's common case, inlined
+                    old = grads.get(child)
+                    grads[child] = gi if old is None else old + gi
+                else:
                     _add_gradient(grads, child, output_nr, gi)
     finally:
         state.grad_enabled = previous
@@ -169,22 +174,18 @@ def accumulate_grad(leaf: Tensor, g: Tensor, create_graph: bool = False, handed_
     data = g._data
     grad = leaf.grad
     if grad is None:
-        # Take the array without copying unless something else may hold it too.
+        # Take the array without copying unless something else may hold it too (copies are ops: Clone).
         if handed_out is None or id(data) in handed_out or data.base is not None or not data.flags.writeable:
-            data = data.copy()
+            g = g.clone()
         if handed_out is not None:
-            handed_out.add(id(data))
-        leaf.grad = Tensor._wrap(data)
+            handed_out.add(id(g._data))
+        leaf.grad = Tensor._wrap(g._data)
     elif grad._data.flags.writeable and grad._data.base is None and grad._data.shape == data.shape \
             and grad.grad_fn is None:
         from .ops.inplace import write_into
         write_into(grad, g, accumulate=True)
     else:
-        quiet = _numpy_errors.set(_SILENT)  # inf + -inf is nan here too, without numpy's warning
-        try:
-            leaf.grad = Tensor._wrap(grad._data + data)
-        finally:
-            _numpy_errors.reset(quiet)
+        leaf.grad = grad + g  # grad mode is off here: a plain sum
 
 
 # --------------------------------------------------------------------------- public entry points

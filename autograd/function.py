@@ -9,9 +9,11 @@ broadcasting and casts each gradient back to its input's dtype.
 - `Op.forward` works on numpy arrays: the Tensor arguments arrive as their arrays, and it
   returns an array (or a tuple of arrays). All numpy work on tensor data happens in some
   op's forward; that is what lets `autograd.compile` and the ONNX exporter trace a program
-  op by op. Class attributes say what else the engine must know: `is_view` (output 0 shares
-  memory and version counter with input 0), `differentiable` (False: never recorded) and
-  `node_name` (the name the graph shows, when it differs from the class name).
+  op by op. Class attributes say what else the engine and the tracers must know: `is_view`
+  (output 0 shares memory and version counter with input 0), `differentiable` (False: never
+  recorded), `node_name` (the name the graph shows, when it differs from the class name),
+  `writes_input` (forward writes into its array arguments) and `draws_random` (forward draws
+  from a random generator, so a replay must draw again).
 - `Function.forward` works on Tensors, as `torch.autograd.Function` does, and may return
   several outputs; `ctx.mark_dirty`, `ctx.mark_non_differentiable`, `ctx.set_materialize_grads`,
   `ctx.needs_input_grad` and the PyTorch 2 `setup_context` form behave as PyTorch's.
@@ -26,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from .grad_mode import state
-from .graph import ForwardContext, Node
+from .graph import _FORWARD_CONTEXTS, Node, OpNode, forward_context
 from .tensor import Tensor
 
 
@@ -83,15 +85,17 @@ class Op:
 
     @classmethod
     def apply(cls, *args):
-        arrays, requires_grad = [], False
+        arrays = list(args)
+        requires_grad = False
+        i = 0
         for a in args:
             if isinstance(a, Tensor):
-                arrays.append(a._data)
-                requires_grad = requires_grad or a._requires_grad
-            else:
-                arrays.append(a)
+                arrays[i] = a._data
+                if a._requires_grad:
+                    requires_grad = True
+            i += 1
         record = requires_grad and cls.differentiable and state.grad_enabled
-        ctx = Node(cls, args) if record else ForwardContext(len(args))
+        ctx = OpNode(cls, args) if record else _FORWARD_CONTEXTS[i]() if i < 9 else forward_context(i)
         tracer = state.tracer
         if _numpy_errors.get() is _SILENT:  # already silent (inside backward, or another op's forward)
             out = cls.forward(ctx, *arrays) if tracer is None else tracer.run_op(cls, ctx, args, arrays)
@@ -101,21 +105,20 @@ class Op:
                 out = cls.forward(ctx, *arrays) if tracer is None else tracer.run_op(cls, ctx, args, arrays)
             finally:
                 _numpy_errors.reset(token)
-        if type(out) is tuple:
-            return _op_outputs(cls, ctx, args, out, record)
         raw = out
         if type(out) is not np.ndarray:
+            if type(out) is tuple:
+                return _op_outputs(cls, ctx, args, arrays, out, record) if out else ()
             out = np.asarray(out)  # a Tensor's storage is always an ndarray (numpy gives scalars for 0-d results)
         result = Tensor._wrap(out)
         if cls.is_view:
             _link_view(result, args[0])
         if record:
-            ctx._inputs = None
             if out.dtype.kind == "f":
                 result._requires_grad = True
                 result.grad_fn = ctx
-            if ctx._saved_arrays:
-                ctx._resolve_saved((result,), (raw,))
+            if ctx._saved:
+                ctx.resolve_saved(args, arrays, (result,), (raw,))
         return result
 
 
@@ -126,7 +129,7 @@ def _link_view(view: Tensor, base: Tensor) -> None:
         view._base = base if base._base is None else base._base
 
 
-def _op_outputs(cls, ctx, args, outs, record) -> tuple:
+def _op_outputs(cls, ctx, args, arrays, outs, record) -> tuple:
     results = []
     for out in outs:
         if type(out) is not np.ndarray:
@@ -138,10 +141,9 @@ def _op_outputs(cls, ctx, args, outs, record) -> tuple:
     if cls.is_view:
         _link_view(results[0], args[0])
     if record:
-        ctx._inputs = None
         ctx._output_meta = tuple((r._data.shape, r._data.dtype) if r.grad_fn is ctx else None for r in results)
-        if ctx._saved_arrays:
-            ctx._resolve_saved(tuple(results), outs)
+        if ctx._saved:
+            ctx.resolve_saved(args, arrays, tuple(results), outs)
     return tuple(results)
 
 
@@ -172,7 +174,9 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         record = _records(args)
-        ctx = Node(cls, args) if record else ForwardContext(len(args))
+        ctx = Node(cls, args) if record else forward_context(len(args))
+        if record:
+            ctx._inputs = args  # while forward runs: save_for_backward recognises inputs by identity
         previous = state.grad_enabled
         state.grad_enabled = False  # forward may use Tensor ops; nothing inside is recorded
         try:

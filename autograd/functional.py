@@ -102,7 +102,7 @@ def jvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
         vs = _check_v(v, xs, "inputs", "jvp")
     out_tuple, outs = _as_tuple(func(*xs), "func's output", "jvp")
     # J^T u is linear in u; its gradient with respect to u along v is J v.
-    us = tuple(Tensor(np.zeros(o.shape, dtype=o.dtype), requires_grad=True) for o in outs)
+    us = tuple(Tensor._from_data(np.zeros(o.shape, dtype=o.dtype), requires_grad=True) for o in outs)
     transposed = _grads(outs, xs, us, create_graph=True)
     connected = [(t, vv) for t, vv in zip(transposed, vs) if t.requires_grad]
     if connected:

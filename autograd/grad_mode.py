@@ -26,6 +26,13 @@ class _ThreadState(threading.local):
 state = _ThreadState()
 
 
+def note(tracer, what: str, *args) -> None:
+    """Tell the tracer something it asked to hear about (e.g. `note_module`); tracers that did not ask ignore it."""
+    method = getattr(tracer, what, None)
+    if method is not None:
+        method(*args)
+
+
 def is_grad_enabled() -> bool:
     """True when new operations are recorded in the graph (in this thread)."""
     return state.grad_enabled

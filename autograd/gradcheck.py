@@ -296,7 +296,7 @@ def _check_second_order(fn, inputs, grad_outputs, eps, atol, rtol, fast_mode, no
         return _check(fn, inputs, eps, atol, rtol, fast_mode, nondet_tol)
     if grad_outputs is None:
         rng = np.random.default_rng(_SEED + 2)
-        grad_outputs = tuple(Tensor(rng.standard_normal(outputs[o].shape), requires_grad=True) for o in diff_outputs)
+        grad_outputs = tuple(Tensor._from_data(rng.standard_normal(outputs[o].shape), requires_grad=True) for o in diff_outputs)
     else:
         grad_outputs = _as_tuple(grad_outputs)
         if len(grad_outputs) != len(diff_outputs):

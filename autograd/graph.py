@@ -29,14 +29,13 @@ from .tensor import Tensor
 
 class ForwardContext:
     """The ctx of a forward whose result is not recorded: `save_for_backward` keeps nothing, and the
-    context itself is dropped when the call returns, so an unrecorded op leaves nothing behind."""
+    context itself is dropped when the call returns, so an unrecorded op leaves nothing behind.
+    `forward_context(n)` makes one for n inputs (a subclass per n holds needs_input_grad)."""
 
-    __slots__ = ("needs_input_grad", "__dict__")
+    __slots__ = ("__dict__",)
     recording = False
     materialize_grads = True
-
-    def __init__(self, n_inputs: int):
-        self.needs_input_grad = (False,) * n_inputs
+    needs_input_grad: tuple = ()
 
     def save_for_backward(self, *values) -> None:
         pass
@@ -49,6 +48,20 @@ class ForwardContext:
 
     def set_materialize_grads(self, value: bool) -> None:
         pass
+
+
+_NO_EDGE = (None, 0)
+_FORWARD_CONTEXTS = tuple(type("ForwardContext", (ForwardContext,), {"__slots__": (), "needs_input_grad": (False,) * n})
+                          for n in range(9))
+
+
+def forward_context(n_inputs: int) -> ForwardContext:
+    """A new ForwardContext for an op with n inputs (none of which needs a gradient)."""
+    if n_inputs < 9:
+        return _FORWARD_CONTEXTS[n_inputs]()
+    ctx = ForwardContext()
+    ctx.needs_input_grad = (False,) * n_inputs
+    return ctx
 
 
 class _OutputSlot:
@@ -75,11 +88,14 @@ class Node:
         for a in args:
             if isinstance(a, Tensor) and a._requires_grad:
                 needs.append(True)
-                edges.append((a.grad_fn, a._output_nr) if a.grad_fn is not None else (a._grad_accumulator(), 0))
+                if a.grad_fn is not None:
+                    edges.append((a.grad_fn, a._output_nr))
+                else:
+                    edges.append((a._accumulator or a._grad_accumulator(), 0))
                 meta.append((a._data.shape, a._data.dtype))
             else:
                 needs.append(False)
-                edges.append((None, 0))
+                edges.append(_NO_EDGE)
                 meta.append(None)
         self.needs_input_grad = tuple(needs)
         self.next_functions = tuple(edges)
@@ -88,7 +104,6 @@ class Node:
         self._saved = ()
         self._saved_arrays = False  # whether some saved array is still to be told apart as output or constant
         self._outputs = None  # (array, version counter) of each saved output
-        self._inputs = args  # only while forward runs: save_for_backward recognises inputs by identity
         self._dirty = ()
         self._non_differentiable = ()
         self.materialize_grads = True
@@ -239,11 +254,48 @@ class Node:
             m = meta[index]
             if m is None or g is None:
                 out.append(None)
-            elif type(g) is Tensor and g._data.shape == m[0] and g._data.dtype == m[1]:
+            elif type(g) is Tensor and g._data.shape == m[0] and (g._data.dtype is m[1] or g._data.dtype == m[1]):
                 out.append(g)
             else:
                 out.append(_conform_gradient(g, m, self, index))
         return out
+
+
+class OpNode(Node):
+    """The node of a recorded `Op`: its forward saves arrays, told apart once the outputs exist
+    (`resolve_saved`): an input's array is kept as that input tensor (version-checked), an output as a
+    slot, anything else as a constant."""
+
+    __slots__ = ()
+
+    def save_for_backward(self, *values) -> None:
+        self._saved = values  # as given, until resolve_saved
+
+    def resolve_saved(self, args, arrays, outputs: tuple, raw: tuple) -> None:
+        """`args`/`arrays`: the op's arguments and what its forward received (arrays[i] is args[i]._data
+        for a tensor); `outputs`: the output tensors; `raw`: what forward returned for each."""
+        saved = []
+        for v in self._saved:
+            if v is None or type(v) in (int, float, bool):
+                saved.append((v, None))
+                continue
+            for i, a in enumerate(arrays):
+                if v is a and a is not args[i]:  # the array of a tensor argument
+                    t = args[i]
+                    saved.append((t, t._version_counter[0]))
+                    break
+            else:
+                for i, out in enumerate(outputs):
+                    if out.grad_fn is self and (v is raw[i] or v is out._data):
+                        if self._outputs is None:
+                            self._outputs = [None] * len(outputs)
+                        self._outputs[i] = (out._data, out._version_counter)
+                        saved.append((_OutputSlot(i), out._version_counter[0]))
+                        break
+                else:
+                    saved.append((Tensor._wrap(np.asarray(v)), None) if isinstance(v, (np.ndarray, np.generic))
+                                 else (v, None))
+        self._saved = tuple(saved)
 
 
 class AccumulateGrad(Node):

@@ -110,7 +110,7 @@ def tensors(shape=(), dtype="float64", elements=None, requires_grad: bool = True
             elements = elements.filter(lambda v: abs(v) >= 1e-3)
     shape_strategy = shape if not isinstance(shape, tuple) else st.just(shape)
     return shape_strategy.flatmap(lambda s: arrays(dtype, s, elements=elements)).map(
-        lambda a: Tensor(a, requires_grad=requires_grad and dtype.kind == "f"))
+        lambda a: Tensor._from_data(a, requires_grad=requires_grad and dtype.kind == "f"))
 
 
 def _float32_inwards(value: float, towards: float) -> float:

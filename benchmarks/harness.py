@@ -1,15 +1,9 @@
-"""Timing, memory and machine-information helpers shared by every workload.
-
-Versions of one workload are timed round-robin (ours, numpy, torch, ours, ...) so
-that load from other processes on a shared machine falls on all of them alike:
-ratios measured within one run are what the suite reports.
-"""
+"""Memory, agreement and machine-information helpers shared by the runner and its workers."""
 from __future__ import annotations
 
 import gc
 import os
 import platform
-import statistics
 import time
 import tracemalloc
 
@@ -63,33 +57,6 @@ def _cpu_name() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
-
-
-def time_round_robin(steps: dict, *, warmup: int, repeats: int, number: int) -> dict:
-    """Seconds per call of each `steps[name]()`: `repeats` samples of `number` calls, interleaved.
-
-    Returns {name: {"median": s, "min": s, "samples": [...]}}. Garbage collection is
-    run before and disabled during each sample so a collection does not land on one version.
-    """
-    for step in steps.values():
-        for _ in range(warmup):
-            step()
-    samples = {name: [] for name in steps}
-    gc_was_enabled = gc.isenabled()
-    try:
-        for _ in range(repeats):
-            for name, step in steps.items():
-                gc.collect()
-                gc.disable()
-                start = time.perf_counter()
-                for _ in range(number):
-                    step()
-                samples[name].append((time.perf_counter() - start) / number)
-                gc.enable()
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    return {name: {"median": statistics.median(s), "min": min(s), "samples": s} for name, s in samples.items()}
 
 
 def peak_memory(step) -> int:

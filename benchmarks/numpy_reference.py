@@ -231,6 +231,34 @@ def build_lenet(setup):
     return step
 
 
+# --------------------------------------------------------------------------- scalar_tiny
+def build_scalar_tiny(setup):
+    """2 → 4 → 1 with tanh, mean squared error, SGD: a dozen tiny arrays, as few numpy calls as can be."""
+    w1, b1, w2, b2 = (p.copy() for p in setup["params"])
+    x, y, lr = setup["x"], setup["y"], setup["lr"]
+    scale = 2.0 / y.size
+
+    def step():
+        h = x @ w1.T
+        h += b1
+        np.tanh(h, out=h)
+        out = h @ w2.T
+        out += b2
+        diff = out - y
+        loss = float(np.mean(diff * diff))
+        diff *= scale
+        grad_w2, grad_b2 = diff.T @ h, diff.sum(axis=0)
+        d = diff @ w2
+        d *= 1 - h * h
+        grad_w1, grad_b1 = d.T @ x, d.sum(axis=0)
+        for p, g in ((w1, grad_w1), (b1, grad_b1), (w2, grad_w2), (b2, grad_b2)):
+            g *= lr
+            p -= g
+        return loss
+
+    return step
+
+
 BUILDERS = {
     "op_overhead": build_op_overhead,
     "mlp_small": build_mlp,
@@ -238,4 +266,5 @@ BUILDERS = {
     "lenet": build_lenet,
     "deep_narrow": build_deep_narrow,
     "second_order": build_second_order,
+    "scalar_tiny": build_scalar_tiny,
 }

@@ -3,6 +3,7 @@
 nn.Sequential / nn.Linear / nn.Conv2d, nn.functional.cross_entropy, nn.optim.SGD,
 autograd.grad. A builder raises `Unavailable` when a piece of the API it needs does
 not exist yet; the runner then reports "n/a" for ours instead of substituting anything.
+The compiled version (`COMPILED`) is the very same step function passed to `autograd.compile`.
 """
 from __future__ import annotations
 
@@ -47,15 +48,15 @@ def _load(parameters, arrays):
             p.copy_(autograd.tensor(a))
 
 
-def _train_step(model, setup):
+def _train_step(model, setup, loss_name: str = "cross_entropy"):
     nn = _nn()
-    cross_entropy = _need(nn, "functional.cross_entropy")
+    loss_fn = _need(nn, f"functional.{loss_name}")
     optimizer = _need(nn, "optim.SGD")(model.parameters(), lr=setup["lr"])
     x, y = autograd.tensor(setup["x"]), autograd.tensor(setup["y"])
 
     def step():
         optimizer.zero_grad()
-        loss = cross_entropy(model(x), y)
+        loss = loss_fn(model(x), y)
         loss.backward()
         optimizer.step()
         return loss.item()
@@ -140,6 +141,12 @@ def build_second_order(setup):
     return step
 
 
+def build_scalar_tiny(setup):
+    model = _dense(_sizes(setup["params"]), "Tanh", last_activation=False)
+    _load(model.parameters(), setup["params"])
+    return _train_step(model, setup, "mse_loss")
+
+
 BUILDERS = {
     "op_overhead": build_op_overhead,
     "mlp_small": build_mlp,
@@ -147,4 +154,16 @@ BUILDERS = {
     "lenet": build_lenet,
     "deep_narrow": build_deep_narrow,
     "second_order": build_second_order,
+    "scalar_tiny": build_scalar_tiny,
 }
+
+
+def _compiled(builder):
+    def build(setup):
+        if not hasattr(autograd, "compile"):
+            raise Unavailable("autograd.compile does not exist yet")
+        return autograd.compile(builder(setup))
+    return build
+
+
+COMPILED = {name: _compiled(builder) for name, builder in BUILDERS.items()}

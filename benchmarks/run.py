@@ -1,283 +1,231 @@
-"""Run the benchmark suite: ours against hand-written numpy (the limit) and PyTorch CPU.
+"""Run the benchmark suite: hand-written numpy (the limit), this engine eager and compiled, PyTorch CPU.
 
-    python -m benchmarks.run [--quick] [--only NAME ...] [--json PATH] [--markdown PATH]
+    python -m benchmarks.run [--quick | --tiny] [--only NAME ...] [--rounds N] [--json PATH] [--markdown PATH]
 
-Every workload is built in each version from the same float32 setup; a version's
-timing counts only if its correctness check (loss before and after one SGD step, or
-the returned arrays) agrees with the numpy reference. Timings are medians and minima
-of round-robin samples after warm-up; ratios are of medians within this one run.
+Every version of every workload runs in a process of its own (`benchmarks.worker`), built from
+the same float32 setup; its timings count only if its correctness check (losses of three
+consecutive steps, or the arrays of the first and third call) agrees with the numpy reference.
+The versions are started in turn, `--rounds` times in rotating order, so load from other
+processes falls on all of them alike; the samples of all rounds are pooled. Times are medians
+(and minima) of the samples; ratios are of medians, all from this one run. The markdown it
+prints is what the README's performance section shows.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
+import subprocess
 import sys
 import time
-import traceback
 
-import numpy as np
+from .harness import agree, load_average, machine_info
+from .workloads import WORKLOADS
 
-from . import numpy_reference, torch_versions
-from . import ours as ours_module
-from .harness import agree, blas_threads, load_average, machine_info, peak_memory, time_round_robin
-from .workloads import MEMORY_WORKLOADS, WORKLOADS, make_setup
-
-VERSIONS = ("ours", "numpy", "torch")
-# Targets from issue 8: ratio of ours to the numpy reference (op_overhead: µs per op, absolute).
-TARGETS = {"op_overhead": ("µs/op", 8.0), "mlp_small": ("×numpy", 1.2), "mlp_large": ("×numpy", 1.05),
-           "lenet": ("×numpy", 1.2), "deep_narrow": ("×numpy", 2.0), "second_order": ("×numpy", 2.0),
-           "memory": ("×numpy", 1.3)}
-NAMES = tuple(WORKLOADS) + ("memory",)
+VERSIONS = ("numpy", "eager", "compiled", "torch")
+# Targets (issues 8 and 14): a version's time over the hand-written numpy time (op_overhead: per op).
+EAGER_TARGETS = {"op_overhead": 3.5, "mlp_small": 1.5, "mlp_large": 1.05, "lenet": 1.2, "deep_narrow": 3.0}
+COMPILED_TARGETS = {"op_overhead": 1.5, "mlp_small": 1.1, "mlp_large": 1.02, "lenet": 1.1, "deep_narrow": 1.3,
+                    "second_order": 1.3, "scalar_tiny": 1.5}
+RECORDING_TARGET = 3.0  # the recording call over an eager call
+MEMORY_WORKLOADS = ("mlp_large", "lenet")
+NAMES = tuple(WORKLOADS)
 
 
-def _import_torch():
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch
+def _worker(name, version, args, memory: bool, samples: int | None) -> dict:
+    command = [sys.executable, "-m", "benchmarks.worker", name, version]
+    for flag in ("tiny", "quick", "perturb"):
+        if getattr(args, flag, False) and (flag != "perturb" or version in args.perturb_versions):
+            command.append(f"--{flag}")
+    if args.threads:
+        command += ["--threads", str(args.threads)]
+    if memory:
+        command.append("--memory")
+    if samples is not None:
+        command += ["--samples", str(samples)]
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    if args.threads:
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[var] = str(args.threads)
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=root)
+    if done.returncode != 0:
+        return {"status": "error", "reason": f"worker failed: {done.stderr.strip().splitlines()[-1:]}"}
+    return json.loads(done.stdout)
 
 
-def _check_values(workload, step) -> np.ndarray:
-    """What a version is checked on: losses of two consecutive steps, or the arrays one call returns."""
-    if workload.kind == "train":
-        return np.array([step(), step()], dtype=np.float64)
-    return np.concatenate([np.ravel(np.asarray(a, dtype=np.float64)) for a in step()])
-
-
-def _build(version, name, setup):
-    """(step, None) or (None, reason) when this version cannot run the workload."""
-    builders = {"ours": ours_module.BUILDERS, "numpy": numpy_reference.BUILDERS, "torch": torch_versions.BUILDERS}
-    try:
-        return builders[version][name](setup), None
-    except ours_module.Unavailable as e:
-        return None, f"n/a: {e}"
-    except Exception as e:  # a broken version is reported, not fatal for the suite
-        return None, f"error while building: {type(e).__name__}: {e}"
-
-
-def _params(workload, tiny: bool) -> dict:
-    return workload.tiny_params if tiny and workload.tiny_params else workload.params
-
-
-def run_workload(name: str, quick: bool, torch, tiny: bool = False) -> dict:
+def run_workload(name: str, args, torch_available: bool) -> dict:
     workload = WORKLOADS[name]
-    params = _params(workload, tiny)
-    setup = make_setup(name, params)
-    versions = {"ours": {}, "numpy": {}, "torch": {}}
-    steps, reference = {}, None
-    for version in ("numpy", "ours", "torch"):
-        if version == "torch" and torch is None:
-            versions[version] = {"status": "n/a", "reason": "torch is not installed"}
-            continue
-        step, reason = _build(version, name, setup)
-        if step is None:
-            versions[version] = {"status": "n/a" if reason.startswith("n/a") else "error", "reason": reason}
-            continue
-        try:
-            values = _check_values(workload, step)
-        except Exception as e:
-            versions[version] = {"status": "error", "reason": f"{type(e).__name__}: {e}",
-                                 "traceback": traceback.format_exc(limit=-4)}
-            continue
-        entry = {"check_values": values[:4].tolist()}
-        if version == "numpy":
-            reference = values
-            entry.update(status="ok", check_error=0.0)
-        else:
-            ok, err = agree(values, reference, workload.rtol, workload.atol)
-            entry.update(status="ok" if ok else "check failed", check_error=err)
-        versions[version] = entry
-        if entry["status"] == "ok":
-            steps[version] = step  # timings count only after the check passed
-    repeats = 1 if tiny else workload.quick_repeats if quick else workload.repeats
-    number = 1 if tiny else workload.quick_number if quick else workload.number
-    timings = time_round_robin(steps, warmup=0 if tiny else 1 if quick else 3, repeats=repeats, number=number)
-    scale = 1e6 / setup["n_ops"] if name == "op_overhead" else 1e3  # seconds -> µs per op, or ms per step
-    for version, t in timings.items():
-        versions[version].update(median=t["median"] * scale, min=t["min"] * scale,
-                                 samples=[s * scale for s in t["samples"]])
-    ratios = {}
-    for a, b in (("ours", "numpy"), ("ours", "torch"), ("torch", "numpy")):
-        if a in timings and b in timings:
-            ratios[f"{a}/{b}"] = timings[a]["median"] / timings[b]["median"]
-            ratios[f"{a}/{b} (min)"] = timings[a]["min"] / timings[b]["min"]
-    kind, target = TARGETS[name]
-    if quick:  # a few samples say nothing about a target: leave it unjudged
-        met = None
-    elif kind == "µs/op":
-        met = versions["ours"]["median"] <= target if "ours" in timings else None
-    else:
-        met = ratios["ours/numpy"] <= target if "ours/numpy" in ratios else None
-    return {"description": workload.description, "unit": workload.unit, "params": _jsonable(params),
-            "repeats": repeats, "number": number, "versions": versions, "ratios": ratios,
-            "target": f"≤ {target:g} {kind}", "target_met": met}
-
-
-def run_memory(tiny: bool = False) -> dict:
-    """Peak memory (tracemalloc) of one training step, ours against the numpy reference."""
-    results = {}
-    for name in MEMORY_WORKLOADS:
-        setup = make_setup(name, _params(WORKLOADS[name], tiny))
-        entry = {}
-        for version in ("ours", "numpy"):
-            step, reason = _build(version, name, setup)
-            if step is None:
-                entry[version] = {"status": "n/a" if reason.startswith("n/a") else "error", "reason": reason}
+    rounds = 1 if args.quick else args.rounds
+    repeats = 1 if args.tiny else workload.quick_repeats if args.quick else workload.repeats
+    per_round = max(1, -(-repeats // rounds))
+    versions = [v for v in VERSIONS if v != "torch" or torch_available]
+    entries = {v: {} for v in VERSIONS}
+    if not torch_available:
+        entries["torch"] = {"status": "n/a", "reason": "torch is not installed (or --no-torch)"}
+    for r in range(rounds):
+        for version in versions[r % len(versions):] + versions[:r % len(versions)]:
+            if entries[version].get("status") not in (None, "ok"):
                 continue
-            try:
-                entry[version] = {"status": "ok", "peak_bytes": peak_memory(step)}
-            except Exception as e:
-                entry[version] = {"status": "error", "reason": f"{type(e).__name__}: {e}"}
-        ratio = None
-        if entry["ours"].get("status") == "ok" and entry["numpy"].get("status") == "ok":
-            ratio = entry["ours"]["peak_bytes"] / entry["numpy"]["peak_bytes"]
-        entry["ratio"] = ratio
-        entry["target"] = f"≤ {TARGETS['memory'][1]:g} ×numpy"
-        entry["target_met"] = None if ratio is None or tiny else ratio <= TARGETS["memory"][1]
-        results[f"{name}_step"] = entry
-    return results
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {k: _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (tuple, list)):
-        return [_jsonable(v) for v in obj]
-    return obj
+            memory = r == 0 and name in MEMORY_WORKLOADS
+            result = _worker(name, version, args, memory, per_round)
+            entry = entries[version]
+            if result["status"] != "ok":
+                entries[version] = result
+                continue
+            if not entry:
+                entry.update({k: v for k, v in result.items() if k != "samples"}, samples=[])
+            entry["samples"] += result["samples"]
+    reference = entries["numpy"].get("check_values")
+    scale = 1e6 / WORKLOADS[name].params["n_ops"] if name == "op_overhead" and not args.tiny else 1e3
+    if name == "op_overhead" and args.tiny:
+        scale = 1e6 / WORKLOADS[name].tiny_params["n_ops"]
+    for version, entry in entries.items():
+        if entry.get("status") != "ok":
+            continue
+        if version != "numpy":
+            ok, err = agree(entry["check_values"], reference, workload.rtol, workload.atol) if reference else (False, 0.0)
+            entry["check_error"] = err
+            if not ok:
+                entry.update(status="check failed")
+                continue
+        samples = [s * scale for s in entry["samples"]]
+        entry.update(samples=samples, median=statistics.median(samples), min=min(samples))
+        entry["check_values"] = entry["check_values"][:4]
+    ratios = {}
+    timed = {v: e for v, e in entries.items() if e.get("status") == "ok" and "median" in e}
+    for a in ("eager", "compiled", "torch"):
+        if a in timed and "numpy" in timed:
+            ratios[f"{a}/numpy"] = timed[a]["median"] / timed["numpy"]["median"]
+            ratios[f"{a}/numpy (min)"] = timed[a]["min"] / timed["numpy"]["min"]
+    if "compiled" in timed and "eager" in timed:
+        ratios["compiled/eager"] = timed["compiled"]["median"] / timed["eager"]["median"]
+    compiled = entries["compiled"]
+    if compiled.get("status") == "ok":
+        ratios["recording/eager call"] = compiled["recording_call"] / compiled["eager_call"]
+        ratios["first replay/eager call"] = compiled["first_replay"] / compiled["eager_call"]
+    if "peak_bytes" in entries["compiled"] and "peak_bytes" in entries["eager"]:
+        ratios["compiled/eager memory"] = entries["compiled"]["peak_bytes"] / entries["eager"]["peak_bytes"]
+    judged = not (args.quick or args.tiny)
+    met = {}
+    for version, targets in (("eager", EAGER_TARGETS), ("compiled", COMPILED_TARGETS)):
+        if name in targets and f"{version}/numpy" in ratios:
+            met[version] = ratios[f"{version}/numpy"] <= targets[name] if judged else None
+    if "recording/eager call" in ratios:
+        met["recording"] = ratios["recording/eager call"] <= RECORDING_TARGET if judged else None
+    if "compiled/eager memory" in ratios:
+        met["memory"] = ratios["compiled/eager memory"] <= 1.0 if judged else None
+    return {"description": workload.description, "unit": workload.unit, "versions": entries, "ratios": ratios,
+            "targets": {"eager": EAGER_TARGETS.get(name), "compiled": COMPILED_TARGETS.get(name)}, "target_met": met}
 
 
 def all_checks_passed(results: dict) -> bool:
-    """No version that ran failed its check or crashed (n/a — API not there, torch absent — is not a failure)."""
-    statuses = [v["status"] for w in results["workloads"].values() for v in w["versions"].values()]
-    statuses += [v["status"] for m in results.get("memory", {}).values() for k, v in m.items() if k in VERSIONS]
-    return all(s in ("ok", "n/a") for s in statuses)
+    """No version that ran failed its check or crashed (n/a, e.g. torch absent, is not a failure)."""
+    return all(e.get("status") in ("ok", "n/a") for w in results["workloads"].values() for e in w["versions"].values())
 
 
 # --------------------------------------------------------------------------- report
-def _cell(entry: dict) -> str:
-    if entry.get("status") != "ok":
-        return {"check failed": "CHECK FAILED", "error": "error"}.get(entry.get("status"), "n/a")
-    if "median" not in entry:
-        return "n/a"
-    return f"{_fmt(entry['median'])} ({_fmt(entry['min'])})"
-
-
 def _fmt(x: float) -> str:
     return f"{x:.3g}" if x < 100 else f"{x:.0f}"
 
 
-def _ratio(x):
-    return "n/a" if x is None else f"{x:.2f}×"
+def _cell(entry: dict) -> str:
+    if entry.get("status") != "ok":
+        return {"check failed": "CHECK FAILED", "error": "error"}.get(entry.get("status"), "n/a")
+    return f"{_fmt(entry['median'])} ({_fmt(entry['min'])})" if "median" in entry else "n/a"
 
 
-def _met(x):
-    return "—" if x is None else ("yes" if x else "**no**")
+def _ratio(ratios, key, target=None, met=None) -> str:
+    if key not in ratios:
+        return "n/a"
+    text = f"{ratios[key]:.2f}×"
+    if f"{key} (min)" in ratios:
+        text += f" ({ratios[key + ' (min)']:.2f}×)"
+    if target is not None:
+        text += f" ≤ {target:g}{'' if met is None else ' ✓' if met else ' **missed**'}"
+    return text
 
 
 def to_markdown(results: dict) -> str:
     m = results["machine"]
+    kind = "tiny" if results.get("tiny") else "quick" if results["quick"] else "full"
     lines = [
-        f"Benchmarks ({'tiny' if results.get('tiny') else 'quick' if results['quick'] else 'full'} run, {m['date_utc']})",
+        f"Benchmarks ({kind} run, {m['date_utc']}): each version in its own process, {results['rounds']} round(s).",
         "",
         f"Machine: {m['processor']}, {m['cores']} cores; Python {m['python']}; numpy {m['numpy']} "
         f"({m['blas']}, {m['blas_threads']} BLAS threads); torch {m['torch'] or 'not installed'}"
-        + (f" ({m['torch_threads']} threads)" if m["torch"] else "")
+        + (f" ({m['torch_threads']} threads)" if m.get("torch") and m.get("torch_threads") else "")
         + (f"; load average {m['load_average']:g} at the start, {m.get('load_average_end', 0):g} at the end"
            if m.get("load_average") is not None else "") + ".",
         "",
-        "Times: median (min) of round-robin samples after warm-up; ratios are of medians.",
+        "Times: median (min) of the samples of all rounds; ratios to hand-written numpy: of medians (of minima), "
+        "with the target.",
         "",
-    ]
-    loads = [x for x in (m.get("load_average"), m.get("load_average_end")) if x is not None]
-    if loads and max(loads) > (m["cores"] or 1) and m["blas_threads"] > 1:
-        lines += [f"**Warning:** load average {max(loads):g} on {m['cores']} cores: other processes competed for the "
-                  f"cores, and multi-threaded BLAS waits for its threads, so these timings are erratic. "
-                  "Rerun with `--threads 1`.", ""]
-    lines += [
-        "| workload | unit | ours | numpy | torch | ours/numpy | ours/torch | torch/numpy | target | met |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| workload | unit | numpy | eager | compiled | torch | eager/numpy | compiled/numpy | torch/numpy |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, w in results["workloads"].items():
-        v, r = w["versions"], w["ratios"]
-        lines.append(f"| {name} | {w['unit']} | {_cell(v['ours'])} | {_cell(v['numpy'])} | {_cell(v['torch'])} | "
-                     f"{_ratio(r.get('ours/numpy'))} | {_ratio(r.get('ours/torch'))} | {_ratio(r.get('torch/numpy'))} | "
-                     f"{w['target']} | {_met(w['target_met'])} |")
-    if results.get("memory"):
-        lines += ["", "Peak memory of one training step (tracemalloc: Python objects and numpy buffers "
-                  "allocated during the step).", "",
-                  "| step | ours | numpy | ours/numpy | target | met |", "|---|---|---|---|---|---|"]
-        for name, e in results["memory"].items():
-            cells = [f"{e[v]['peak_bytes'] / 2**20:.1f} MiB" if e[v].get("status") == "ok" else e[v].get("status", "n/a")
-                     for v in ("ours", "numpy")]
-            lines.append(f"| {name} | {cells[0]} | {cells[1]} | {_ratio(e['ratio'])} | {e['target']} | {_met(e['target_met'])} |")
-    problems = [(f"{name} / {ver}", e.get("reason") or f"check error {e.get('check_error'):.2e}")
+        v, r, t, met = w["versions"], w["ratios"], w["targets"], w["target_met"]
+        lines.append(f"| {name} | {w['unit']} | {_cell(v['numpy'])} | {_cell(v['eager'])} | {_cell(v['compiled'])} | "
+                     f"{_cell(v['torch'])} | {_ratio(r, 'eager/numpy', t['eager'], met.get('eager'))} | "
+                     f"{_ratio(r, 'compiled/numpy', t['compiled'], met.get('compiled'))} | {_ratio(r, 'torch/numpy')} |")
+    lines += ["", "What compiling costs, and memory (peak of one training step, tracemalloc):", "",
+              "| workload | recording call / eager call | first replay / eager call | recordings kept | "
+              "peak memory eager | compiled | numpy | compiled/eager |",
+              "|---|---|---|---|---|---|---|---|"]
+    for name, w in results["workloads"].items():
+        v, r, met = w["versions"], w["ratios"], w["target_met"]
+        memory = [f"{v[x]['peak_bytes'] / 2**20:.1f} MiB" if "peak_bytes" in v[x] else "—"
+                  for x in ("eager", "compiled", "numpy")]
+        lines.append(f"| {name} | {_ratio(r, 'recording/eager call', RECORDING_TARGET, met.get('recording'))} | "
+                     f"{_ratio(r, 'first replay/eager call')} | {v['compiled'].get('recordings', '—')} | "
+                     f"{' | '.join(memory)} | "
+                     f"{_ratio(r, 'compiled/eager memory', 1.0, met.get('memory')) if 'compiled/eager memory' in r else '—'} |")
+    problems = [(f"{name} / {ver}", e.get("reason") or f"check error {e.get('check_error', 0):.2e}")
                 for name, w in results["workloads"].items() for ver, e in w["versions"].items()
-                if e.get("status") != "ok"]
-    problems += [(f"memory {name} / {ver}", e[ver].get("reason", "")) for name, e in results.get("memory", {}).items()
-                 for ver in ("ours", "numpy") if e[ver].get("status") != "ok"]
+                if e.get("status") != "ok" and not (ver == "torch" and e.get("status") == "n/a")]
     if problems:
         lines += ["", "Not measured:", ""] + [f"- {who}: {why}" for who, why in problems]
     lines += ["", f"All correctness checks passed: {'yes' if results['all_checks_passed'] else 'NO'}."]
     return "\n".join(lines) + "\n"
 
 
-def run_suite(args, torch) -> dict:
-    """Run the selected workloads (and memory) and collect the results dict that the reports are made from."""
-    names = args.only or NAMES
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="few samples, one round: a smoke run")
+    parser.add_argument("--tiny", action="store_true", help="tiniest sizes (implies --quick): the CI smoke test")
+    parser.add_argument("--only", nargs="+", choices=NAMES, metavar="NAME", help=f"run only these ({', '.join(NAMES)})")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of one process per version (default 3)")
+    parser.add_argument("--json", metavar="PATH", help="write the results as JSON here")
+    parser.add_argument("--markdown", metavar="PATH", help="write the markdown tables here")
+    parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
+    parser.add_argument("--threads", type=int, default=1, metavar="N",
+                        help="BLAS (and torch) threads in every worker (default 1; 0: the library default)")
+    parser.add_argument("--perturb", nargs="+", default=[], metavar="VERSION", dest="perturb_versions",
+                        help=argparse.SUPPRESS)  # tests: these versions train with a wrong step size
+    args = parser.parse_args(argv)
+    args.quick = args.quick or args.tiny
+    args.perturb = bool(args.perturb_versions)
+    torch_available = not args.no_torch and _has_torch()
     started = time.perf_counter()
-    results = {"machine": machine_info(torch), "quick": args.quick, "tiny": args.tiny, "workloads": {}, "memory": {}}
-    for name in names:
-        if name == "memory":
-            continue
+    torch_module = None
+    if torch_available:
+        import torch as torch_module
+    results = {"machine": machine_info(torch_module), "quick": args.quick, "tiny": args.tiny,
+               "rounds": 1 if args.quick else args.rounds, "workloads": {}}
+    if args.threads:
+        results["machine"]["blas_threads"] = args.threads
+        results["machine"]["torch_threads"] = args.threads if torch_available else None
+    for name in args.only or NAMES:
         print(f"running {name} ...", file=sys.stderr, flush=True)
         t = time.perf_counter()
-        results["workloads"][name] = run_workload(name, args.quick, torch, args.tiny)
+        results["workloads"][name] = run_workload(name, args, torch_available)
         results["workloads"][name]["seconds"] = time.perf_counter() - t
-    if "memory" in names:
-        print("running memory ...", file=sys.stderr, flush=True)
-        t = time.perf_counter()
-        results["memory"] = run_memory(args.tiny)
-        results["memory_seconds"] = time.perf_counter() - t
     results["seconds"] = time.perf_counter() - started
     results["machine"]["load_average_end"] = load_average()
     results["all_checks_passed"] = all_checks_passed(results)
-    return results
-
-
-def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="few repeats: a smoke run in under a minute")
-    parser.add_argument("--tiny", action="store_true",
-                        help="tiniest sizes (implies --quick): for the CI smoke test; the timings mean nothing")
-    parser.add_argument("--only", nargs="+", choices=NAMES, metavar="NAME", help=f"run only these ({', '.join(NAMES)})")
-    parser.add_argument("--json", metavar="PATH", help="write the results as JSON here")
-    parser.add_argument("--markdown", metavar="PATH", help="write the markdown table here")
-    parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
-    parser.add_argument("--threads", type=int, metavar="N",
-                        help="limit numpy's BLAS (via threadpoolctl) and torch to N threads; default: what numpy uses")
-    args = parser.parse_args(argv)
-    args.quick = args.quick or args.tiny
-
-    limiter = None
-    if args.threads:
-        try:
-            from threadpoolctl import threadpool_limits
-        except ImportError:
-            parser.error("--threads needs threadpoolctl (pip install threadpoolctl)")
-        limiter = threadpool_limits(limits=args.threads, user_api="blas")
-    threads, _ = blas_threads()
-    torch = None if args.no_torch else _import_torch()
-    if torch is not None:
-        torch_threads_before = torch.get_num_threads()
-        torch.set_num_threads(threads)  # as many threads as numpy's BLAS uses
-    try:
-        results = run_suite(args, torch)
-    finally:  # leave the process as it was (the smoke test runs in-process)
-        if limiter is not None:
-            limiter.restore_original_limits()
-        if torch is not None:
-            torch.set_num_threads(torch_threads_before)
     markdown = to_markdown(results)
     print(markdown)
     if args.json:
@@ -287,6 +235,11 @@ def main(argv=None) -> dict:
         with open(args.markdown, "w") as f:
             f.write(markdown)
     return results
+
+
+def _has_torch() -> bool:
+    import importlib.util
+    return importlib.util.find_spec("torch") is not None
 
 
 if __name__ == "__main__":

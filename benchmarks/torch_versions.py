@@ -21,14 +21,15 @@ def _load(module_params, arrays):
             p.copy_(torch.from_numpy(np.ascontiguousarray(a)))
 
 
-def _train_step(model, setup):
+def _train_step(model, setup, loss_name: str = "cross_entropy"):
     torch = _torch()
     optimizer = torch.optim.SGD(model.parameters(), lr=setup["lr"])
     x, y = torch.from_numpy(setup["x"]), torch.from_numpy(setup["y"])
+    loss_fn = getattr(torch.nn.functional, loss_name)
 
     def step():
         optimizer.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss = loss_fn(model(x), y)
         loss.backward()
         optimizer.step()
         return loss.item()
@@ -110,6 +111,13 @@ def build_second_order(setup):
     return step
 
 
+def build_scalar_tiny(setup):
+    params = setup["params"]
+    model = _dense([params[0].shape[1]] + [w.shape[0] for w in params[0::2]], _torch().nn.Tanh, last_activation=False)
+    _load(model.parameters(), params)
+    return _train_step(model, setup, "mse_loss")
+
+
 BUILDERS = {
     "op_overhead": build_op_overhead,
     "mlp_small": build_mlp,
@@ -117,4 +125,5 @@ BUILDERS = {
     "lenet": build_lenet,
     "deep_narrow": build_deep_narrow,
     "second_order": build_second_order,
+    "scalar_tiny": build_scalar_tiny,
 }

@@ -49,6 +49,10 @@ WORKLOADS = {w.name: w for w in [
     Workload("second_order", "Hessian-vector product of the mlp_small loss w.r.t. all weights and biases", "values",
              dict(sizes=(64, 128, 128, 10), batch=128), tiny_params=dict(sizes=(8, 16, 16, 4), batch=8),
              repeats=30, number=5, quick_number=2, rtol=2e-3, atol=1e-6),
+    Workload("scalar_tiny", "batch 4, 2→4→1, tanh, mean squared error, SGD step: arrays of a few elements, so "
+             "the time is the fixed cost per operation", "train",
+             dict(sizes=(2, 4, 1), batch=4), tiny_params=dict(sizes=(2, 4, 1), batch=4),
+             repeats=30, number=20, quick_number=5),
 ]}
 MEMORY_WORKLOADS = ("mlp_large", "lenet")  # peak memory of one training step, ours against numpy
 
@@ -71,6 +75,10 @@ def make_setup(name: str, params: dict, seed: int = 0) -> dict:
     if name == "op_overhead":
         return {"x": rng.standard_normal(params["shape"]).astype(np.float32), "n_ops": params["n_ops"],
                 "mul": 1.1, "add": 0.1}
+    if name == "scalar_tiny":
+        sizes, batch = params["sizes"], params["batch"]
+        return {"params": _linear_params(rng, sizes), "x": rng.standard_normal((batch, sizes[0])).astype(np.float32),
+                "y": rng.standard_normal((batch, sizes[-1])).astype(np.float32), "lr": LEARNING_RATE}
     if name in ("mlp_small", "mlp_large", "second_order"):
         sizes, batch = params["sizes"], params["batch"]
         setup = {"params": _linear_params(rng, sizes),

@@ -2,15 +2,16 @@
 
 `Module` and `Parameter` (module.py, parameter.py), containers (container.py), layers
 by family (layers/), stateless functions (functional/), initialisers (init.py),
-`summary`, `save`/`load`, optimisers (optim/), utilities (utils/) and data loading (data.py).
+`summary`, `save`/`load`, optimisers (optim/), utilities (utils/, including `rnn` for packed sequences),
+module hooks (hooks.py) and data loading (data/).
 """
 from . import data, functional, init, optim, utils
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .layers import *  # noqa: F403
 from .layers.loss import *  # noqa: F403
 from .module import Module
-from .parameter import Parameter
-from .serialization import load, save
+from .parameter import Parameter, UninitializedBuffer, UninitializedParameter
+from .serialization import SerializationError, load, save
 from .summary import summary
 
 import types as _types

@@ -14,14 +14,28 @@ from typing import Callable, Iterator
 import numpy as np
 
 from autograd.grad_mode import no_grad
+from autograd.grad_mode import note as _note
 from autograd.grad_mode import state as _thread_state
 from autograd.hooks import RemovableHandle, add_hook
 from autograd.tensor import Tensor
 
+from ._device import check_device, is_cpu
 from .parameter import Parameter
 
-_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 _structure = [0]  # bumped whenever a module is registered anywhere (module paths are cached until then)
+
+
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What load_state_dict returns, printed as PyTorch prints it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
+
+    __str__ = __repr__
 
 
 def _addindent(text: str, spaces: int) -> str:
@@ -46,7 +60,12 @@ class Module:
         setattr_(self, "_non_persistent_buffers_set", set())
         setattr_(self, "_modules", OrderedDict())
         setattr_(self, "_forward_hooks", OrderedDict())
+        setattr_(self, "_forward_hooks_with_kwargs", set())
+        setattr_(self, "_forward_hooks_always_called", set())
         setattr_(self, "_forward_pre_hooks", OrderedDict())
+        setattr_(self, "_forward_pre_hooks_with_kwargs", set())
+        setattr_(self, "_backward_hooks", OrderedDict())
+        setattr_(self, "_backward_pre_hooks", OrderedDict())
         setattr_(self, "_scope_name", type(self).__name__)
 
     def forward(self, *args, **kwargs):
@@ -55,6 +74,8 @@ class Module:
     # ------------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):
         state = _thread_state
+        if state.tracer is not None:  # autograd.compile is recording: it guards on training and hooks
+            _note(state.tracer, "note_module", self)
         previous, paths = state.module_scope, state.module_paths
         if not previous:  # the outermost call: every module of this tree gets its dotted path
             state.module_paths = self._module_paths()
@@ -66,17 +87,13 @@ class Module:
         state.module_scope = path
         try:
             if self._forward_pre_hooks:
-                for hook in tuple(self._forward_pre_hooks.values()):
-                    result = hook(self, args)
-                    if result is not None:
-                        args = result if isinstance(result, tuple) else (result,)
-            output = self.forward(*args, **kwargs)
-            if self._forward_hooks:
-                for hook in tuple(self._forward_hooks.values()):
-                    result = hook(self, args, output)
-                    if result is not None:
-                        output = result
-            return output
+                args, kwargs = self._run_pre_hooks(args, kwargs)
+            if self._backward_hooks or self._backward_pre_hooks:
+                from .hooks import call_with_backward_hooks
+                return self._run_forward_hooks(args, kwargs, call_with_backward_hooks(self, args, kwargs))
+            if not self._forward_hooks:
+                return self.forward(*args, **kwargs)
+            return self._run_forward_hooks(args, kwargs, lambda: self.forward(*args, **kwargs))
         finally:
             state.module_scope, state.module_paths = previous, paths
 
@@ -92,13 +109,91 @@ class Module:
         object.__setattr__(self, "_scope_paths", (_structure[0], id(self), paths))
         return paths
 
-    def register_forward_pre_hook(self, hook: Callable) -> RemovableHandle:
-        """Call `hook(module, args)` before forward; a non-None return replaces the positional args."""
-        return add_hook(self._forward_pre_hooks, hook)
+    def _run_pre_hooks(self, args, kwargs):
+        for key, hook in tuple(self._forward_pre_hooks.items()):
+            if key in self._forward_pre_hooks_with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(f"forward pre-hook must return None or a tuple of (new_args, new_kwargs), "
+                                           f"but got {result!r}.")
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        return args, kwargs
 
-    def register_forward_hook(self, hook: Callable) -> RemovableHandle:
-        """Call `hook(module, args, output)` after forward; a non-None return replaces the output."""
-        return add_hook(self._forward_hooks, hook)
+    def _run_forward_hooks(self, args, kwargs, compute):
+        """compute() (the forward), then the forward hooks; hooks registered with always_call run even on errors."""
+        try:
+            output = compute()
+        except BaseException:
+            for key, hook in tuple(self._forward_hooks.items()):
+                if key in self._forward_hooks_always_called:
+                    try:
+                        hook(self, args, kwargs, None) if key in self._forward_hooks_with_kwargs else hook(self, args, None)
+                    except Exception:  # the forward's own error is the one to report
+                        pass
+            raise
+        for key, hook in tuple(self._forward_hooks.items()):
+            if key in self._forward_hooks_with_kwargs:
+                result = hook(self, args, kwargs, output)
+            else:
+                result = hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    @staticmethod
+    def _add(hooks: dict, hook, prepend: bool) -> RemovableHandle:
+        handle = add_hook(hooks, hook)
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """Call `hook(module, args)` before forward; a non-None return replaces the positional args.
+
+        with_kwargs=True: `hook(module, args, kwargs)`, returning None or (new_args, new_kwargs). prepend=True
+        runs it before the hooks already registered.
+        """
+        handle = self._add(self._forward_pre_hooks, hook, prepend)
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs.add(handle.id)
+        return handle
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
+        """Call `hook(module, args, output)` after forward; a non-None return replaces the output.
+
+        with_kwargs=True: `hook(module, args, kwargs, output)`. always_call=True: also called (with output None)
+        when forward raises. prepend=True runs it before the hooks already registered.
+        """
+        handle = self._add(self._forward_hooks, hook, prepend)
+        if with_kwargs:
+            self._forward_hooks_with_kwargs.add(handle.id)
+        if always_call:
+            self._forward_hooks_always_called.add(handle.id)
+        return handle
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """Call `hook(module, grad_input, grad_output)` when the gradients w.r.t. the module's tensor inputs are
+        computed; a non-None return replaces grad_input (see nn/hooks.py)."""
+        return self._add(self._backward_hooks, hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """Call `hook(module, grad_output)` when the gradients w.r.t. the module's outputs are computed; a
+        non-None return replaces grad_output."""
+        return self._add(self._backward_pre_hooks, hook, prepend)
+
+    def register_backward_hook(self, hook: Callable) -> RemovableHandle:
+        """PyTorch's deprecated form; here it is register_full_backward_hook (the behaviour PyTorch recommends)."""
+        import warnings
+        warnings.warn("register_backward_hook is deprecated in PyTorch; it behaves as register_full_backward_hook "
+                      "here", FutureWarning, stacklevel=2)
+        return self.register_full_backward_hook(hook)
 
     # ------------------------------------------------------------------ registration
     def _check_initialised(self, what: str) -> None:
@@ -218,8 +313,8 @@ class Module:
                 continue
             yield from module.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
 
-    def modules(self) -> Iterator[Module]:
-        for _, module in self.named_modules():
+    def modules(self, remove_duplicate: bool = True) -> Iterator[Module]:
+        for _, module in self.named_modules(remove_duplicate=remove_duplicate):
             yield module
 
     def named_children(self):
@@ -267,6 +362,25 @@ class Module:
             module = module._modules[item]
         return module
 
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Replace (or with strict=False, add) the sub-module at a dotted path such as 'encoder.0'."""
+        if not target:
+            raise ValueError("set_submodule: cannot set the submodule without a target name")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if strict and name not in parent._modules:
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        if not isinstance(module, Module):
+            raise TypeError(f"`module` is not an nn.Module, found {type(module).__name__}")
+        setattr(parent, name, module)
+
+    def get_buffer(self, target: str) -> Tensor:
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if name not in module._buffers:
+            raise AttributeError(f"{module._get_name()} has no buffer `{name}`")
+        return module._buffers[name]
+
     def get_parameter(self, target: str) -> Parameter:
         module_path, _, name = target.rpartition(".")
         module = self.get_submodule(module_path)
@@ -301,10 +415,10 @@ class Module:
             if set_to_none:
                 param.grad = None
             elif param.grad.grad_fn is not None:
-                param.grad = Tensor._wrap(np.zeros_like(param.grad._data))
+                param.grad = param.grad.detach().new_zeros(param.grad.shape)
             else:
-                param.grad._data[...] = 0
-                param.grad._bump_version()
+                with no_grad():
+                    param.grad.zero_()
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call fn on every sub-module (children first), then on self; e.g. for custom initialisation."""
@@ -314,33 +428,40 @@ class Module:
         return self
 
     def _convert(self, fn: Callable[[Tensor], bool], dtype) -> Module:
-        """Change parameters (and their grads) and buffers that `fn` selects to `dtype`, in place."""
-        for module in self.modules():
-            for tensor in itertools.chain(module._parameters.values(), module._buffers.values()):
-                if tensor is None or not fn(tensor):
-                    continue
-                if tensor._data.dtype != dtype:
-                    tensor._data = tensor._data.astype(dtype)
-                    tensor._bump_version()
-                if tensor.grad is not None and tensor.grad._data.dtype != dtype:
-                    tensor.grad = Tensor._wrap(tensor.grad._data.astype(dtype))
+        """Change parameters (and their grads) and buffers that `fn` selects to `dtype`, in place: each keeps its
+        identity (an optimiser holding it still sees it), its storage is replaced, as PyTorch's `param.data = ...`."""
+        with no_grad():
+            for module in self.modules():
+                for tensor in itertools.chain(module._parameters.values(), module._buffers.values()):
+                    if tensor is not None and _is_uninitialized(tensor):
+                        if fn(tensor):  # not materialised yet: it will be, in the new dtype
+                            tensor._set_lazy_dtype(dtype)
+                        continue
+                    if tensor is None or not fn(tensor):
+                        continue
+                    if tensor.dtype != dtype:
+                        tensor.data = tensor.to(dtype)
+                        tensor._bump_version()
+                    if tensor.grad is not None and tensor.grad.dtype != dtype:
+                        tensor.grad = tensor.grad.to(dtype)
         return self
 
-    def to(self, *args, dtype=None, device=None) -> Module:
-        """Convert floating parameters and buffers to `dtype` in place (the only device is 'cpu')."""
-        for arg in args:
-            if isinstance(arg, str) and arg not in ("float32", "float64", "float16"):
-                device = arg
-            else:
-                dtype = arg
-        if device is not None and str(device) != "cpu":
-            raise ValueError(f"{self._get_name()}.to: only the 'cpu' device exists here, got {device!r}")
+    def to(self, *args, **kwargs) -> Module:
+        """Convert floating parameters and buffers in place: to(dtype), to(device), to(device, dtype), to(tensor)
+        (its dtype), as PyTorch. The only device is the CPU; non_blocking and memory_format only concern
+        speed and are accepted."""
+        device, dtype = _parse_to(self._get_name(), args, kwargs)
+        check_device(device, f"{self._get_name()}.to")
         if dtype is None:
             return self
-        dtype = np.dtype(dtype)
         if dtype.kind != "f":
-            raise TypeError(f"{self._get_name()}.to only accepts floating point dtypes, but got desired dtype={dtype}")
-        return self._convert(lambda t: t._data.dtype.kind == "f", dtype)
+            raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}")
+        return self._convert(lambda t: t.dtype.kind == "f", dtype)
+
+    def type(self, dst_type) -> Module:
+        """Cast every parameter and buffer to `dst_type`."""
+        dtype = np.dtype(dst_type)
+        return self._convert(lambda t: True, dtype)
 
     def double(self) -> Module:
         return self.to(np.float64)
@@ -351,8 +472,22 @@ class Module:
     def half(self) -> Module:
         return self.to(np.float16)
 
+    def bfloat16(self) -> Module:
+        raise TypeError(f"{self._get_name()}.bfloat16: numpy has no bfloat16 dtype; use .half() (float16) or .float()")
+
     def cpu(self) -> Module:
         return self
+
+    def cuda(self, device=None) -> Module:
+        raise RuntimeError(f"{self._get_name()}.cuda: this engine runs on the CPU only; leave the model on the CPU "
+                           "(autograd.cuda.is_available() is False)")
+
+    def xpu(self, device=None) -> Module:
+        raise RuntimeError(f"{self._get_name()}.xpu: this engine runs on the CPU only")
+
+    def share_memory(self) -> Module:
+        raise NotImplementedError(f"{self._get_name()}.share_memory: parameters in shared memory across processes "
+                                  "(Hogwild training) are not supported; train in one process")
 
     # ------------------------------------------------------------------ state dict
     def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
@@ -360,34 +495,49 @@ class Module:
         if destination is None:
             destination = OrderedDict()
         for name, param in self._parameters.items():
-            if param is not None:
-                destination[prefix + name] = param if keep_vars else param.detach()
+            if param is not None:  # a lazy module's uninitialized parameters are saved as they are, as PyTorch
+                destination[prefix + name] = param if keep_vars or _is_uninitialized(param) else param.detach()
         for name, buffer in self._buffers.items():
             if buffer is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = buffer if keep_vars else buffer.detach()
+                destination[prefix + name] = buffer if keep_vars or _is_uninitialized(buffer) else buffer.detach()
         for name, module in self._modules.items():
             if module is not None:
                 module.state_dict(destination, prefix + name + ".", keep_vars)
         return destination
 
-    def load_state_dict(self, state_dict, strict: bool = True):
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Copy values into the parameters and buffers in place; returns (missing_keys, unexpected_keys).
 
-        Mis-shaped entries always raise; missing or unexpected keys raise when `strict`.
-        Nothing is changed when an error is raised.
+        Values may be any array-like: Tensors, numpy arrays, PyTorch tensors (read through DLPack or
+        `__array__`, without importing torch), nested lists. Each is converted to the parameter's dtype
+        as PyTorch's `copy_` does; `assign=True` instead makes the value the parameter's storage (shared,
+        with its own dtype). Mis-shaped entries always raise; missing or unexpected keys raise when
+        `strict`. Nothing is changed when an error is raised. As PyTorch, a plain dict (one without
+        PyTorch's `_metadata`) may omit BatchNorm's `num_batches_tracked` (old checkpoints have none).
         """
         if not hasattr(state_dict, "keys"):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
+        for prefix, module in self.named_modules():  # lazy modules take their shapes from the checkpoint
+            if hasattr(module, "_materialize_from"):
+                module._materialize_from(state_dict, prefix + "." if prefix else "")
         own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
+        lenient = () if hasattr(state_dict, "_metadata") else \
+            tuple(k for k in own if k.rsplit(".", 1)[-1] == "num_batches_tracked")
+        missing = [k for k in own if k not in state_dict and k not in lenient]
         unexpected = [k for k in state_dict if k not in own]
         errors = []
         values = {}
         for key, target in own.items():
             if key not in state_dict:
                 continue
-            value = state_dict[key]
-            array = value._data if isinstance(value, Tensor) else np.asarray(value)
+            try:
+                array = _array_of(state_dict[key])
+            except (TypeError, ValueError) as error:
+                errors.append(f'While copying the parameter named "{key}", expected a tensor or array-like object from '
+                              f"checkpoint but received {type(state_dict[key]).__name__} ({error})")
+                continue
+            if target._data.ndim == 0 and array.shape == (1,):
+                array = array.reshape(())  # PyTorch's allowance for checkpoints that stored scalars as 1-element
             if array.shape != target._data.shape:
                 errors.append(f"size mismatch for {key}: copying a param with shape {tuple(array.shape)} from checkpoint, "
                               f"the shape in current model is {tuple(target._data.shape)}.")
@@ -400,11 +550,19 @@ class Module:
                 errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ")
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {self._get_name()}:\n\t" + "\n\t".join(errors))
+        from autograd.ops.inplace import write_into
+
         with no_grad():
             for key, array in values.items():
                 target = own[key]
-                target._data[...] = array
-                target._bump_version()
+                if assign:
+                    if target.requires_grad and array.dtype.kind != "f":
+                        raise RuntimeError(f"load_state_dict(assign=True): {key} requires grad, but the checkpoint's "
+                                           f"value has dtype {array.dtype}; only floating values can be assigned to it")
+                    target.data = Tensor._wrap(array)
+                    target._bump_version()
+                else:
+                    write_into(target, Tensor._wrap(array))  # casts as copy_ does (the one way storage is written)
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ printing
@@ -427,3 +585,58 @@ class Module:
             else:
                 text += "\n  " + "\n  ".join(lines) + "\n"
         return text + ")"
+
+
+def _array_of(value) -> np.ndarray:
+    """The values of a state-dict entry as an ndarray, sharing memory where possible: a Tensor, a numpy array, a
+    PyTorch tensor (detached and moved to the CPU by its own methods, read through DLPack), or anything numpy reads."""
+    if isinstance(value, Tensor):
+        return value._data
+    if isinstance(value, np.ndarray):
+        return value
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a PyTorch tensor, on any device, maybe requiring grad
+        value = value.detach().cpu()
+        if str(getattr(value, "dtype", "")).endswith("bfloat16"):  # numpy has no bfloat16: widen, as .float() does
+            value = value.float()
+    if hasattr(value, "__dlpack__"):
+        try:
+            return np.from_dlpack(value)
+        except (TypeError, ValueError, BufferError, RuntimeError):
+            pass  # e.g. a dtype numpy's DLPack import lacks: fall back to __array__
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"dtype {array.dtype} is not numeric")
+    return array
+
+
+def _is_uninitialized(tensor) -> bool:
+    from .parameter import UninitializedTensorMixin
+    return isinstance(tensor, UninitializedTensorMixin)
+
+
+_DTYPE_NAMES = ("float16", "float32", "float64", "half", "float", "double", "int8", "int16", "int32", "int64",
+                "uint8", "bool")
+
+
+def _parse_to(name: str, args: tuple, kwargs: dict):
+    """(device or None, numpy dtype or None) from Module.to's PyTorch forms."""
+    unknown = set(kwargs) - {"device", "dtype", "non_blocking", "memory_format"}
+    if unknown:
+        raise TypeError(f"{name}.to() got unexpected keyword arguments {sorted(unknown)}")
+    device, dtype = kwargs.get("device"), kwargs.get("dtype")
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype = arg.dtype  # to(tensor): that tensor's dtype (and device, which is the CPU)
+        elif isinstance(arg, bool):
+            continue  # to(..., non_blocking)
+        elif isinstance(arg, str) and arg not in _DTYPE_NAMES or is_cpu(arg) or isinstance(arg, int) \
+                or hasattr(arg, "type") and not isinstance(arg, (np.dtype, type)):
+            device = arg
+        else:
+            dtype = arg
+    if dtype is not None:
+        try:
+            dtype = np.dtype({"half": "float16", "float": "float32", "double": "float64"}.get(dtype, dtype))
+        except TypeError:
+            raise TypeError(f"{name}.to: cannot interpret {dtype!r} as a dtype") from None
+    return device, dtype

@@ -3,7 +3,9 @@
 It runs one forward pass on a zero input (in eval mode and without recording, so the
 model, its running statistics and the random generator are left untouched), with a
 forward hook on every leaf module that records the output shape and parameter count.
-The table is printed and also returned as a `ModelSummary`, so tests and code can read it.
+As in torchinfo, the table is returned, not printed: a `ModelSummary` whose repr is the
+table (so a notebook cell ending in `nn.summary(...)` shows it, and a script prints it
+with `print(nn.summary(...))`) and whose fields hold the numbers for code to read.
 """
 from __future__ import annotations
 
@@ -31,8 +33,10 @@ class LayerSummary:
     trainable: bool
 
 
-@dataclass
+@dataclass(repr=False)
 class ModelSummary:
+    """The rows (one `LayerSummary` per leaf module, in call order), the totals and the size estimates; repr is the table."""
+
     rows: list = field(default_factory=list)
     total_params: int = 0
     trainable_params: int = 0
@@ -42,7 +46,7 @@ class ModelSummary:
     params_size_mb: float = 0.0
     total_size_mb: float = 0.0
 
-    def __str__(self) -> str:
+    def __repr__(self) -> str:
         rule, double = "-" * 64, "=" * 64
         lines = [rule, f"{'Layer (type)':>20}  {'Output Shape':>25} {'Param #':>15}", double]
         for row in self.rows:
@@ -58,6 +62,8 @@ class ModelSummary:
                   f"Estimated Total Size (MB): {self.total_size_mb:.2f}",
                   rule]
         return "\n".join(lines)
+
+    __str__ = __repr__
 
 
 def _shapes(output, batch_size: int):
@@ -79,10 +85,11 @@ def _numel(shapes) -> int:
     return sum(_numel(s) for s in shapes if isinstance(s, list))
 
 
-def summary(model: Module, input_size, batch_size: int = -1, dtype=None, dtypes=None, print_table: bool = True) -> ModelSummary:
-    """Print and return the table for inputs of shape `input_size` (without the batch dimension).
+def summary(model: Module, input_size, batch_size: int = -1, dtype=None, dtypes=None) -> ModelSummary:
+    """The table for inputs of shape `input_size` (without the batch dimension), returned, not printed.
 
     `input_size` is one shape, e.g. (3,), or a list of shapes for a model with several inputs;
+    `batch_size` is shown as the first output dimension (-1 when not given, as torchsummary);
     `dtype` (or `dtypes`, one per input) sets the inputs' dtypes (integers for Embedding).
     """
     if not isinstance(model, Module):
@@ -92,7 +99,7 @@ def summary(model: Module, input_size, batch_size: int = -1, dtype=None, dtypes=
         dtypes = [dtype or get_default_dtype()] * len(sizes)
     dtypes = [np.dtype(d) for d in dtypes]
     run_batch = batch_size if batch_size > 0 else 2  # 2, not 1, so batch statistics are defined
-    inputs = [Tensor(np.zeros((run_batch,) + size, dtype=d)) for size, d in zip(sizes, dtypes)]
+    inputs = [Tensor._wrap(np.zeros((run_batch,) + size, dtype=d)) for size, d in zip(sizes, dtypes)]
 
     rows: list[LayerSummary] = []
 
@@ -125,8 +132,5 @@ def summary(model: Module, input_size, batch_size: int = -1, dtype=None, dtypes=
     float_size = np.dtype(get_default_dtype()).itemsize
     output_bytes = 2 * sum(_numel(r.output_shape) * float_size for r in rows)  # x2: values and their gradients
     params_bytes = sum(p.numel() * p._data.itemsize for p in params)
-    result = ModelSummary(rows, total, trainable, total - trainable, input_bytes / mb, output_bytes / mb,
-                          params_bytes / mb, (input_bytes + output_bytes + params_bytes) / mb)
-    if print_table:
-        print(result)
-    return result
+    return ModelSummary(rows, total, trainable, total - trainable, input_bytes / mb, output_bytes / mb,
+                        params_bytes / mb, (input_bytes + output_bytes + params_bytes) / mb)

@@ -71,11 +71,16 @@ def build(source: Path) -> nbformat.NotebookNode:
 
 
 def execute(nb: nbformat.NotebookNode, timeout: int = 300) -> nbformat.NotebookNode:
-    """Run every cell in a fresh kernel (this interpreter's ipykernel), in the notebooks folder."""
+    """Run every cell in a fresh kernel (this interpreter's ipykernel), in the notebooks folder.
+
+    Cell timings are not recorded, so a rebuild that changes nothing else leaves the file unchanged
+    except for its pictures.
+    """
     from nbclient import NotebookClient
 
-    single_threaded_blas()
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}})
+    kernel_environment()
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                            resources={"metadata": {"path": str(NOTEBOOKS)}})
     client.execute()
     return nb
 
@@ -90,14 +95,20 @@ def save_images(nb: nbformat.NotebookNode) -> None:
             (ROOT / path).write_bytes(base64.b64decode(pictures[0]["data"]["image/png"]))
 
 
-def single_threaded_blas() -> None:
-    """Let kernels started from here use one BLAS thread unless the user chose otherwise.
+def kernel_environment(environ=os.environ) -> None:
+    """Set up the environment that kernels started from here inherit.
 
-    The notebooks multiply small matrices, where a second OpenBLAS thread gains little; on a machine
-    that is busy with other work, OpenBLAS's spinning threads make them many times slower instead.
+    * The repository root goes first on PYTHONPATH, so `import autograd` and `import nn` in a notebook
+      load the code of this checkout (a git worktree, say), not whatever an editable install points at.
+    * One BLAS thread unless the user chose otherwise: the notebooks multiply small matrices, where a
+      second OpenBLAS thread gains little; on a machine that is busy with other work, OpenBLAS's
+      spinning threads make them many times slower instead.
     """
+    paths = [p for p in environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if str(ROOT) not in paths:
+        environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *paths])
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(name, "1")
+        environ.setdefault(name, "1")
 
 
 def main(argv=None) -> int:
@@ -105,7 +116,7 @@ def main(argv=None) -> int:
     parser.add_argument("names", nargs="*", help="prefixes of the notebooks to build (default: all)")
     parser.add_argument("--no-execute", action="store_true", help="write the notebooks without running them")
     args = parser.parse_args(argv)
-    sources = sorted(SOURCES.glob("*.py"))
+    sources = sorted(p for p in SOURCES.glob("*.py") if not p.name.startswith("_"))  # _name.py: a pending draft
     if args.names:
         sources = [s for s in sources if any(s.stem.startswith(n) for n in args.names)]
     if not sources:

@@ -18,6 +18,7 @@ there (and at the ordinary samples) with PyTorch's.
 - `samples.py`: the sample generators of particular ops
 - `edges.py`: the convention points (zeros, kinks, ties, bounds, empty and 0-d inputs)
 - `table.py`: the entries
+- `torch_api.py`: the entries of the functions added for PyTorch's API
 
 Samples use a numpy Generator passed in, never autograd's global one, so running the checks
 does not change a user's random stream.

@@ -5,7 +5,7 @@ import math
 from dataclasses import replace
 
 from ..ops.shape import Connected
-from . import edges, samples
+from . import edges, samples, torch_api
 from .draw import avoiding, binary, binary_without_ties, fixed, matmul_sample, nonzero, positive, real, reduction, unary
 from .info import OpInfo, Sample
 
@@ -219,6 +219,7 @@ op_db: list[OpInfo] = [
     OpInfo("einsum('ij,ij,ij->i') three operands", lambda m, a, b, c, equation: m.einsum(equation, a, b, c),
            samples.einsum_sample("ij,ij,ij->i", "nk", "nk", "nk")),
 ]
+op_db += torch_api.entries()  # the functions added for PyTorch's API, in torch_api.py
 
 
 # The convention points of each op, compared with PyTorch (not finite differences): see edges.py.

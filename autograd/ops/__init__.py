@@ -9,7 +9,9 @@ import importlib as _importlib
 import inspect as _inspect
 
 MODULES = ("arithmetic", "comparison", "pointwise", "activation", "reductions", "norms", "indexing", "scatter", "sorting",
-           "shape", "rearrange", "linalg", "conversion", "inplace", "promotion")
+           "shape", "rearrange", "linalg", "conversion", "inplace", "promotion", "sampling", "cumulative", "fused",
+           "products", "arrangement", "index_writes", "binning", "statistics", "trigonometric", "special",
+           "tensor_functions")
 _OWN = {f"{__name__}.{name}" for name in MODULES}
 
 

@@ -95,7 +95,7 @@ def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
         elif isinstance(x, bool):
             dtype = dtype if dtype.kind in "fiu" else np.dtype(bool)
         return Tensor._wrap(np.asarray(x, dtype=dtype))
-    return Tensor(x)
+    return Tensor._from_data(x)
 
 
 def check_broadcast(op: str, *shapes) -> tuple:

@@ -222,6 +222,8 @@ class Where(Op):
 
     @staticmethod
     def forward(ctx, condition, a, b):
+        from .promotion import where_dtype
+
         condition = np.asarray(condition, dtype=bool)
         ctx.save_for_backward(condition)
         try:
@@ -231,11 +233,8 @@ class Where(Op):
                 f"where: condition {condition.shape}, input {np.shape(a)} and other "
                 f"{np.shape(b)} cannot be broadcast together"
             ) from None
-        if isinstance(a, np.ndarray) and not isinstance(b, np.ndarray) and a.dtype.kind == "f":
-            out = out.astype(a.dtype, copy=False)
-        elif isinstance(b, np.ndarray) and not isinstance(a, np.ndarray) and b.dtype.kind == "f":
-            out = out.astype(b.dtype, copy=False)
-        return out
+        dtype = where_dtype(a, b)  # PyTorch's promotion of the two branches
+        return out if dtype is None or out.dtype == dtype else out.astype(dtype)
 
     @staticmethod
     def backward(ctx, grad):

@@ -57,8 +57,9 @@ class Mul(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        need_a, need_b = ctx.needs_input_grad
-        ctx.save_for_backward(a if need_b else None, b if need_a else None)  # only what backward reads
+        if ctx.recording:
+            need_a, need_b = ctx.needs_input_grad
+            ctx.save_for_backward(a if need_b else None, b if need_a else None)  # only what backward reads
         return binary("mul", np.multiply, a, b)
 
     @staticmethod

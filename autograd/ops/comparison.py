@@ -10,6 +10,9 @@ import numpy as np
 from ..function import Op
 from ..tensor import Tensor
 from ._util import check_broadcast, tensor_method, tensor_methods
+from .promotion import comparison_operands
+
+_ORDERINGS = (np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal)
 
 
 class Compare(Op):
@@ -19,6 +22,8 @@ class Compare(Op):
 
     @staticmethod
     def forward(ctx, ufunc, a, b):
+        if ufunc in _ORDERINGS:
+            a, b = comparison_operands(a, b)  # compared in the promoted dtype, as PyTorch
         try:
             return ufunc(a, b)
         except (ValueError, TypeError) as error:
@@ -34,6 +39,24 @@ class Test(Op):
     @staticmethod
     def forward(ctx, ufunc, x):
         return ufunc(x)
+
+
+class CheckAll(Op):
+    """Raise `error(message)` unless every element is true: a check of argument values that runs on every
+    call (an op, so a traced program repeats it instead of remembering one answer)."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, condition, error, message):
+        if not np.all(condition):
+            raise error(message)
+        return ()
+
+
+def _check_all(condition, error, message: str) -> None:
+    """`CheckAll` on a bool tensor: for ops whose arguments are checked by value (quantile's q in [0, 1])."""
+    CheckAll.apply(condition, error, message)
 
 
 class IsClose(Op):
@@ -108,5 +131,5 @@ def allclose(input, other, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bo
 @tensor_method
 def equal(input, other) -> bool:
     """True when both have the same shape and the same values."""
-    other = other if isinstance(other, Tensor) else Tensor(other)
+    other = other if isinstance(other, Tensor) else Tensor._from_data(other)
     return input.shape == other.shape and bool(eq(input, other).all())

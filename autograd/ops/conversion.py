@@ -1,15 +1,16 @@
-"""Conversions: `to`, `float`/`double`/`half`/`long`/`int`/`bool`, `type`, `type_as`, `cpu`, and the
+"""Conversions: `to`, `float`/`double`/`half`/`long`/`int`/`bool`, `type`, `type_as`, and the
 `new_*` constructors that take their dtype from an existing tensor.
 
 A conversion between floating dtypes is differentiable (`Cast`: the engine casts the
 gradient back to the input's dtype); a conversion to an integer or bool dtype is not.
+Device arguments follow `autograd/devices.py`: the CPU is the only device.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..function import Op
-from ..tensor import Tensor, _as_dtype
+from ..tensor import Tensor, _as_dtype, _check_can_require_grad, _to_array
 from ._util import size_args, tensor_method, tensor_methods
 
 
@@ -25,34 +26,39 @@ class Cast(Op):
         return grad, None
 
 
-def _dtype_of(args, dtype):
-    """The dtype among to()'s positional arguments: a dtype, or a tensor whose dtype to take."""
-    for a in args:
-        if isinstance(a, str) and a == "cpu" or a is None:
-            continue
-        if isinstance(a, Tensor):
-            dtype = a.dtype
-        else:
-            dtype = a
-    return dtype
-
-
 @tensor_method(name="to")
-def _to(self, *args, dtype=None, non_blocking: bool = False, copy: bool = False, memory_format=None):
-    """Convert to a dtype (`x.to(float64)`, `x.to(dtype=...)`, `x.to(other)`); 'cpu' is accepted (the only
-    device), and so are PyTorch's speed-only keywords (non_blocking, memory_format), which change nothing here."""
-    dtype = _dtype_of(args, dtype)
-    if dtype is None or np.dtype(_as_dtype(dtype)) == self._data.dtype:
-        return self.clone() if copy else self
-    return Cast.apply(self, np.dtype(_as_dtype(dtype)))
+def _to(self, *args, **kwargs):
+    """Convert with PyTorch's overloads: `x.to(float64)`, `x.to("cpu")`, `x.to("cpu", float64)`, `x.to(other)`
+    (its dtype), keywords `dtype=`, `device=`, `copy=`, `non_blocking=`, `memory_format=`. The CPU is the only
+    device ("cuda" raises); with nothing to change (and no copy=True) it returns the tensor itself."""
+    from ..devices import parse_to
+
+    parsed = parse_to("to", *args, **kwargs)
+    if parsed.dtype is None or parsed.dtype == self._data.dtype:
+        return self.clone() if parsed.copy else self
+    return Cast.apply(self, parsed.dtype)
 
 
 def _converter(name, dtype):
     def convert(self, memory_format=None):
-        return _to(self, dtype)
+        return _to(self, np.dtype(dtype), memory_format=memory_format)
     convert.__name__ = convert.__qualname__ = name
     convert.__doc__ = f"to({np.dtype(dtype)})."
     return convert
+
+
+@tensor_method(name="type")
+def _type(self, dtype=None, non_blocking: bool = False, **kwargs):
+    """Without an argument, PyTorch's type name ('torch.FloatTensor'); with one (a dtype, a legacy type such as
+    autograd.DoubleTensor, or its name 'torch.DoubleTensor'), the tensor converted to it."""
+    from ..legacy import legacy_type, legacy_type_name
+
+    if dtype is None:
+        return legacy_type_name(self._data.dtype)
+    named = legacy_type(dtype)
+    if named is None and isinstance(dtype, str):
+        raise ValueError(f"type(): invalid type {dtype!r}; use a dtype or a name such as 'torch.FloatTensor'")
+    return _to(self, dtype if named is None else named, non_blocking=non_blocking)
 
 
 tensor_methods(
@@ -60,39 +66,58 @@ tensor_methods(
     half=_converter("half", np.float16), long=_converter("long", np.int64), int=_converter("int", np.int32),
     short=_converter("short", np.int16), char=_converter("char", np.int8), byte=_converter("byte", np.uint8),
     bool=_converter("bool", np.bool_),
-    type=lambda self, dtype=None: str(self._data.dtype) if dtype is None else _to(self, dtype),
     type_as=lambda self, other: _to(self, other.dtype),
-    cpu=lambda self, memory_format=None: self,
 )
 
 
+def _new(self, where: str, array: np.ndarray, requires_grad: bool, device, layout, pin_memory) -> Tensor:
+    from ..devices import check_options
+
+    check_options(where, device=device, layout=layout, pin_memory=pin_memory)
+    t = Tensor._wrap(array)
+    if requires_grad:
+        _check_can_require_grad(array.dtype, where)
+        t._requires_grad = True
+    return t
+
+
 @tensor_method(name="new_zeros")
-def _new_zeros(self, *size, dtype=None, requires_grad: bool = False):
+def _new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False, layout=None,
+               pin_memory: bool = False):
     """Zeros of `size`, with this tensor's dtype unless given."""
-    return Tensor(np.zeros(size_args(size, "new_zeros"), dtype=_as_dtype(dtype) or self.dtype), requires_grad=requires_grad)
+    array = np.zeros(size_args(size, "new_zeros"), dtype=_as_dtype(dtype) or self.dtype)
+    return _new(self, "new_zeros", array, requires_grad, device, layout, pin_memory)
 
 
 @tensor_method(name="new_ones")
-def _new_ones(self, *size, dtype=None, requires_grad: bool = False):
+def _new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False, layout=None,
+              pin_memory: bool = False):
     """Ones of `size`, with this tensor's dtype unless given."""
-    return Tensor(np.ones(size_args(size, "new_ones"), dtype=_as_dtype(dtype) or self.dtype), requires_grad=requires_grad)
+    array = np.ones(size_args(size, "new_ones"), dtype=_as_dtype(dtype) or self.dtype)
+    return _new(self, "new_ones", array, requires_grad, device, layout, pin_memory)
 
 
 @tensor_method(name="new_full")
-def _new_full(self, size, fill_value, dtype=None, requires_grad: bool = False):
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False, layout=None,
+              pin_memory: bool = False):
     """`fill_value` everywhere in `size`, with this tensor's dtype unless given."""
-    return Tensor(np.full(size_args((size,), "new_full"), fill_value, dtype=_as_dtype(dtype) or self.dtype),
-                  requires_grad=requires_grad)
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    array = np.full(size_args((size,), "new_full"), fill_value, dtype=_as_dtype(dtype) or self.dtype)
+    return _new(self, "new_full", array, requires_grad, device, layout, pin_memory)
 
 
 @tensor_method(name="new_empty")
-def _new_empty(self, *size, dtype=None, requires_grad: bool = False):
+def _new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False, layout=None,
+               pin_memory: bool = False):
     """An uninitialised tensor of `size` (here: zeros)."""
-    return _new_zeros(self, *size, dtype=dtype, requires_grad=requires_grad)
+    return _new_zeros(self, *size, dtype=dtype, device=device, requires_grad=requires_grad, layout=layout,
+                      pin_memory=pin_memory)
 
 
 @tensor_method(name="new_tensor")
-def _new_tensor(self, data, dtype=None, requires_grad: bool = False):
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad: bool = False, layout=None,
+                pin_memory: bool = False):
     """A copy of `data` as a new leaf, with this tensor's dtype unless given."""
-    array = np.array(data._data if isinstance(data, Tensor) else data, dtype=_as_dtype(dtype) or self.dtype)
-    return Tensor(array, requires_grad=requires_grad)
+    array = np.array(_to_array(data), dtype=_as_dtype(dtype) or self.dtype)
+    return _new(self, "new_tensor", array, requires_grad, device, layout, pin_memory)

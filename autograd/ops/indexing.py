@@ -7,8 +7,6 @@ again. Basic indexing gives a view (sharing memory and the version counter with 
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from ..function import Op
@@ -16,21 +14,48 @@ from ..tensor import Tensor
 from ._util import is_integer, normalize_dim, tensor_method
 
 
-def _convert_index(index):
-    """Tensors inside an index become numpy arrays; lists become integer/bool arrays."""
-    if isinstance(index, tuple):
-        return tuple(_convert_index(i) for i in index)
-    if isinstance(index, Tensor):
-        return index._data
-    if isinstance(index, list):
-        return np.asarray(index)
-    return index
+class _ArraySlot:
+    """Stands in an index's structure for its i-th array (the arrays travel as op arguments)."""
+
+    __slots__ = ("i",)
+
+    def __init__(self, i: int):
+        self.i = i
+
+    def __repr__(self) -> str:
+        return f"<array {self.i}>"
+
+    def __eq__(self, other) -> bool:  # keys compare by structure (a tracer compares op arguments across runs)
+        return type(other) is _ArraySlot and other.i == self.i
+
+    def __hash__(self) -> int:
+        return hash(("_ArraySlot", self.i))
 
 
-def _is_basic(index) -> bool:
+def _split_index(index) -> tuple:
+    """(key, arrays): the index with each integer/bool array (tensor, ndarray or list) replaced by a slot, and
+    those arrays. The arrays become op arguments, so they are saved and traced like any other input."""
     items = index if isinstance(index, tuple) else (index,)
-    return all(i is None or i is Ellipsis or isinstance(i, (slice, numbers.Integral)) and not isinstance(i, np.ndarray)
-               for i in items)
+    key, arrays = [], []
+    for item in items:
+        if isinstance(item, (Tensor, np.ndarray, list)):
+            arrays.append(item if isinstance(item, Tensor) else np.asarray(item))
+            key.append(_ArraySlot(len(arrays) - 1))
+        else:
+            key.append(item)
+    return (tuple(key) if isinstance(index, tuple) else key[0]), arrays
+
+
+def _join_index(key, arrays):
+    if isinstance(key, tuple):
+        return tuple(arrays[k.i] if type(k) is _ArraySlot else k for k in key)
+    return arrays[key.i] if type(key) is _ArraySlot else key
+
+
+def _describe(key, arrays) -> str:
+    index = _join_index(key, arrays)
+    items = index if isinstance(index, tuple) else (index,)
+    return "[" + ", ".join(f"<{a.dtype} array {a.shape}>" if isinstance(a, np.ndarray) else repr(a) for a in items) + "]"
 
 
 class GetItem(Op):
@@ -51,69 +76,89 @@ class GetItem(Op):
         return IndexPutAdd.apply(grad, ctx.shape, ctx.index), None
 
 
-class Index(GetItem):
-    """x[index] for an advanced index (integer or boolean arrays): a copy; repeated indices sum in backward."""
+class Index(Op):
+    """x[index] for an advanced index (integer or bool arrays, given after the index's `key`): a copy;
+    repeated indices sum in backward."""
 
-    is_view = False
-    node_name = "Index"
+    @staticmethod
+    def forward(ctx, x, key, *arrays):
+        ctx.save_for_backward(*arrays)
+        ctx.shape, ctx.key = x.shape, key
+        try:
+            return x[_join_index(key, arrays)]
+        except IndexError as error:
+            raise IndexError(f"index {_describe(key, arrays)} is invalid for a tensor of shape {x.shape}: {error}") from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        arrays = ctx.saved_tensors
+        return (IndexPutAdd.apply(grad, ctx.shape, ctx.key, *arrays), None) + (None,) * len(arrays)
 
 
 class IndexPutAdd(Op):
-    """Zeros of `shape` with `src` added at `index`; the adjoint of GetItem."""
+    """Zeros of `shape` with `src` added at the index (`key` and its arrays); the adjoint of GetItem and Index."""
 
     @staticmethod
-    def forward(ctx, src, shape, index):
-        ctx.index = index
+    def forward(ctx, src, shape, key, *arrays):
+        ctx.save_for_backward(*arrays)
+        ctx.key = key
         out = np.zeros(shape, dtype=src.dtype)
-        if _is_basic(index):
-            out[index] = src
+        if arrays:
+            np.add.at(out, _join_index(key, arrays), src)
         else:
-            np.add.at(out, index, src)
+            out[key] = src
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        return grad[ctx.index], None, None
+        arrays = ctx.saved_tensors
+        picked = Index.apply(grad, ctx.key, *arrays) if arrays else GetItem.apply(grad, ctx.key)
+        return (picked, None, None) + (None,) * len(arrays)
 
 
 class SetItem(Op):
     """A copy of x with x[index] = value; gradients go to the kept part of x and to value."""
 
     @staticmethod
-    def forward(ctx, x, index, value):
-        ctx.index = index
+    def forward(ctx, x, key, value, *arrays):
+        ctx.save_for_backward(*arrays)
+        ctx.key = key
+        index = _join_index(key, arrays)
         out = x.copy()
         try:
             out[index] = value
         except ValueError:
             raise RuntimeError(
-                f"setitem: value of shape {np.shape(value)} cannot be assigned to x[{index!r}] of shape "
+                f"setitem: value of shape {np.shape(value)} cannot be assigned to x{_describe(key, arrays)} of shape "
                 f"{np.shape(x[index])}"
             ) from None
         return out
 
     @staticmethod
     def backward(ctx, grad):
+        arrays = ctx.saved_tensors
         grad_x = grad_value = None
         if ctx.needs_input_grad[0]:
-            grad_x = SetItem.apply(grad, ctx.index, 0.0)
+            grad_x = SetItem.apply(grad, ctx.key, 0.0, *arrays)
         if ctx.needs_input_grad[2]:
-            grad_value = grad[ctx.index]
-        return grad_x, None, grad_value
+            grad_value = Index.apply(grad, ctx.key, *arrays) if arrays else GetItem.apply(grad, ctx.key)
+        return (grad_x, None, grad_value) + (None,) * len(arrays)
 
 
 @tensor_method(name="__getitem__")
 def _getitem(self, index):
-    index = _convert_index(index)
-    return (GetItem if _is_basic(index) else Index).apply(self, index)
+    key, arrays = _split_index(index)
+    if arrays:
+        return Index.apply(self, key, *arrays)
+    return GetItem.apply(self, key)
 
 
 @tensor_method(name="__setitem__")
 def _setitem(self, index, value):
     from .inplace import inplace
 
-    index = _convert_index(index)
-    inplace(self, "setitem", lambda t, v: SetItem.apply(t, index, v), value)
+    key, arrays = _split_index(index)
+    inplace(self, "setitem", lambda t, v: SetItem.apply(t, key, v, *arrays), value)
 
 
 def _position(value, op: str, argument: str) -> int:
@@ -166,7 +211,7 @@ def select(input, dim: int, index: int):
 
 
 def _mask_argument(mask, op: str) -> Tensor:
-    mask = mask if isinstance(mask, Tensor) else Tensor(np.asarray(mask))
+    mask = mask if isinstance(mask, Tensor) else Tensor._from_data(np.asarray(mask))
     if mask.dtype != bool:
         raise TypeError(f"{op}: mask must be a bool tensor, got dtype {mask.dtype}; compare first (e.g. x > 0) or "
                         "convert with .bool()")

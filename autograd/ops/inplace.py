@@ -14,6 +14,7 @@ from ..function import Op
 from ..grad_mode import state
 from ..tensor import Tensor
 from ._util import as_tensor_arg, tensor_methods
+from .promotion import can_cast
 
 __all__ = []  # in-place forms are Tensor methods only (x.add_), as in PyTorch
 
@@ -68,7 +69,7 @@ def inplace(self: Tensor, name: str, op, *args) -> Tensor:
             f"{name}: the result has shape {result.shape} but the in-place target has shape {self.shape}; "
             "an in-place operation cannot change the shape (broadcasting only goes the other way)."
         )
-    if not np.can_cast(result._data.dtype, self._data.dtype, "same_kind"):
+    if not can_cast(result._data.dtype, self._data.dtype):  # PyTorch's rule: never into a lower category
         raise RuntimeError(
             f"{name}: result type {result._data.dtype} can't be cast to the in-place target's dtype {self._data.dtype}"
         )

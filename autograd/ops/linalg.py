@@ -70,14 +70,13 @@ def _check_matmul_operands(a, b):
 def matmul(input, other):
     """Matrix product with numpy/PyTorch broadcasting rules."""
     if not isinstance(other, Tensor):
-        other = Tensor(other)
+        other = Tensor._from_data(other)
     _check_matmul_operands(input, other)
     return Matmul.apply(input, other)
 
 
-tensor_methods(__rmatmul__=lambda self, other: matmul(other if isinstance(other, Tensor) else Tensor(other), self),
-               mm=matmul, bmm=matmul)
-mm = bmm = matmul
+tensor_methods(__rmatmul__=lambda self, other: matmul(other if isinstance(other, Tensor) else Tensor._from_data(other), self))
+# mm, bmm and mv, with PyTorch's strict shapes, are in products.py
 
 
 @tensor_method
@@ -102,11 +101,6 @@ def outer(input, vec2):
 
 
 ger = outer
-
-
-@tensor_method
-def mv(input, vec):
-    return matmul(input, vec)
 
 
 # ----------------------------------------------------------------------------- einsum
@@ -199,7 +193,7 @@ def einsum(equation: str, *operands):
     """Einstein summation over the operands, e.g. einsum('bij,bjk->bik', a, b)."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    operands = tuple(o if isinstance(o, Tensor) else Tensor(o) for o in operands)
+    operands = tuple(o if isinstance(o, Tensor) else Tensor._from_data(o) for o in operands)
     try:
         return Einsum.apply(equation, *operands)
     except ValueError as error:

@@ -13,12 +13,16 @@ import numpy as np
 
 from ..creation import zeros_like
 from ..function import Op
+from ..tensor import get_default_dtype
 from ._util import tensor_method
 
 
-def _unary(cls, name, doc):
-    """The public function (and Tensor method) `name` for a one-input op class."""
+def _unary(cls, name, doc, floating: bool = True):
+    """The public function (and Tensor method) `name` for a one-input op class; a `floating` function of an
+    integer or bool tensor computes in the default float dtype, as PyTorch's (exp(int64) is float32)."""
     def op(input):
+        if floating and input._data.dtype.kind in "biu":
+            input = input.to(get_default_dtype())
         return cls.apply(input)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
@@ -318,10 +322,10 @@ sigmoid = _unary(Sigmoid, "sigmoid", "The logistic function 1/(1 + e⁻ˣ).")
 erf = _unary(Erf, "erf", "The error function.")
 
 
-floor = _unary(Floor, "floor", "Round down; zero gradient.")
-ceil = _unary(Ceil, "ceil", "Round up; zero gradient.")
-trunc = _unary(Trunc, "trunc", "Round towards zero; zero gradient.")
-sign = _unary(Sign, "sign", "-1, 0 or 1 by sign; zero gradient.")
+floor = _unary(Floor, "floor", "Round down; zero gradient.", floating=False)
+ceil = _unary(Ceil, "ceil", "Round up; zero gradient.", floating=False)
+trunc = _unary(Trunc, "trunc", "Round towards zero; zero gradient.", floating=False)
+sign = _unary(Sign, "sign", "-1, 0 or 1 by sign; zero gradient.", floating=False)
 fix = trunc
 
 

@@ -49,7 +49,7 @@ def _classify(operands):
     for x in operands:
         if isinstance(x, Tensor):
             x = x._data
-        if isinstance(x, np.ndarray):
+        if isinstance(x, np.ndarray) or hasattr(type(x), "__array_function__"):  # an array, or an array-like
             if x.ndim:
                 dims = x.dtype if dims is None else promote_types(dims, x.dtype)
             else:
@@ -76,25 +76,113 @@ def can_cast(from_, to) -> bool:
     return _CATEGORY[np.dtype(from_).kind] <= _CATEGORY[np.dtype(to).kind]
 
 
+_ROUNDED = ("floor_divide", "remainder", "fmod", "div")  # integer division: by zero is an error, as PyTorch
+_NOT_FOR_BOOL = ("pow", "floor_divide", "remainder", "fmod", "div")  # PyTorch has no bool kernel for these
+_SUB_BOOL = ("sub: subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert "
+             "a mask, use the `~` or `logical_not()` operator instead.")
+
+
+def _is_array(x) -> bool:
+    """An ndarray, or an array-like standing in for one (autograd.compile records forwards on proxies)."""
+    return type(x) is np.ndarray or hasattr(type(x), "__array_function__")
+
+
+def _is_bool(x) -> bool:
+    return type(x) is bool or _is_array(x) and x.dtype.kind == "b"
+
+
+def _cast(x, dtype: np.dtype):
+    """An operand in the computation dtype: arrays cast; Python ints meeting an integer dtype cast with
+    wraparound (PyTorch converts a scalar to the tensor's type); other Python numbers left to numpy,
+    which treats them as 'weak' and computes in the array's dtype."""
+    if _is_array(x):
+        return x if x.dtype == dtype else x.astype(dtype)
+    if type(x) is int and dtype.kind in "iu":
+        return np.asarray(x, dtype=np.int64).astype(dtype) if -2**63 <= x < 2**63 else np.asarray(x).astype(dtype)
+    return x
+
+
 def binary(op: str, ufunc, a, b) -> np.ndarray:
-    """ufunc(a, b) on arrays or Python numbers, in PyTorch's result dtype, with a clear error for shapes
-    that do not broadcast."""
+    """ufunc(a, b) on arrays or Python numbers, computed in PyTorch's result dtype (the operands are cast to
+    it first, so a float32 result is computed in float32), with PyTorch's errors: bool subtraction, bool
+    kernels it lacks, integer division by zero, integers to negative powers; and a clear error for shapes
+    that do not broadcast. `op` names the public function ("div" with a rounding ufunc is rounded division)."""
+    if type(a) is np.ndarray and a.dtype.kind == "f" and (type(b) is np.ndarray and b.dtype == a.dtype or
+                                                          type(b) is float):
+        try:  # the common case, floating operands of one dtype: nothing for the promotion rules to change
+            out = ufunc(a, b)
+        except ValueError:
+            from ._util import check_broadcast
+            check_broadcast(op, np.shape(a), np.shape(b))
+            raise
+        return out if type(out) is np.ndarray else np.asarray(out)
     if isinstance(a, np.generic):
         a = a.item()
-    if isinstance(b, np.generic):
+    if type(b) is not np.ndarray and type(b) is not float and isinstance(b, np.generic):
         b = b.item()
+    if op == "sub" and (_is_bool(a) or _is_bool(b)):
+        raise RuntimeError(_SUB_BOOL)
+    if _is_array(a) and (_is_array(b) and b.dtype == a.dtype) and ufunc is not np.true_divide:
+        dtype = compute = a.dtype  # one integer or bool dtype
+    else:
+        dtype = result_type(a, b)
+        compute = get_default_dtype() if ufunc is np.true_divide and dtype.kind in "biu" else dtype
+        if op == "pow" and compute.kind in "iu" and type(b) is int and b < 0:
+            raise RuntimeError("pow: integers to negative integer powers are not allowed; use a float base or exponent")
+        a, b = _cast(a, compute), _cast(b, compute)
+    if compute.kind in "biu":
+        _check_integer_op(op, ufunc, a, b, compute)
     try:
-        out = ufunc(a, b)
+        if op == "pow" and compute.kind in "iu" and type(b) is np.ndarray and (b < 0).any():
+            out = _integer_power(a, b)
+        else:
+            out = ufunc(a, b)
     except ValueError:
         from ._util import check_broadcast
         check_broadcast(op, np.shape(a), np.shape(b))
         raise
-    if type(out) is not np.ndarray:
+    if type(out) is not np.ndarray and isinstance(out, np.generic):  # a 0-d result: numpy gives a scalar
         out = np.asarray(out)
-    if type(a) is np.ndarray and out.dtype == a.dtype and (type(b) is float and a.dtype.kind == "f" or
-                                                          type(b) is np.ndarray and b.dtype == a.dtype):
-        return out  # the common case: nothing for PyTorch's promotion rules to change
+    return out if out.dtype == compute else out.astype(compute)
+
+
+def _check_integer_op(op: str, ufunc, a, b, dtype: np.dtype) -> None:
+    rounded = op in _ROUNDED and ufunc is not np.true_divide
+    if dtype.kind == "b" and op in _NOT_FOR_BOOL and (op != "div" or rounded) and not (op == "pow" and type(b) is bool):
+        raise NotImplementedError(f"{op}: not implemented for bool tensors (as in PyTorch); convert first, "
+                                  "e.g. x.int() or x.float()")
+    if rounded and dtype.kind in "iu" and np.any(np.asarray(b) == 0):
+        raise RuntimeError(f"{op}: integer division by zero (ZeroDivisionError); PyTorch refuses it too. "
+                           "Use floating point tensors to get inf.")
+
+
+def _integer_power(a, b):
+    """Integer powers with some negative exponents, as PyTorch: 1 and -1 keep their powers, others give 0."""
+    negative = b < 0
+    out = np.power(a, np.where(negative, 0, b))
+    ones = np.where(np.asarray(a) == 1, 1, np.where(np.asarray(a) == -1, np.where(b % 2 == 0, 1, -1), 0))
+    return np.where(negative, ones, out)
+
+
+def where_dtype(a, b) -> np.dtype | None:
+    """The dtype of where(condition, a, b): a and b promoted as an arithmetic op's operands (None: numpy's
+    result needs no change)."""
+    if type(a) is np.ndarray and (type(b) is np.ndarray and b.dtype == a.dtype or type(b) is float and
+                                  a.dtype.kind == "f"):
+        return None
+    if type(b) is np.ndarray and type(a) is float and b.dtype.kind == "f":
+        return None
+    return result_type(a, b)
+
+
+def comparison_operands(a, b) -> tuple:
+    """a and b in their promoted dtype, which is where PyTorch compares them (so int64 16777217 equals
+    float32 16777216.0, as it does there)."""
+    if isinstance(a, np.generic):
+        a = a.item()
+    if isinstance(b, np.generic):
+        b = b.item()
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype == b.dtype:
+        return a, b
     dtype = result_type(a, b)
-    if dtype.kind in "biu" and out.dtype.kind == "f":  # true division of integers: the default float, as PyTorch
-        dtype = get_default_dtype()
-    return out if dtype == out.dtype else out.astype(dtype)
+    return _cast(a, dtype), _cast(b, dtype)

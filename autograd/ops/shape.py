@@ -39,7 +39,7 @@ class Reshape(Op):
 def _shape_args(shape, op):
     if not shape:  # as PyTorch: x.reshape() is an error, x.reshape(()) the 0-d shape
         raise TypeError(f"{op}: missing the shape argument (sizes, or a tuple of them; () for a 0-d tensor)")
-    if len(shape) == 1 and type(shape[0]) is tuple and all(type(s) is int and s >= -1 for s in shape[0]):
+    if len(shape) == 1 and isinstance(shape[0], tuple) and all(type(s) is int and s >= -1 for s in shape[0]):
         return shape[0]  # the common case, without the general checks
     return size_args(shape, op, allow_minus_one=True)
 
@@ -334,7 +334,7 @@ def _tensor_list(tensors, op):
         raise RuntimeError(f"{op}: expected a non-empty list of tensors")
     out = []
     for t in tensors:
-        out.append(t if isinstance(t, Tensor) else Tensor(t))
+        out.append(t if isinstance(t, Tensor) else Tensor._from_data(t))
     return out
 
 

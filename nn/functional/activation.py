@@ -32,6 +32,14 @@ def _check_tensor(input, name: str) -> None:
         raise TypeError(f"{name}: expected a Tensor as input, got {type(input).__name__}; wrap it with autograd.tensor(...)")
 
 
+def _maybe_inplace(input: Tensor, inplace: bool, name: str, fn) -> Tensor:
+    """fn(input); with inplace=True written into input's storage and returned, as PyTorch's `name`."""
+    if not inplace:
+        return fn(input)
+    from autograd.ops.inplace import inplace as write_inplace
+    return write_inplace(input, name, fn)
+
+
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0)."""
     _check_tensor(input, "relu")
@@ -161,7 +169,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale · elu(x, α) with SELU's fixed constants (self-normalising networks)."""
     _check_tensor(input, "selu")
-    return Elu.apply(input, _SELU_ALPHA, _SELU_SCALE, 1.0)
+    return _maybe_inplace(input, inplace, "selu_", lambda x: Elu.apply(x, _SELU_ALPHA, _SELU_SCALE, 1.0))
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -169,7 +177,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     _check_tensor(input, "celu")
     if alpha == 0:
         raise ValueError("celu: alpha cannot be 0")
-    return Elu.apply(input, alpha, 1.0, 1.0 / alpha)
+    return _maybe_inplace(input, inplace, "celu_", lambda x: Elu.apply(x, alpha, 1.0, 1.0 / alpha))
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -181,13 +189,13 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x·σ(x) (swish)."""
     _check_tensor(input, "silu")
-    return input.silu()
+    return _maybe_inplace(input, inplace, "silu_", lambda x: x.silu())
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x·tanh(softplus(x))."""
     _check_tensor(input, "mish")
-    return input * input.softplus().tanh()
+    return _maybe_inplace(input, inplace, "mish_", lambda x: x * x.softplus().tanh())
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -205,14 +213,15 @@ def softsign(input: Tensor) -> Tensor:
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """relu6(x + 3) / 6: 0 below -3, 1 above 3, linear in between (gradient 1/6 strictly inside)."""
     _check_tensor(input, "hardsigmoid")
-    return relu6(input + 3) / 6
+    return _maybe_inplace(input, inplace, "hardsigmoid_", lambda x: relu6(x + 3) / 6)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x · relu6(x + 3) / 6: 0 up to -3, x from 3, x(x + 3)/6 strictly between (so the gradient at -3 and 3
     is 0 and 1, as PyTorch's)."""
     _check_tensor(input, "hardswish")
-    return where(input <= -3, 0.0, where(input < 3, input * (input + 3) / 6, input))
+    return _maybe_inplace(input, inplace, "hardswish_",
+                          lambda x: where(x <= -3, 0.0, where(x < 3, x * (x + 3) / 6, x)))
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -287,10 +296,7 @@ class Threshold(Op):
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, else value."""
     _check_tensor(input, "threshold")
-    if inplace:
-        from autograd.ops.inplace import inplace as _inplace
-        return _inplace(input, "threshold_", lambda t: Threshold.apply(t, threshold, value))
-    return Threshold.apply(input, threshold, value)
+    return _maybe_inplace(input, inplace, "threshold_", lambda x: Threshold.apply(x, threshold, value))
 
 
 def tanhshrink(input: Tensor) -> Tensor:

@@ -39,7 +39,7 @@ def _attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None, dropou
             raise RuntimeError(f"{op}: pass either attn_mask or is_causal=True, not both")
         blocked = Tensor._wrap(~np.tril(np.ones((length, source), dtype=bool)))  # a constant of the shapes
     elif attn_mask is not None:
-        mask = attn_mask if isinstance(attn_mask, Tensor) else Tensor(np.asarray(attn_mask))
+        mask = attn_mask if isinstance(attn_mask, Tensor) else Tensor._from_data(np.asarray(attn_mask))
         try:
             np.broadcast_shapes(mask.shape, scores.shape)
         except ValueError:
@@ -49,6 +49,7 @@ def _attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None, dropou
             blocked = ~mask
         elif mask.dtype.kind == "f":
             scores = scores + mask.to(scores.dtype)
+            blocked = scores == -np.inf  # -inf entries of a float mask block too (all of a row: a zero output)
         else:
             raise TypeError(f"{op}: attn_mask must be bool (True = take part) or float (added), got dtype {mask.dtype}")
     if blocked is not None:
@@ -72,8 +73,19 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
 
     attn_mask: bool (True = may attend) or float (added to the scores), broadcast to (..., L, S).
     is_causal: query i attends to keys 0..i only. dropout_p: dropout on the attention weights.
+    enable_gqa: key/value may have fewer heads (dim -3) than the query, each shared by a group of query heads.
     """
     if enable_gqa:
-        raise NotImplementedError("scaled_dot_product_attention: enable_gqa is not supported; repeat the key/value "
-                                  "heads to the query's head count first")
+        key, value = _repeat_heads(query, key, "key"), _repeat_heads(query, value, "value")
     return _attention(query, key, value, attn_mask, dropout_p, is_causal, scale)[0]
+
+
+def _repeat_heads(query: Tensor, t: Tensor, name: str) -> Tensor:
+    """Grouped-query attention: each of the Hkv key/value heads (dim -3) serves Hq/Hkv consecutive query heads."""
+    if query.ndim < 3 or t.ndim < 3:
+        raise RuntimeError("scaled_dot_product_attention: enable_gqa needs (..., heads, length, features) inputs")
+    heads, groups = query.shape[-3], t.shape[-3]
+    if heads % groups:
+        raise RuntimeError(f"scaled_dot_product_attention: with enable_gqa the number of query heads ({heads}) must "
+                           f"be a multiple of the number of {name} heads ({groups})")
+    return t if heads == groups else t.index_select(t.ndim - 3, Tensor._wrap(np.repeat(np.arange(groups), heads // groups)))

@@ -96,7 +96,7 @@ class EmbeddingRenorm(Op):
 def embedding(input, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
               norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of `weight` (num_embeddings, embedding_dim) selected by the integer tensor `input`."""
-    index = input if isinstance(input, Tensor) else Tensor(np.asarray(input))
+    index = input if isinstance(input, Tensor) else Tensor._from_data(np.asarray(input))
     if index.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be an integer tensor, got dtype {index.dtype}; convert with .long()")
     if weight.ndim != 2:

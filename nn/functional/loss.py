@@ -11,7 +11,8 @@ Perplexity, the usual language-model metric, is exp of the mean cross-entropy:
 `cross_entropy(logits, targets).exp()`.
 
 Arguments that follow PyTorch's deprecated `size_average`/`reduce` are keyword-only here, so a
-positional call that would mean something else in PyTorch fails loudly instead.
+positional call that would mean something else in PyTorch fails loudly instead; `size_average=` and
+`reduce=` themselves are accepted as keywords and translated as PyTorch does (`_reduction.py`).
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from autograd.function import Op
 from autograd.ops.activation import where
 from autograd.ops.arithmetic import xlogy
 from autograd.tensor import Tensor
+
+from ._reduction import accepts_legacy_reduction
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "huber_loss", "kl_div",
            "l1_loss", "mse_loss", "nll_loss", "smooth_l1_loss"]
@@ -56,7 +59,7 @@ def _check_input(input, op: str) -> None:
 def _float_target(target, input: Tensor, op: str) -> Tensor:
     """The target as a floating Tensor: arrays/lists take the input's dtype; integer Tensors are refused."""
     if not isinstance(target, Tensor):
-        return Tensor(np.asarray(target, dtype=input.dtype))
+        return Tensor._wrap(np.asarray(target, dtype=input.dtype))
     if target.dtype.kind != "f":
         raise TypeError(
             f"{op}: target has dtype {target.dtype} but input has {input.dtype}; this loss compares values, "
@@ -90,6 +93,7 @@ def _pointwise_args(input, target, op: str) -> Tensor:
 
 
 # --------------------------------------------------------------------------- regression
+@accepts_legacy_reduction
 def mse_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
     """Mean squared error (input − target)²."""
     _check_reduction(reduction, "mse_loss")
@@ -98,6 +102,7 @@ def mse_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
     return _reduce(diff * diff, reduction)
 
 
+@accepts_legacy_reduction
 def l1_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
     """Mean absolute error |input − target| (subgradient 0 where they are equal, as PyTorch)."""
     _check_reduction(reduction, "l1_loss")
@@ -116,6 +121,7 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
     return _reduce(where(z < delta, 0.5 * diff * diff, delta * (z - 0.5 * delta)), reduction)
 
 
+@accepts_legacy_reduction
 def smooth_l1_loss(input: Tensor, target, *, reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """½d²/beta where |d| < beta, else |d| − ½beta: Huber loss divided by beta (L1 when beta = 0)."""
     _check_reduction(reduction, "smooth_l1_loss")
@@ -145,7 +151,7 @@ def _class_weight(weight, input: Tensor, op: str) -> Tensor | None:
     if isinstance(weight, Tensor) and weight.requires_grad and grad_mode.is_grad_enabled():
         raise NotImplementedError(f"{op}: the derivative with respect to 'weight' is not implemented (as in PyTorch); "
                                   "pass weight.detach()")
-    w = weight.detach() if isinstance(weight, Tensor) else Tensor(np.asarray(weight))
+    w = weight.detach() if isinstance(weight, Tensor) else Tensor._from_data(np.asarray(weight))
     w = w.to(input.dtype)
     n_classes = input.shape[1]
     if w.shape != (n_classes,):
@@ -201,7 +207,7 @@ class IndexTarget(Op):
 
 
 def _index_target(input: Tensor, target, ignore_index: int, op: str):
-    target = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    target = target if isinstance(target, Tensor) else Tensor._from_data(np.asarray(target))
     return IndexTarget.apply(target, input.shape[1], ignore_index, input.dtype, op)
 
 
@@ -239,17 +245,21 @@ class CrossEntropy(Op):
             q = target * keep + smooth if label_smoothing else target
             loss = -((q if w is None else q * w) * log_probs).sum(axis=1)
             denominator = loss.size
-        # PyTorch: every target ignored gives a zero gradient; targets whose total weight is 0 give nan (0/0)
-        empty = mask is not None and not mask.any() or mask is None and loss.size == 0
-        scale = np.asarray(1 / denominator if denominator else (0 if empty else np.nan), dtype=dtype)
+        # PyTorch: every target ignored gives a zero gradient; targets whose total weight is 0 give nan (0/0).
+        # Computed without branching on the values, so that autograd.compile can replay it.
+        if isinstance(denominator, int):  # the element count (class probabilities)
+            scale = np.asarray(1 / denominator if denominator else 0, dtype=dtype)
+        else:  # the weight of the targets
+            fallback = np.where(mask.any(), np.nan, 0).astype(dtype) if mask is not None else np.full((), np.nan, dtype)
+            scale = np.divide(1, denominator, out=fallback, where=denominator != 0)
         ctx.save_for_backward(x, target, mask, weight, exp / total if ctx.recording else None, scale,
                               log_probs if ctx.needs_input_grad[1] else None)
-        ctx.reduction, ctx.keep, ctx.smooth, ctx.scale_value = reduction, keep, smooth, float(scale)
+        ctx.reduction, ctx.keep, ctx.smooth = reduction, keep, smooth
         if reduction == "none":
             return loss.astype(dtype, copy=False)
-        if reduction == "mean" and not denominator:  # PyTorch: 0/0 = nan (and the smoothing term ±inf: nan in all)
-            return np.asarray(np.nan, dtype=dtype)
-        return np.asarray(loss.sum() / denominator if reduction == "mean" else loss.sum(), dtype=dtype)
+        if reduction == "mean":  # PyTorch: 0/0 = nan (and the smoothing term ±inf: nan in all)
+            return np.where(denominator != 0, loss.sum() / denominator, np.nan).astype(dtype)
+        return np.asarray(loss.sum(), dtype=dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -267,8 +277,8 @@ class CrossEntropy(Op):
             a = q if weight is None else q * _per_class(weight, x.ndim)
             a_total = a.sum(1, keepdim=True)
         grad_x = g * (probs * a_total - a) if ctx.needs_input_grad[0] else None
-        if grad_x is not None and mask is not None and not np.isfinite(ctx.scale_value):
-            grad_x = where(mask.unsqueeze(1) > 0, grad_x, 0.0)  # ignored elements keep a zero gradient, as PyTorch
+        if grad_x is not None and mask is not None and ctx.reduction == "mean":  # a nan scale (total weight 0)
+            grad_x = where(mask.unsqueeze(1) > 0, grad_x, 0.0)  # leaves ignored elements a zero gradient, as PyTorch
         grad_target = None
         if ctx.needs_input_grad[1]:
             scale_target = -ctx.keep if weight is None else _per_class(weight, x.ndim) * -ctx.keep
@@ -285,7 +295,7 @@ class TargetDistribution(Op):
     def forward(ctx, target, mask, weight, shape, keep, smooth):
         dtype = mask.dtype
         target_weight = mask if weight is None else weight[target] * mask
-        a = np.zeros(shape, dtype=dtype)
+        a = np.zeros(shape, dtype=dtype, like=mask)  # like=: made by the traced calls too (autograd.compile)
         np.put_along_axis(a, target[:, None], (keep * target_weight)[:, None], axis=1)
         if smooth:
             class_mass = np.ones((1, shape[1]) + (1,) * (len(shape) - 2), dtype) if weight is None else \
@@ -294,6 +304,7 @@ class TargetDistribution(Op):
         return a, a.sum(axis=1, keepdims=True)
 
 
+@accepts_legacy_reduction
 def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy between logits `input` (classes in dim 1) and a target, as `torch.nn.functional.cross_entropy`.
@@ -329,6 +340,7 @@ def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -10
     return loss.reshape(()) if squeeze and reduction == "none" else loss
 
 
+@accepts_legacy_reduction
 def nll_loss(input: Tensor, target, weight=None, *, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood −weight[t]·input[n, t] of log-probabilities `input` (classes in dim 1).
 
@@ -455,6 +467,7 @@ class BinaryCrossEntropyBackward(Op):
         return grad_grad, grad_x, grad_t
 
 
+@accepts_legacy_reduction
 def binary_cross_entropy(input: Tensor, target, weight=None, *, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of probabilities `input` in [0, 1] against `target` of the same shape.
 
@@ -472,6 +485,7 @@ def binary_cross_entropy(input: Tensor, target, weight=None, *, reduction: str =
     return _reduce(loss, reduction)
 
 
+@accepts_legacy_reduction
 def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, *, reduction: str = "mean",
                                      pos_weight=None) -> Tensor:
     """Sigmoid and binary cross-entropy in one stable step, for raw scores `input`.
@@ -504,6 +518,7 @@ def _constant_weight(weight, input: Tensor, op: str, name: str) -> Tensor:
     return _float_target(weight, input, op)
 
 
+@accepts_legacy_reduction
 def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool = False) -> Tensor:
     """Kullback–Leibler divergence Σ target·(log target − input), with `input` given as log-probabilities.
 

@@ -298,8 +298,8 @@ class _AvgPool2d(Op):
     """Window sums over the zero-padded input times 1/divisor; linear, so the adjoint is its gradient."""
 
     @staticmethod
-    def forward(ctx, x, geo):
-        (kh, kw), (sh, sw), (ph, pw), (oh, ow), extra, scale = geo
+    def forward(ctx, x, geo, scale):
+        (kh, kw), (sh, sw), (ph, pw), (oh, ow), extra = geo
         n, c, h, w = x.shape
         xp = np.zeros((n, c, h + 2 * ph + extra[0], w + 2 * pw + extra[1]), dtype=x.dtype)
         xp[:, :, ph:ph + h, pw:pw + w] = x
@@ -308,14 +308,14 @@ class _AvgPool2d(Op):
             for j in range(kw):
                 out += xp[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
         out *= scale
+        ctx.save_for_backward(x, scale)
         ctx.geo = geo
-        ctx.save_for_backward(x)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        x, = ctx.saved_tensors
-        return _AvgPool2dAdjoint.apply(grad, x, ctx.geo), None
+        x, scale = ctx.saved_tensors
+        return _AvgPool2dAdjoint.apply(grad, x, ctx.geo, scale), None, None
 
 
 class _AvgPool2dAdjoint(Op):
@@ -323,8 +323,8 @@ class _AvgPool2dAdjoint(Op):
     the pooled input too, with derivative 0 (PyTorch's avg_pool2d_backward): second derivatives are zeros."""
 
     @staticmethod
-    def forward(ctx, g, x, geo):
-        (kh, kw), (sh, sw), (ph, pw), (oh, ow), extra, scale = geo
+    def forward(ctx, g, x, geo, scale):
+        (kh, kw), (sh, sw), (ph, pw), (oh, ow), extra = geo
         (h, w), (n, c) = x.shape[2:], g.shape[:2]
         ctx.x_shape = x.shape
         scaled = g * scale
@@ -332,6 +332,7 @@ class _AvgPool2dAdjoint(Op):
         for i in range(kh):
             for j in range(kw):
                 xp[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw] += scaled
+        ctx.save_for_backward(scale)
         ctx.geo = geo
         return np.ascontiguousarray(xp[:, :, ph:ph + h, pw:pw + w])
 
@@ -339,8 +340,9 @@ class _AvgPool2dAdjoint(Op):
     def backward(ctx, grad):
         from autograd.creation import zeros
 
+        scale, = ctx.saved_tensors
         grad_x = zeros(ctx.x_shape, dtype=grad.dtype) if ctx.needs_input_grad[1] else None
-        return _AvgPool2d.apply(grad, ctx.geo), grad_x, None
+        return _AvgPool2d.apply(grad, ctx.geo, scale), grad_x, None, None
 
 
 def _avg_pool(op, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dims):
@@ -357,8 +359,8 @@ def _avg_pool(op, input, kernel_size, stride, padding, ceil_mode, count_include_
         counts = [_window_counts(n, k, s, p, o, e, count_include_pad)
                   for n, k, s, p, o, e in zip(x.shape[2:], kernel, stride, padding, out, extra)]
         scale = 1.0 / np.outer(counts[0], counts[1])
-    geo = (kernel, stride, padding, out, extra, scale.astype(x.dtype))
-    return back(_AvgPool2d.apply(x, geo))
+    geo = (kernel, stride, padding, out, extra)
+    return back(_AvgPool2d.apply(x, geo, scale.astype(x.dtype)))
 
 
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,

@@ -8,20 +8,22 @@ from __future__ import annotations
 import numpy as np
 
 from autograd.creation import empty
+from autograd.ops.activation import where
 from autograd.tensor import Tensor
 
 from .. import init
+from .._device import check_device
 from ..functional.attention import _attention
 from ..functional.linear import linear
 from ..module import Module
 from ..parameter import Parameter
-from .linear import Linear
+from .linear import NonDynamicallyQuantizableLinear
 
 __all__ = ["MultiheadAttention"]
 
 
-def _mask_array(mask) -> np.ndarray:
-    return mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+def _mask_tensor(mask) -> Tensor:
+    return mask if isinstance(mask, Tensor) else Tensor._from_data(np.asarray(mask))
 
 
 class MultiheadAttention(Module):
@@ -32,13 +34,16 @@ class MultiheadAttention(Module):
     forward(query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
     average_attn_weights=True, is_causal=False) → (output, weights or None). Masks follow PyTorch: bool True
     means "may NOT attend" (key_padding_mask (N, S): True marks padding), float masks are added to the scores.
-    Queries whose keys are all masked get zero output (no NaN).
+    Queries whose keys are all masked get zero output (no NaN). is_causal is PyTorch's hint that attn_mask is
+    the causal mask: it needs attn_mask, and with need_weights=False and no key_padding_mask the causal mask
+    is applied in its place (as PyTorch does).
     """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
                  add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,
-                 vdim: int | None = None, batch_first: bool = False, dtype=None):
+                 vdim: int | None = None, batch_first: bool = False, device=None, dtype=None):
         super().__init__()
+        check_device(device, type(self).__name__)
         if embed_dim <= 0 or num_heads <= 0 or embed_dim % num_heads:
             raise ValueError(f"MultiheadAttention: embed_dim ({embed_dim}) must be positive and divisible by num_heads "
                              f"({num_heads})")
@@ -63,7 +68,7 @@ class MultiheadAttention(Module):
             self.in_proj_bias = Parameter(empty(3 * embed_dim, dtype=dtype))
         else:
             self.register_parameter("in_proj_bias", None)
-        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, dtype=dtype)
         self._reset_parameters()
 
     def _reset_parameters(self) -> None:
@@ -90,33 +95,33 @@ class MultiheadAttention(Module):
         return tuple(linear(x, w, bb) for x, w, bb in zip((query, key, value), weights, bias))
 
     def _merged_mask(self, attn_mask, key_padding_mask, batch: int, length: int, source: int):
-        """One mask for _attention (bool: True = may attend; or float: added), shaped to broadcast to (N, heads, L, S)."""
+        """One mask tensor for _attention (bool: True = may attend; or float: added), shaped to broadcast to (N, heads, L, S)."""
         masks = []
         if attn_mask is not None:
-            m = _mask_array(attn_mask)
-            if m.shape == (length, source):
-                pass
-            elif m.shape == (batch * self.num_heads, length, source):
+            m = _mask_tensor(attn_mask)
+            if tuple(m.shape) == (batch * self.num_heads, length, source):
                 m = m.reshape(batch, self.num_heads, length, source)
-            else:
+            elif tuple(m.shape) != (length, source):
                 raise RuntimeError(f"MultiheadAttention: attn_mask should have shape {(length, source)} or "
-                                   f"{(batch * self.num_heads, length, source)}, got {m.shape}")
+                                   f"{(batch * self.num_heads, length, source)}, got {tuple(m.shape)}")
             masks.append(m)
         if key_padding_mask is not None:
-            m = _mask_array(key_padding_mask)
-            if m.shape != (batch, source):
+            m = _mask_tensor(key_padding_mask)
+            if tuple(m.shape) != (batch, source):
                 raise RuntimeError(f"MultiheadAttention: key_padding_mask should have shape {(batch, source)} "
-                                   f"(batch, source length), got {m.shape}")
+                                   f"(batch, source length), got {tuple(m.shape)}")
             masks.append(m.reshape(batch, 1, 1, source))
         if not masks:
             return None
         if all(m.dtype == bool for m in masks):
             blocked = masks[0] if len(masks) == 1 else masks[0] | masks[1]
             return ~blocked
-        total = 0
+        dtype = self.out_proj.weight.dtype
+        total = None
         for m in masks:
-            total = total + (np.where(m, -np.inf, 0.0) if m.dtype == bool else m)
-        return np.asarray(total, dtype=np.float64).astype(np.dtype(self.out_proj.weight.dtype))
+            term = where(m, float("-inf"), 0.0).to(dtype) if m.dtype == bool else m.to(dtype)
+            total = term if total is None else total + term
+        return total
 
     def forward(self, query: Tensor, key: Tensor, value: Tensor, key_padding_mask=None, need_weights: bool = True,
                 attn_mask=None, average_attn_weights: bool = True, is_causal: bool = False):
@@ -132,7 +137,7 @@ class MultiheadAttention(Module):
         if unbatched:
             query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
             if key_padding_mask is not None:
-                key_padding_mask = _mask_array(key_padding_mask)[None]
+                key_padding_mask = _mask_tensor(key_padding_mask).unsqueeze(0)
         elif self.batch_first:
             query, key, value = query.transpose(0, 1), key.transpose(0, 1), value.transpose(0, 1)
         if same[0]:
@@ -149,9 +154,16 @@ class MultiheadAttention(Module):
         q = q.reshape(length, batch, heads, d).permute(1, 2, 0, 3)
         k = k.reshape(source, batch, heads, d).permute(1, 2, 0, 3)
         v = v.reshape(source, batch, heads, d).permute(1, 2, 0, 3)
+        if is_causal and attn_mask is None:
+            raise RuntimeError("MultiheadAttention: need attn_mask if specifying the is_causal hint. You may use the "
+                               "Transformer module method `generate_square_subsequent_mask` to create this mask.")
+        if is_causal and key_padding_mask is None and not need_weights:
+            attn_mask = None  # PyTorch takes the hint: the mask is applied as the causal mask itself
+        else:
+            is_causal = False
         mask = self._merged_mask(attn_mask, key_padding_mask, batch, length, source)
-        out, weights = _attention(q, k, v, mask, self.dropout, is_causal and mask is None, None, self.training,
-                                  "MultiheadAttention")
+        out, weights = _attention(q, k, v, mask, self.dropout if self.training else 0.0, is_causal, None,
+                                  self.training, "MultiheadAttention")
         out = self.out_proj(out.permute(2, 0, 1, 3).reshape(length, batch, self.embed_dim))
         if unbatched:
             out = out.squeeze(1)

@@ -9,7 +9,9 @@ from __future__ import annotations
 from autograd.creation import empty
 from autograd.tensor import Tensor
 
+from .. import functional as F
 from .. import init
+from .._device import check_device
 from ..functional.conv import _tuple, conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ..module import Module
 from ..parameter import Parameter
@@ -22,14 +24,18 @@ class _ConvNd(Module):
     _transposed = False
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
-                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", dtype=None, output_padding=0):
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None, output_padding=0):
         super().__init__()
+        check_device(device, type(self).__name__)
         name, n = type(self).__name__, self._dims
         if groups < 1 or in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must both be "
                              f"divisible by groups ({groups})")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"{name}: padding_mode={padding_mode!r} is not supported; only 'zeros'")
+        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+            raise ValueError(f"{name}: padding_mode must be one of 'zeros', 'reflect', 'replicate' or 'circular', but "
+                             f"got padding_mode={padding_mode!r}")
+        if padding_mode != "zeros" and self._transposed:
+            raise ValueError(f'Only "zeros" padding mode is supported for {name}')
         if isinstance(padding, str) and padding not in ("same", "valid"):
             raise ValueError(f"{name}: padding must be an int, a tuple, 'same' or 'valid', got {padding!r}")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
@@ -52,10 +58,30 @@ class _ConvNd(Module):
     def reset_parameters(self) -> None:
         init._default_layer_init_(self.weight, self.bias)
 
+    def _reversed_padding(self) -> tuple:
+        """F.pad's widths for padding_mode (last dimension first), as PyTorch's _reversed_padding_repeated_twice."""
+        if self.padding == "valid":
+            return (0, 0) * self._dims
+        widths = []
+        for d in reversed(range(self._dims)):
+            if self.padding == "same":
+                total = self.dilation[d] * (self.kernel_size[d] - 1)
+                widths += [total // 2, total - total // 2]
+            else:
+                widths += [self.padding[d]] * 2
+        return tuple(widths)
+
+    def _conv_forward(self, input: Tensor, conv) -> Tensor:
+        """conv(input, weight, bias, stride, padding, dilation, groups); non-zero padding modes pad first."""
+        if self.padding_mode == "zeros":
+            return conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        padded = F.pad(input, self._reversed_padding(), mode=self.padding_mode)
+        return conv(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding != (0,) * self._dims:
-            s += f", padding={self.padding!r}"
+            s += f", padding={self.padding}"
         if self.dilation != (1,) * self._dims:
             s += f", dilation={self.dilation}"
         if self.output_padding != (0,) * self._dims:
@@ -64,6 +90,8 @@ class _ConvNd(Module):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
 
 
@@ -73,12 +101,12 @@ class Conv1d(_ConvNd):
     _dims = 1
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
-                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", dtype=None):
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, dtype)
+                         padding_mode, device, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
-        return conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return self._conv_forward(input, conv1d)
 
 
 class Conv2d(_ConvNd):
@@ -90,23 +118,23 @@ class Conv2d(_ConvNd):
     _dims = 2
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
-                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", dtype=None):
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, dtype)
+                         padding_mode, device, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
-        return conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return self._conv_forward(input, conv2d)
 
 
 class _ConvTransposeNd(_ConvNd):
     _transposed = True
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
-                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", dtype=None):
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None, dtype=None):
         if isinstance(padding, str):
             raise ValueError(f"{type(self).__name__}: padding must be an int or a tuple, got {padding!r}")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, dtype, output_padding)
+                         padding_mode, device, dtype, output_padding)
 
     def _output_padding(self, input: Tensor, output_size) -> tuple:
         """The output_padding that makes the output `output_size` (PyTorch's forward(input, output_size))."""

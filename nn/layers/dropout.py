@@ -6,7 +6,7 @@ from autograd.tensor import Tensor
 from .. import functional as F
 from ..module import Module
 
-__all__ = ["Dropout", "AlphaDropout", "Dropout1d", "Dropout2d", "Dropout3d"]
+__all__ = ["Dropout", "AlphaDropout", "FeatureAlphaDropout", "Dropout1d", "Dropout2d", "Dropout3d"]
 
 
 class Dropout(Module):
@@ -37,7 +37,14 @@ class AlphaDropout(Dropout):
     """Dropout for SELU networks: keeps the input's mean and variance (see F.alpha_dropout)."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.alpha_dropout(input, self.p, self.training)
+        return F.alpha_dropout(input, self.p, self.training, self.inplace)
+
+
+class FeatureAlphaDropout(Dropout):
+    """Alpha dropout of whole channels of (N, C, *) inputs (see F.feature_alpha_dropout)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.feature_alpha_dropout(input, self.p, self.training, self.inplace)
 
 
 class Dropout1d(Dropout):

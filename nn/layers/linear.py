@@ -8,10 +8,11 @@ from autograd.tensor import Tensor
 
 from .. import functional as F
 from .. import init
+from .._device import check_device
 from ..module import Module
 from ..parameter import Parameter
 
-__all__ = ["Identity", "Linear", "Bilinear", "Flatten", "Unflatten"]
+__all__ = ["Identity", "Linear", "NonDynamicallyQuantizableLinear", "Bilinear", "Flatten", "Unflatten"]
 
 
 class Identity(Module):
@@ -30,8 +31,9 @@ class Linear(Module):
     Initialised as PyTorch: W ~ kaiming_uniform_(a=√5), i.e. U(-1/√in, 1/√in), and b ~ U(-1/√in, 1/√in).
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None):
         super().__init__()
+        check_device(device, type(self).__name__)
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(empty(out_features, in_features, dtype=dtype))
         if bias:
@@ -50,11 +52,18 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear (PyTorch's class for MultiheadAttention.out_proj, which its dynamic quantisation skips; the same
+    layer here, kept so that code and saved models naming it work)."""
+
+
 class Bilinear(Module):
     """y = x1ᵀ A x2 + b with A (out, in1, in2); initialised U(-1/√in1, 1/√in1) as PyTorch."""
 
-    def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True, dtype=None):
+    def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True, device=None, dtype=None):
         super().__init__()
+        check_device(device, type(self).__name__)
         self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
         self.weight = Parameter(empty(out_features, in1_features, in2_features, dtype=dtype))
         if bias:

@@ -8,6 +8,11 @@ n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)). All initialised U(−1/√H, 1/
 A layer projects the inputs of all time steps with one matmul, then loops over time
 (a loop over steps, not elements) with differentiable Tensor ops, so gradients of
 any order flow through the whole sequence (backpropagation through time).
+
+The sequence models also take a `PackedSequence` (nn.utils.rnn): at step t only the first
+batch_sizes[t] sequences (sorted longest first) are advanced, a sequence's final state is its
+state after its own last step, and the backward direction starts each sequence at its own end,
+as PyTorch's packed kernels do. States given and returned are in the original batch order.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from autograd.ops.shape import cat, stack
 from autograd.tensor import Tensor
 
 from .. import init
+from .._device import check_device
 from ..functional.dropout import dropout
 from ..module import Module
 from ..parameter import Parameter
@@ -68,8 +74,9 @@ class RNNBase(Module):
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
-                 dtype=None):
+                 device=None, dtype=None):
         super().__init__()
+        check_device(device, type(self).__name__)
         name = type(self).__name__
         if not isinstance(hidden_size, int) or hidden_size < 1 or not isinstance(num_layers, int) or num_layers < 1:
             raise ValueError(f"{name}: hidden_size and num_layers must be positive ints, got {hidden_size}, {num_layers}")
@@ -158,15 +165,8 @@ class RNNBase(Module):
                 state = states[layer][direction]
                 hs = [None] * length
                 for t in steps:
-                    if self.mode == "LSTM":
-                        state = _lstm_step(xw[t], state[0], state[1], w_hh, b_hh)
-                        hs[t] = state[0]
-                    elif self.mode == "GRU":
-                        state = _gru_step(xw[t], state, w_hh, b_hh)
-                        hs[t] = state
-                    else:
-                        state = _rnn_step(xw[t], state, w_hh, b_hh, self.mode == "RNN_RELU")
-                        hs[t] = state
+                    state = self._step(xw[t], state, w_hh, b_hh)
+                    hs[t] = state[0] if self.mode == "LSTM" else state
                 outputs.append(stack(hs, 0))
                 layer_finals.append(state)
             finals.append(layer_finals)
@@ -174,6 +174,95 @@ class RNNBase(Module):
             if self.dropout and self.training and layer < self.num_layers - 1:
                 layer_input = dropout(layer_input, self.dropout, True)
         return layer_input, finals
+
+    def _step(self, xw: Tensor, state, w_hh: Tensor, b_hh):
+        """One time step of this layer's cell: the new state (h, or (h, c) for LSTM)."""
+        if self.mode == "LSTM":
+            return _lstm_step(xw, state[0], state[1], w_hh, b_hh)
+        if self.mode == "GRU":
+            return _gru_step(xw, state, w_hh, b_hh)
+        return _rnn_step(xw, state, w_hh, b_hh, self.mode == "RNN_RELU")
+
+    def _projection(self, layer_input: Tensor, layer: int, direction: int):
+        """W_ih·x + b_ih (+ b_hh, folded in where the cell allows) for every row of a 2-D input at once."""
+        w_ih, w_hh, b_ih, b_hh = self._weights(layer, direction)
+        xw = layer_input @ w_ih.mT
+        if b_ih is not None:
+            xw = xw + b_ih
+        if self.mode != "GRU" and b_hh is not None:
+            xw, b_hh = xw + b_hh, None
+        return xw, w_hh, b_hh
+
+    def _run_packed(self, data: Tensor, batch_sizes: list, states: list) -> tuple[Tensor, list]:
+        """data (Σ lengths, H_in) packed by time step; states[k][d] with batch_sizes[0] rows. Returns packed output
+        and each sequence's final state (rows in sorted order)."""
+        lstm = self.mode == "LSTM"
+        rows = lambda state, a, b: (state[0][a:b], state[1][a:b]) if lstm else state[a:b]  # noqa: E731
+        join = lambda parts: (cat([p[0] for p in parts], 0), cat([p[1] for p in parts], 0)) if lstm \
+            else cat(parts, 0)  # noqa: E731
+        starts = [0]
+        for n in batch_sizes:
+            starts.append(starts[-1] + n)
+        finals, layer_input = [], data
+        for layer in range(self.num_layers):
+            outputs, layer_finals = [], []
+            for direction in range(2 if self.bidirectional else 1):
+                xw, w_hh, b_hh = self._projection(layer_input, layer, direction)
+                initial = states[layer][direction]
+                hs = [None] * len(batch_sizes)
+                if direction == 0:  # the batch shrinks as sequences end; each keeps the state of its last step
+                    state, ended = initial, []
+                    for t, n in enumerate(batch_sizes):
+                        current = (state[0] if lstm else state).shape[0]
+                        if n < current:
+                            ended.append(rows(state, n, current))
+                            state = rows(state, 0, n)
+                        state = self._step(xw[starts[t]:starts[t + 1]], state, w_hh, b_hh)
+                        hs[t] = state[0] if lstm else state
+                    final = join([state] + ended[::-1]) if ended else state
+                else:  # backwards in time: each sequence joins at its own last step, from its initial state
+                    state = rows(initial, 0, batch_sizes[-1])
+                    for t in range(len(batch_sizes) - 1, -1, -1):
+                        n = batch_sizes[t]
+                        current = (state[0] if lstm else state).shape[0]
+                        if n > current:
+                            state = join([state, rows(initial, current, n)])
+                        state = self._step(xw[starts[t]:starts[t + 1]], state, w_hh, b_hh)
+                        hs[t] = state[0] if lstm else state
+                    final = state
+                outputs.append(cat(hs, 0))
+                layer_finals.append(final)
+            finals.append(layer_finals)
+            layer_input = outputs[0] if len(outputs) == 1 else cat(outputs, -1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                layer_input = dropout(layer_input, self.dropout, True)
+        return layer_input, finals
+
+    def _packed_input(self, packed, hx, lstm: bool):
+        """(data, batch_sizes, initial states by layer in sorted order) of a PackedSequence input, checked."""
+        name = type(self).__name__
+        data, batch_sizes = packed.data, [int(n) for n in packed.batch_sizes.tolist()]
+        if data.ndim != 2 or data.shape[-1] != self.input_size:
+            raise ValueError(f"{name}: packed data of shape {tuple(data.shape)} must be (Σ lengths, "
+                             f"input_size={self.input_size})")
+
+        def initial(h, what):
+            if h is not None and packed.sorted_indices is not None:
+                h = h.index_select(1, packed.sorted_indices)  # the caller's batch order → sorted order
+            return self._states_by_layer(self._initial_state(h, batch_sizes[0], False, data.dtype, what))
+
+        if lstm:
+            hs = initial(None if hx is None else hx[0], "h_0")
+            cs = initial(None if hx is None else hx[1], "c_0")
+            return data, batch_sizes, [list(zip(h, c)) for h, c in zip(hs, cs)]
+        return data, batch_sizes, initial(hx, "hx")
+
+    def _packed_output(self, packed, output: Tensor, final: Tensor) -> tuple:
+        from ..utils.rnn import PackedSequence
+
+        if packed.unsorted_indices is not None:
+            final = final.index_select(1, packed.unsorted_indices)
+        return PackedSequence(output, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices), final
 
     def _states_by_layer(self, hx: Tensor) -> list:
         directions = 2 if self.bidirectional else 1
@@ -184,8 +273,19 @@ class RNNBase(Module):
             return output.squeeze(1)
         return output.transpose(0, 1) if self.batch_first else output
 
+    def flatten_parameters(self) -> None:
+        """PyTorch packs the weights into one block for cuDNN here (and does nothing on the CPU); each weight is
+        its own array in this engine, so there is nothing to pack."""
+
     def forward(self, input: Tensor, hx: Tensor | None = None):
-        """input (L, N, H_in) (batch_first: (N, L, H_in)); hx (layers·directions, N, H). Returns (output, h_n)."""
+        """input (L, N, H_in) (batch_first: (N, L, H_in)) or a PackedSequence; hx (layers·directions, N, H).
+        Returns (output, h_n); output is a PackedSequence when the input is one."""
+        from ..utils.rnn import PackedSequence
+
+        if isinstance(input, PackedSequence):
+            data, batch_sizes, states = self._packed_input(input, hx, lstm=False)
+            output, finals = self._run_packed(data, batch_sizes, states)
+            return self._packed_output(input, output, stack([h for layer in finals for h in layer], 0))
         input, unbatched = self._check_input(input, hx)
         h0 = self._initial_state(hx, input.shape[1], unbatched, input.dtype)
         output, finals = self._run(input, self._states_by_layer(h0))
@@ -215,21 +315,21 @@ class RNN(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 dtype=None):
+                 device=None, dtype=None):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: unknown nonlinearity {nonlinearity!r}; use 'tanh' or 'relu'")
         self.nonlinearity = nonlinearity
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size, num_layers,
-                         bias, batch_first, dropout, bidirectional, dtype=dtype)
+                         bias, batch_first, dropout, bidirectional, device=device, dtype=dtype)
 
 
 class GRU(RNNBase):
     """Gated recurrent unit, gates (r, z, n) as PyTorch. forward(input, h_0=None) → (output, h_n)."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
-                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, dtype=None):
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, device=None, dtype=None):
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         dtype=dtype)
+                         device=device, dtype=dtype)
 
 
 class LSTM(RNNBase):
@@ -240,14 +340,22 @@ class LSTM(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
-                 dtype=None):
+                 device=None, dtype=None):
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         proj_size, dtype=dtype)
+                         proj_size, device=device, dtype=dtype)
 
     def forward(self, input: Tensor, hx: tuple | None = None):
-        input, unbatched = self._check_input(input, hx)
+        from ..utils.rnn import PackedSequence
+
         if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
             raise TypeError("LSTM: hx must be a tuple (h_0, c_0) of initial hidden and cell states")
+        if isinstance(input, PackedSequence):
+            data, batch_sizes, states = self._packed_input(input, hx, lstm=True)
+            output, finals = self._run_packed(data, batch_sizes, states)
+            out, h_n = self._packed_output(input, output, stack([h for layer in finals for h, _ in layer], 0))
+            _, c_n = self._packed_output(input, output, stack([c for layer in finals for _, c in layer], 0))
+            return out, (h_n, c_n)
+        input, unbatched = self._check_input(input, hx)
         h0 = self._initial_state(None if hx is None else hx[0], input.shape[1], unbatched, input.dtype, "h_0")
         c0 = self._initial_state(None if hx is None else hx[1], input.shape[1], unbatched, input.dtype, "c_0")
         hs, cs = self._states_by_layer(h0), self._states_by_layer(c0)
@@ -266,8 +374,9 @@ class RNNCellBase(Module):
 
     _gates = 1
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None):
         super().__init__()
+        check_device(device, type(self).__name__)
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         gate_size = self._gates * hidden_size
         self.weight_ih = Parameter(empty(gate_size, input_size, dtype=dtype))
@@ -316,11 +425,11 @@ class RNNCellBase(Module):
 class RNNCell(RNNCellBase):
     """One Elman RNN step: h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (or relu)."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh", dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh", device=None, dtype=None):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: unknown nonlinearity {nonlinearity!r}; use 'tanh' or 'relu'")
         self.nonlinearity = nonlinearity
-        super().__init__(input_size, hidden_size, bias, dtype)
+        super().__init__(input_size, hidden_size, bias, device, dtype)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         input, xw, unbatched = self._prepare(input, hx)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, prepared_gradient
+from .optimizer import Optimizer, implementation_options, prepared_gradient
 
 __all__ = ["Adagrad"]
 
@@ -28,13 +28,16 @@ class Adagrad(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, *, maximize: bool = False) -> None:
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, foreach=None, *, maximize: bool = False,
+                 differentiable: bool = False, fused=None) -> None:
         for label, value in (("learning rate", lr), ("lr_decay value", lr_decay), ("weight_decay value", weight_decay),
                              ("initial_accumulator_value", initial_accumulator_value), ("epsilon value", eps)):
             if value < 0:
                 raise ValueError(f"Adagrad: invalid {label} {value}; it must be >= 0")
-        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay, eps=eps,
-                                      initial_accumulator_value=initial_accumulator_value, maximize=maximize))
+        impl = implementation_options("Adagrad", foreach, fused, False, differentiable)
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value, foreach=impl["foreach"],
+                                      maximize=maximize, differentiable=False, fused=impl["fused"]))
 
     def _update(self, group: dict, params: list) -> None:
         options = {k: group[k] for k in ("lr", "lr_decay", "weight_decay", "eps", "maximize")}

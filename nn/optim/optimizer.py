@@ -3,12 +3,16 @@
 Each optimiser states its update rule once, as a numpy function on whole arrays that updates the
 parameter and its state in place (`sgd_rule`, `adam_rule`, ...: the formulas of PyTorch's docs).
 Subclasses implement `_update(group, params)`, which makes the state a parameter needs (tensors,
-the step count a 0-d tensor as PyTorch keeps it) and runs the rule through `self._run_rule`:
-an op (`ParameterUpdate`), so the update is one traced step like any other (autograd.compile) and
-costs one op per parameter. `step()` runs under `no_grad`; each updated tensor's version is bumped,
+the step count a 0-d tensor as PyTorch keeps it) and runs the rule through `self._run_rule`; the
+rules of a group then run as one op (`ParameterUpdate`), so the update is one traced step like any
+other (autograd.compile) and costs one op per group. `step()` runs under `no_grad`; each updated tensor's version is bumped,
 so a graph built before the step and used after it is caught.
 The structure of `state_dict()` is PyTorch's: `{'state': {index: {...}}, 'param_groups': [{..., 'params': [index, ...]}]}`
-with parameters numbered in the order of the groups.
+with parameters numbered in the order of the groups, and each group's keys in PyTorch's order.
+
+PyTorch's implementation switches `foreach` and `fused` choose how the same update is computed (for
+speed); they are accepted and recorded, and the update is the one rule. `capturable=True` (CUDA graphs)
+and `differentiable=True` (autograd through the step) are refused with an explanation.
 """
 from __future__ import annotations
 
@@ -21,25 +25,52 @@ import numpy as np
 from autograd.function import Op
 from autograd.grad_mode import enable_grad, no_grad
 from autograd.grad_mode import state as _thread_state
-from autograd.tensor import Tensor
+from autograd.tensor import Tensor, get_default_dtype
 
 __all__ = ["Optimizer", "required"]
 
 
+def scalar_dtype() -> np.dtype:
+    """The dtype of 0-d optimiser state (step counts, NAdam's mu_product, ASGD's eta), as PyTorch chooses it:
+    float64 when the default dtype is float64, else float32."""
+    return np.dtype(np.float64) if get_default_dtype() == np.float64 else np.dtype(np.float32)
+
+
+def implementation_options(name: str, foreach=None, fused=None, capturable: bool = False,
+                           differentiable: bool = False) -> dict:
+    """PyTorch's implementation switches, checked: the ones this engine honours, or a clear error."""
+    for key, value in (("foreach", foreach), ("fused", fused)):
+        if value not in (None, False, True):
+            raise ValueError(f"{name}: {key} must be None, False or True, got {value!r}")
+    if capturable:
+        raise RuntimeError(f"{name}: capturable=True is for capturing steps in CUDA graphs; this engine runs on the "
+                           "CPU, so leave capturable=False")
+    if differentiable:
+        raise NotImplementedError(f"{name}: differentiable=True (differentiating through the optimiser step) is not "
+                                  "supported; the step runs under no_grad")
+    return {"foreach": foreach, "fused": fused, "capturable": False, "differentiable": False}
+
+
 class ParameterUpdate(Op):
-    """Run an optimiser's update rule `rule(param, grad, *state, **options)` on arrays, in place."""
+    """Run optimiser update rules on arrays, in place: for each `(rule, options, n)` of `updates`,
+    `rule(param, grad, *state, **options)` on the next n arrays. One op per parameter group."""
 
     differentiable = False
     writes_input = True
 
     @staticmethod
-    def forward(ctx, rule, options, *arrays):
-        rule(*arrays, **options)
+    def forward(ctx, updates, *arrays):
+        start = 0
+        for rule, options, n in updates:
+            rule(*arrays[start:start + n], **options)
+            start += n
         return ()
 
 
 def prepared_gradient(param: np.ndarray, grad: np.ndarray, maximize: bool = False, weight_decay: float = 0.0):
     """The gradient a rule starts from: in the parameter's dtype, negated for `maximize`, plus L2 weight_decay·p."""
+    if not maximize and not weight_decay and grad.dtype == param.dtype:
+        return grad  # the common case
     g = grad.astype(param.dtype, copy=False)
     if maximize:
         g = -g
@@ -77,6 +108,9 @@ class Optimizer:
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for group in groups:
+            if isinstance(group, dict):
+                _split_names(group, name)
+        for group in groups:
             self.add_param_group(group)
 
     def __repr__(self) -> str:
@@ -91,7 +125,7 @@ class Optimizer:
         name = type(self).__name__
         if not isinstance(param_group, dict):
             raise TypeError(f"{name}.add_param_group: expected a dict with a 'params' entry, got {type(param_group).__name__}")
-        group = dict(param_group)
+        group = _split_names(dict(param_group), name)
         params = group.get("params")
         if isinstance(params, Tensor):
             params = [params]
@@ -119,6 +153,8 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients: set `.grad` to None (default, saves memory) or fill it with zeros."""
+        if _thread_state.tracer is not None:  # a traced step (autograd.compile) sees the parameters' .grad first
+            _thread_state.tracer.note_optimizer(self)
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -133,6 +169,7 @@ class Optimizer:
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Update every parameter that has a gradient; `closure` (re-evaluates the loss) is called first if given."""
+        self._opt_called = True  # read by the lr schedulers' "step() before optimizer.step()" warning
         loss = None
         if closure is not None:
             with enable_grad():
@@ -143,7 +180,9 @@ class Optimizer:
             for group in self.param_groups:
                 params = [p for p in group["params"] if p.grad is not None]
                 if params:
+                    self._pending = []
                     self._update(group, params)
+                    self._apply_pending()
         return loss
 
     def _update(self, group: dict, params: list[Tensor]) -> None:
@@ -151,11 +190,24 @@ class Optimizer:
 
     # ------------------------------------------------------------------ helpers for subclasses
     def _run_rule(self, rule, p: Tensor, *state: Tensor, **options) -> None:
-        """rule(p, p.grad, *state, **options) on their arrays, in place, as one op; then bump the versions."""
-        ParameterUpdate.apply(rule, options, p, p.grad, *state)
-        p._bump_version()
-        for t in state:
-            t._bump_version()
+        """rule(p, p.grad, *state, **options) on their arrays, in place; the updates of a group run as one op."""
+        self._pending.append((rule, options, p, state))
+
+    def _run_rule_with(self, rule, options: dict, p: Tensor, *state: Tensor) -> None:
+        """`_run_rule` with the options as one dict (made once per group, not once per parameter)."""
+        self._pending.append((rule, options, p, state))
+
+    def _apply_pending(self) -> None:
+        updates, tensors = [], []
+        for rule, options, p, state in self._pending:
+            updates.append((rule, options, 2 + len(state)))
+            tensors += (p, p.grad, *state)
+        ParameterUpdate.apply(tuple(updates), *tensors)
+        for _, _, p, state in self._pending:  # each updated tensor's version is bumped (p._bump_version())
+            p._version_counter[0] += 1
+            for t in state:
+                t._version_counter[0] += 1
+        self._pending = []
 
     def _state(self, p: Tensor) -> dict:
         return self.state.setdefault(p, {})
@@ -167,7 +219,12 @@ class Optimizer:
     @staticmethod
     def _step_count() -> Tensor:
         """The step count, a 0-d float tensor as in PyTorch (so that a traced step reads it, not a constant)."""
-        return Tensor._wrap(np.zeros((), dtype=np.float64))
+        return Optimizer._scalar(0.0)
+
+    @staticmethod
+    def _scalar(value: float) -> Tensor:
+        """0-d state in PyTorch's scalar dtype (see `scalar_dtype`)."""
+        return Tensor._wrap(np.array(value, dtype=scalar_dtype()))
 
     # ------------------------------------------------------------------ saving and loading
     def state_dict(self) -> dict:
@@ -212,22 +269,49 @@ class Optimizer:
                     group[key] = copy.deepcopy(value)
 
 
+def _split_names(group: dict, name: str) -> dict:
+    """Accept (name, parameter) pairs, as from `named_parameters()`: the names go to group['param_names']."""
+    params = group.get("params")
+    if isinstance(params, (list, tuple)) or (params is not None and not isinstance(params, (Tensor, set))):
+        params = list(params)
+        named = [isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in params]
+        if any(named):
+            if not all(named):
+                raise ValueError(f"{name}: all optimizer params should be with/without names. Some param names are "
+                                 "missing")
+            group["param_names"] = [n for n, _ in params]
+            params = [p for _, p in params]
+        group["params"] = params
+    return group
+
+
 def _copy_value(value):
     if isinstance(value, Tensor):
-        return Tensor._wrap(value._data.copy())
+        return value.detach().clone()
     if isinstance(value, np.ndarray):
         return value.copy()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copy_value(v) for v in value)
     return copy.deepcopy(value)
 
 
 def _restore_value(value, p: Tensor, key: str, name: str):
-    """A saved state entry as a fresh Tensor in the parameter's dtype (step counts stay numbers)."""
-    if not isinstance(value, (Tensor, np.ndarray)):
+    """A saved state entry as a fresh Tensor: in the parameter's dtype, except the step count, which keeps its
+    own (PyTorch's rule); lists (LBFGS's history) are restored item by item."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(_restore_value(v, p, key, name) for v in value)
+    if not isinstance(value, (Tensor, np.ndarray)) and not hasattr(value, "__array__"):
         return copy.deepcopy(value)
-    array = np.array(value._data if isinstance(value, Tensor) else value)
-    if array.ndim and array.shape != p.shape:
-        raise ValueError(f"{name}.load_state_dict: state '{key}' has shape {array.shape} but its parameter has shape "
-                         f"{p.shape}; the state dict comes from a different model")
-    if array.dtype.kind == "f":
-        array = array.astype(p.dtype, copy=False)
-    return Tensor._wrap(array)
+    if isinstance(value, Tensor):
+        t = value.detach().clone()
+    else:  # a numpy array, or another library's tensor (e.g. from a PyTorch checkpoint)
+        t = Tensor._from_data(np.array(value.detach().numpy() if hasattr(value, "detach") else value))
+    if t.ndim and tuple(t.shape) != tuple(p.shape) and key not in _FLAT_STATE:
+        raise ValueError(f"{name}.load_state_dict: state '{key}' has shape {tuple(t.shape)} but its parameter has "
+                         f"shape {tuple(p.shape)}; the state dict comes from a different model")
+    if t.dtype.kind == "f" and key != "step" and p.dtype.kind == "f":
+        t = t.to(p.dtype)
+    return t
+
+
+_FLAT_STATE = ("d", "old_dirs", "old_stps", "prev_flat_grad", "al", "ro")  # LBFGS: vectors over all parameters

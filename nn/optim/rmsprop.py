@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, prepared_gradient
+from .optimizer import Optimizer, implementation_options, prepared_gradient
 
 __all__ = ["RMSprop"]
 
@@ -16,10 +16,10 @@ def rmsprop_rule(param, grad, step, square_avg, *buffers, lr, alpha, eps, weight
     momentum_buffer = buffers.pop(0) if momentum > 0 else None
     grad_avg = buffers.pop(0) if centered else None
     square_avg *= alpha
-    square_avg += (1 - alpha) * (g * g)
+    square_avg += (1 - alpha) * g * g  # PyTorch's addcmul order
     if centered:
         grad_avg += (1 - alpha) * (g - grad_avg)
-        avg = np.sqrt(square_avg - grad_avg * grad_avg)
+        avg = np.sqrt(square_avg + -1 * grad_avg * grad_avg)
     else:
         avg = np.sqrt(square_avg)
     avg += eps
@@ -41,13 +41,16 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
-                 momentum: float = 0.0, centered: bool = False, *, maximize: bool = False) -> None:
+                 momentum: float = 0.0, centered: bool = False, capturable: bool = False, foreach=None,
+                 maximize: bool = False, differentiable: bool = False) -> None:
         for label, value in (("learning rate", lr), ("epsilon value", eps), ("momentum value", momentum),
                              ("weight_decay value", weight_decay), ("alpha value", alpha)):
             if value < 0:
                 raise ValueError(f"RMSprop: invalid {label} {value}; it must be >= 0")
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                                      centered=centered, maximize=maximize))
+        impl = implementation_options("RMSprop", foreach, None, capturable, differentiable)
+        super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
+                                      weight_decay=weight_decay, capturable=False, foreach=impl["foreach"],
+                                      maximize=maximize, differentiable=False))
 
     def _update(self, group: dict, params: list) -> None:
         options = {k: group[k] for k in ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize")}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, prepared_gradient
+from .optimizer import Optimizer, implementation_options, prepared_gradient
 
 __all__ = ["SGD"]
 
@@ -32,7 +32,8 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False) -> None:
+                 weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False, foreach=None,
+                 differentiable: bool = False, fused=None) -> None:
         if lr < 0:
             raise ValueError(f"SGD: invalid learning rate {lr}; it must be >= 0")
         if momentum < 0:
@@ -41,17 +42,21 @@ class SGD(Optimizer):
             raise ValueError(f"SGD: invalid weight_decay value {weight_decay}; it must be >= 0")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum > 0 and zero dampening")
+        impl = implementation_options("SGD", foreach, fused, False, differentiable)
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                                      nesterov=nesterov, maximize=maximize))
+                                      nesterov=nesterov, maximize=maximize, foreach=impl["foreach"],
+                                      differentiable=False, fused=impl["fused"]))
 
     def _update(self, group: dict, params: list) -> None:
         options = {k: group[k] for k in ("lr", "momentum", "dampening", "nesterov", "maximize", "weight_decay")}
+        later, first = dict(options, first=False), dict(options, first=True)
         for p in params:
-            buffers, first = (), False
-            if group["momentum"]:
-                state = self._state(p)
-                first = "momentum_buffer" not in state
-                if first:
-                    state["momentum_buffer"] = self._zeros_like(p)
-                buffers = (state["momentum_buffer"],)
-            self._run_rule(sgd_rule, p, *buffers, first=first, **options)
+            if not group["momentum"]:
+                self._run_rule_with(sgd_rule, later, p)
+                continue
+            state = self._state(p)
+            if "momentum_buffer" in state:
+                self._run_rule_with(sgd_rule, later, p, state["momentum_buffer"])
+            else:
+                state["momentum_buffer"] = self._zeros_like(p)
+                self._run_rule_with(sgd_rule, first, p, state["momentum_buffer"])

@@ -45,7 +45,7 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float, norm
     norm_type = float(norm_type)
     grads = _grads(parameters)
     if not grads:
-        return Tensor(0.0)
+        return Tensor._from_data(0.0)
     with no_grad():
         dtype = np.result_type(*(g.dtype for g in grads))
         total = _vector_norm(stack([_vector_norm(g.detach(), norm_type).to(dtype) for g in grads]), norm_type)

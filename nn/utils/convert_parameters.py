@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import numpy as np
-
 from autograd.ops.shape import cat
 from autograd.tensor import Tensor
 
@@ -17,17 +15,20 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
 
 
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
-    """Copy consecutive slices of `vec` into the parameters, in place (the inverse of `parameters_to_vector`)."""
+    """Make each parameter the next slice of `vec` (the inverse of `parameters_to_vector`).
+
+    As PyTorch (`param.data = vec[i:j].view_as(param).data`), the parameters then share memory with `vec`.
+    """
     if not isinstance(vec, Tensor):
         raise TypeError(f"vector_to_parameters: expected vec to be a Tensor, got {type(vec).__name__}")
     parameters = list(parameters)
     total = sum(p.numel() for p in parameters)
-    if vec.ndim != 1 or vec.numel() != total:
+    if vec.ndim != 1 or vec.numel() < total:
         raise ValueError(f"vector_to_parameters: vec has shape {vec.shape} but the parameters hold {total} elements; "
-                         f"expected shape ({total},)")
+                         f"expected a 1-D vector of at least {total}")
     offset = 0
     for p in parameters:
         n = p.numel()
-        np.copyto(p._data, vec._data[offset:offset + n].reshape(p.shape), casting="same_kind")
+        p.data = vec[offset:offset + n].view_as(p)
         p._bump_version()
         offset += n

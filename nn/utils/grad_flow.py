@@ -62,7 +62,7 @@ def plot_grad_flow(parameters, ax=None, *, title: str = "Gradient flow"):
     maxes = np.full(len(named), np.nan)
     for i, (_, t) in enumerate(named):
         if t.grad is not None:
-            magnitude = np.abs(t.grad._data)
+            magnitude = t.grad.detach().abs().numpy()
             means[i], maxes[i] = magnitude.mean(), magnitude.max()
     positive = np.concatenate([means[means > 0], maxes[maxes > 0]])
     floor = min(positive.min() if positive.size else 1.0, _VANISHING) / 10  # where zero and missing bars bottom out

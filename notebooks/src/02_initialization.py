@@ -9,6 +9,8 @@
 # **Kaiming** initialisation suits ReLU.
 
 # %%
+import math
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -74,6 +76,106 @@ assert np.abs(weights["trunc_normal_(0, 1, ±2)"]).max() <= 2
 W = weights["orthogonal_"].reshape(fan_out, fan_in)
 assert np.allclose(W @ W.T, np.eye(fan_out), atol=1e-4)
 print("gains: tanh", nn.init.calculate_gain("tanh"), " relu", nn.init.calculate_gain("relu"))
+
+# %% [markdown]
+# ## The lesson's calls, on `nn.Linear(5, 3)`
+#
+# Lesson 002 initialises the weight of an `nn.Linear(5, 3)` — shape `(3, 5)`: 3 outputs, fan_in 5,
+# fan_out 3 — with each of these calls and prints `linear.weight.data`. The same calls, with their
+# defaults (printing `linear.weight.detach()`: the same values, outside the graph), and the formula each
+# one follows:
+#
+# | call | distribution | std | limit |
+# |---|---|---|---|
+# | `uniform_(w)` | $U(0, 1)$ (the defaults `a=0, b=1`) | $1/\sqrt{12}$ | $[0, 1]$ |
+# | `normal_(w, mean=0, std=1)` | $N(0, 1)$ | 1 | — |
+# | `zeros_(w)`, `ones_(w)`, `constant_(w, 5)` | every weight 0, 1, 5 | 0 | — |
+# | `kaiming_normal_(w)` | $N(0, \sigma^2)$ | $\sqrt{2/\text{fan\_in}}$ | — |
+# | `kaiming_uniform_(w)` | $U(-l, l)$ | $l/\sqrt 3$ | $l = \sqrt{6/\text{fan\_in}}$ |
+# | `xavier_normal_(w)` | $N(0, \sigma^2)$ | $\sqrt{2/(\text{fan\_in}+\text{fan\_out})}$ | — |
+# | `xavier_uniform_(w)` | $U(-l, l)$ | $l/\sqrt 3$ | $l = \sqrt{6/(\text{fan\_in}+\text{fan\_out})}$ |
+# | (none: `nn.Linear`'s own) | $U(-l, l)$, weight and bias | $l/\sqrt 3$ | $l = 1/\sqrt{\text{fan\_in}}$ |
+#
+# (The lesson writes "stddev (variance) =" for the Kaiming and Xavier formulas; the square roots above are
+# standard deviations — the variances are $2/\text{fan\_in}$ and $2/(\text{fan\_in}+\text{fan\_out})$.
+# `kaiming_*_` default to `a=0, mode='fan_in', nonlinearity='leaky_relu'`, whose gain is
+# $\sqrt{2/(1+a^2)} = \sqrt 2$: the same as for ReLU. The last row is the "uniform initialisation"
+# of the lesson, $U(-1/\sqrt d, 1/\sqrt d)$ with $d$ the number of inputs, which is also what
+# `nn.Linear` does when you call none of them.)
+
+# %%
+lesson_calls = {
+    "uniform_": nn.init.uniform_,
+    "normal_(mean=0, std=1)": lambda w: nn.init.normal_(w, mean=0, std=1),
+    "zeros_": nn.init.zeros_,
+    "ones_": nn.init.ones_,
+    "constant_(5)": lambda w: nn.init.constant_(w, 5),
+    "kaiming_normal_": nn.init.kaiming_normal_,
+    "kaiming_uniform_": nn.init.kaiming_uniform_,
+    "xavier_normal_": nn.init.xavier_normal_,
+    "xavier_uniform_": nn.init.xavier_uniform_,
+    "default (nn.Linear's own)": lambda w: w,
+}
+ag.manual_seed(0)
+for name, init in lesson_calls.items():
+    linear = nn.Linear(5, 3)
+    init(linear.weight)
+    print(f"{name}:\n{linear.weight.detach()}")
+assert linear.weight.shape == (3, 5)
+
+# %% [markdown]
+# Fifteen numbers cannot confirm a distribution, so each call is repeated on the weight of an
+# `nn.Linear(1000, 500)` (fan_in 1000, fan_out 500) and its statistics compared with the table:
+
+# %%
+def formula(name, fan_in, fan_out):
+    """(mean, std, lowest, highest) that the initialiser should produce; None where unbounded."""
+    kaiming, xavier = np.sqrt(6 / fan_in), np.sqrt(6 / (fan_in + fan_out))
+    return {
+        "uniform_": (0.5, 1 / np.sqrt(12), 0.0, 1.0),
+        "normal_(mean=0, std=1)": (0.0, 1.0, None, None),
+        "zeros_": (0.0, 0.0, 0.0, 0.0), "ones_": (1.0, 0.0, 1.0, 1.0), "constant_(5)": (5.0, 0.0, 5.0, 5.0),
+        "kaiming_normal_": (0.0, np.sqrt(2 / fan_in), None, None),
+        "kaiming_uniform_": (0.0, kaiming / np.sqrt(3), -kaiming, kaiming),
+        "xavier_normal_": (0.0, np.sqrt(2 / (fan_in + fan_out)), None, None),
+        "xavier_uniform_": (0.0, xavier / np.sqrt(3), -xavier, xavier),
+        "default (nn.Linear's own)": (0.0, 1 / np.sqrt(3 * fan_in), -1 / np.sqrt(fan_in), 1 / np.sqrt(fan_in)),
+    }[name]
+
+
+fan_in, fan_out = 1000, 500
+print(f"{'call':27s} {'mean':>8s} {'std':>8s} {'(formula)':>9s} {'min':>8s} {'max':>8s} {'(limit)':>8s}")
+for name, init in lesson_calls.items():
+    big = nn.Linear(fan_in, fan_out)
+    w = init(big.weight).detach().numpy()
+    mean, std, lo, hi = formula(name, fan_in, fan_out)
+    limit = f"{hi:8.4f}" if hi is not None else "       —"
+    print(f"{name:27s} {w.mean():8.4f} {w.std():8.4f} {std:9.4f} {w.min():8.4f} {w.max():8.4f} {limit}")
+    assert abs(w.mean() - mean) <= 5 * std / np.sqrt(w.size) and abs(w.std() - std) <= 0.005 * std  # 5 standard errors
+    if lo is not None:
+        assert lo <= w.min() and w.max() <= hi                               # never outside the limits ...
+        if std > 0:
+            assert w.min() < lo + 0.01 * (hi - lo) and w.max() > hi - 0.01 * (hi - lo)  # ... and reaching them
+b = nn.Linear(fan_in, fan_out).bias.detach().numpy()
+assert np.abs(b).max() <= 1 / np.sqrt(fan_in) and abs(b.std() - 1 / np.sqrt(3 * fan_in)) < 0.05 / np.sqrt(3 * fan_in)
+
+# %% [markdown]
+# ## Small Gaussian weights and the 3σ rule
+#
+# Lesson 003's "random initialisation" draws weights from a Gaussian such as $N(0, 0.01)$ — here with
+# standard deviation 0.01 — and recalls the **3σ rule**: a normal variable lies within $\mu \pm 3\sigma$
+# with probability 99.73% ($\operatorname{erf}(3/\sqrt 2)$; within $1\sigma$ 68.27%, within $2\sigma$ 95.45%).
+# So essentially every weight of $N(0, 0.01)$ is smaller than 0.03 in magnitude: small enough that,
+# as the next section shows, a deep network's signal dies out.
+
+# %%
+w = nn.init.normal_(ag.empty(1000, 1000), mean=0.0, std=0.01).numpy()
+for k in (1, 2, 3):
+    inside = np.mean(np.abs(w) < k * 0.01)
+    print(f"within ±{k}σ = ±{k * 0.01:.2f}: {inside:.4%}   (normal law: {math.erf(k / math.sqrt(2)):.4%})")
+    assert abs(inside - math.erf(k / math.sqrt(2))) < 5 * np.sqrt(inside * (1 - inside) / w.size) + 1e-4
+print(f"largest |w| of a million: {np.abs(w).max():.4f}")
+assert np.abs(w).max() < 0.06  # 5.5σ: a million draws exceed it with probability ≈ 4%; 6σ ≈ 0.2%
 
 # %% [markdown]
 # ## A 10-layer network, four initialisations, two activations

@@ -61,8 +61,9 @@ ax.set_title("finite-difference error: rounding (left) vs truncation (right)")
 ax.legend()
 
 best = {key: steps[int(np.argmin(err))] for key, err in errors.items()}
+digits = {key: -np.log10(min(err) / abs(exact)) for key, err in errors.items()}  # correct significant digits
 for key, h in best.items():
-    print(f"{key[0]:8s} {key[1]}: best h ≈ {h:.0e}, error {min(errors[key]):.1e}")
+    print(f"{key[0]:8s} {key[1]}: best h ≈ {h:.0e}, error {min(errors[key]):.1e}: {digits[key]:.1f} correct digits")
 
 at_1e6 = int(np.argmin(abs(steps - 1e-6)))
 print(f"at gradcheck's h = 1e-6: central error {errors['central', 'float64'][at_1e6]:.1e} in float64, "
@@ -71,12 +72,15 @@ assert errors["central", "float64"][at_1e6] < 1e-8   # gradcheck's eps=1e-6 is a
 assert errors["central", "float32"][at_1e6] > 1e-2   # ... and useless in float32
 assert min(errors["central", "float64"]) < min(errors["forward", "float64"]) / 100  # central beats forward
 assert min(errors["central", "float32"]) > 100 * min(errors["central", "float64"])  # float32 never gets close
+assert digits["central", "float64"] > 10 and 5 <= digits["central", "float32"] < 7  # the digits the text below quotes
+assert digits["forward", "float32"] < 4 < digits["central", "float32"]              # forward differences: fewer
 
 # %% [markdown]
 # In float64 the central difference with $h \approx 10^{-5}$–$10^{-6}$ agrees with the true derivative to
-# about ten digits. In float32 even the best step leaves only five or six correct digits, and at
-# $h = 10^{-6}$ the estimate is garbage: $x \pm h$ is barely representable. That is why
-# gradient checks run in **float64**, and why `gradcheck` warns when handed float32 inputs.
+# ten or more digits. In float32 even the best step leaves only five or six correct digits (the forward
+# difference, fewer than four), that best step has to be found, and at $h = 10^{-6}$ the estimate is
+# garbage: $x \pm h$ is barely representable. That is why gradient checks run in **float64**, and why
+# `gradcheck` warns when handed float32 inputs.
 #
 # ## `gradcheck` on built-in operations
 #
@@ -108,8 +112,8 @@ for name, (fn, inputs) in checks.items():
 # %% [markdown]
 # ## A custom operation with a planted bug
 #
-# A user-defined operation subclasses `autograd.Function`: `forward` computes the value and may save
-# tensors for backward; `backward` receives the gradient of the loss with respect to the output and
+# A user-defined operation subclasses `autograd.Function`, as in PyTorch: `forward` computes the value
+# from its input tensors (nothing inside it is recorded) and may save tensors for backward; `backward` receives the gradient of the loss with respect to the output and
 # returns one gradient per input. Here is $\mathrm{hypot}(x, y) = \sqrt{x^2 + y^2}$, with
 # $\partial r/\partial x = x/r$ and $\partial r/\partial y = y/r$ — and a copy-paste bug in the
 # second gradient.
@@ -118,7 +122,7 @@ for name, (fn, inputs) in checks.items():
 class BuggyHypot(Function):
     @staticmethod
     def forward(ctx, x, y):
-        r = ag.Tensor._wrap(np.sqrt(x.data**2 + y.data**2))
+        r = (x * x + y * y).sqrt()      # Tensor ops; nothing inside forward is recorded
         ctx.save_for_backward(x, y, r)  # r is the output: saving it spares recomputing the sqrt
         return r
 
@@ -174,7 +178,7 @@ class Hypot(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        r = ag.Tensor._wrap(np.sqrt(x.data**2 + y.data**2))
+        r = (x * x + y * y).sqrt()
         ctx.save_for_backward(x, y, r)
         return r
 
@@ -252,7 +256,7 @@ except GradcheckError as error:
 # ## Takeaways
 #
 # * Central differences in float64 with $h \approx 10^{-6}$ give about ten correct digits; float32 gives
-#   three or four. Check gradients in float64.
+#   five or six at the very best step, and nothing useful at $h = 10^{-6}$. Check gradients in float64.
 # * `gradcheck` compares whole Jacobians and tells you *which* input, output and element disagree;
 #   `gradgradcheck` does the same for second derivatives.
 # * Write backward rules with Tensor operations, and higher derivatives need no extra code.

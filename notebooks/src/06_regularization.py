@@ -4,11 +4,15 @@
 # A model **under-fits** when it is too simple to capture the pattern (high error on training *and*
 # validation data) and **over-fits** when it is flexible enough to memorise the noise in a small training
 # set (low training error, high validation error). This notebook shows both on a small regression problem,
-# how the picture changes with model size and data size, and the standard remedies: L1, L2 and elastic-net
-# penalties, weight decay, dropout, and — for training deep networks at all — batch and layer
-# normalisation.
+# how the picture changes with model size and data size, the split of the expected error into bias,
+# variance and noise, and the standard remedies: L1, L2 and elastic-net penalties, weight decay, dropout
+# (in both of its conventions), and — for training deep networks at all — batch, layer, instance and
+# group normalisation. It ends with what happens when the test data stop looking like the training
+# data: dataset shift.
 
 # %%
+import math
+
 import matplotlib.pyplot as plt
 import numpy as np
 from numpy.polynomial.legendre import legvander
@@ -23,6 +27,14 @@ _ = ag.manual_seed(0)
 plt.rcParams.update({"figure.dpi": 80, "axes.grid": True, "grid.alpha": 0.3})
 
 # %% [markdown]
+# The words, as lesson 000 defines them: the **training error** is the model's error on its training set;
+# the **generalisation error** is its expected error on a new example from the same distribution, which is
+# what we want small and what a held-out **test set** estimates. A **validation set**, also held out from
+# training, is used to choose between models and hyperparameters (here: the degree, the penalty); when data
+# are too scarce to set one aside, k-fold cross-validation (notebook 03) reuses the training data instead.
+# **Under-fitting**: the model cannot reach a low training error. **Over-fitting**: its training error is far
+# below its test error.
+#
 # ## The problem
 #
 # Noisy samples of $y = \sin 5x$ on $[-1, 1]$ (noise std 0.2, so the best achievable mean squared error is
@@ -119,12 +131,14 @@ assert train_err[-1] < 0.01 and val_err[-1] > 2 * val_err.min()  # degree 14 ove
 
 # %%
 sizes = [10, 20, 40, 80, 160]
-curves = []
+curves, train_noise = [], []
 for n in sizes:
     x, y = sample(n)
     model = fit(x, y, 9)
     curves.append((mse(model, x, y), mse(model, x_val, y_val)))
-curves = np.array(curves)
+    train_noise.append(np.mean((y - np.sin(5 * x)) ** 2))  # what the true function itself scores on this sample
+curves, train_noise = np.array(curves), np.array(train_noise)
+val_noise = np.mean((y_val - np.sin(5 * x_val)) ** 2)
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.plot(sizes, curves[:, 0], "o-", label="train")
@@ -135,9 +149,12 @@ ax.set_yscale("log")
 ax.set_xlabel("number of training points")
 ax.set_title("degree 9: error vs data size")
 ax.legend()
-for n, (tr, va) in zip(sizes, curves):
-    print(f"n = {n:3d}: train {tr:.4f}   validation {va:.4f}   gap {va - tr:.4f}")
+for n, (tr, va), floor in zip(sizes, curves, train_noise):
+    print(f"n = {n:3d}: train {tr:.4f}   validation {va:.4f}   gap {va - tr:+.4f}   "
+          f"(the truth scores {floor:.4f} on this training set, {val_noise:.4f} on the validation set)")
 gap = curves[:, 1] - curves[:, 0]
+excess_gap = (curves[:, 1] - val_noise) - (curves[:, 0] - train_noise)
+assert np.all(excess_gap > 0)  # measured against each set's own noise, validation is always the harder one
 assert gap[0] > 10 * gap[-1]                        # the generalisation gap closes ...
 assert curves[0, 0] < NOISE**2 < curves[-1, 0] * 1.5 and curves[-1, 1] < 1.5 * NOISE**2  # ... both meet near the noise floor
 
@@ -145,6 +162,112 @@ assert curves[0, 0] < NOISE**2 < curves[-1, 0] * 1.5 and curves[-1, 1] < 1.5 * N
 # With 10 points the model memorises; with 160 points the same model cannot, and both errors approach the
 # noise floor. More data is the best regulariser — when you cannot get it, constrain the model instead.
 #
+# At 80 and 160 points the printed gap is **negative**: the model does better on validation than on the
+# data it was trained on. That is not a bug, but sampling noise. Each error is an average over one finite
+# sample of noise, and the last column shows how large that noise is in each sample — the score of the
+# *true* function $\sin 5x$ itself. The large training sets here happen to be noisier than 0.04, the
+# 500-point validation set a little less noisy; once the model is too constrained to fit the noise, that
+# difference is all that is left of the gap. Measured against each set's own noise level, validation error
+# is the larger one at every size (asserted above). The *expected* gap is positive and shrinks as $n$
+# grows; any one measurement of it can fall below zero.
+#
+# ## Bias, variance and noise
+#
+# Lesson 003 splits the expected error of a learning algorithm into three parts. At a test input $x$
+# with $y = f(x) + \varepsilon$, and $\hat f_D$ the model trained on a random training set $D$:
+#
+# $$\mathbb E_{D,\varepsilon}\bigl[(y - \hat f_D(x))^2\bigr]
+#   = \underbrace{\bigl(\mathbb E_D[\hat f_D(x)] - f(x)\bigr)^2}_{\text{bias}^2}
+#   + \underbrace{\mathbb E_D\bigl[(\hat f_D(x) - \mathbb E_D[\hat f_D(x)])^2\bigr]}_{\text{variance}}
+#   + \underbrace{\sigma^2}_{\text{noise}} .$$
+#
+# **Bias** measures how far the algorithm's average prediction is from the truth — its ability to fit.
+# **Variance** measures how much the prediction changes when the training set is redrawn at the same size —
+# the effect of the data's randomness. **Noise** is the error no algorithm can avoid, here $0.2^2 = 0.04$.
+# Over-fitting is variance too large; regularisation is the set of strategies that reduce variance.
+#
+# To measure the terms, redraw the 15-point training set 200 times, refit every polynomial degree on each
+# (the same `fit` as above: Adam, 800 steps from zero — all 200 fits of a degree at once, as one batched
+# tensor, which gives each fit exactly the steps it would get alone), and average over a grid of test
+# inputs, with fresh noise for the measured error. Only odd degrees: $\sin 5x$ is an odd function, so an
+# even Legendre polynomial, which is even, cannot help fit it — adding one adds variance and no fit.
+
+# %%
+RESAMPLES = 200
+resampled_x = np.sort(ag.rand(RESAMPLES, 15).numpy() * 2 - 1, axis=1)
+resampled_y = (np.sin(5 * resampled_x) + NOISE * ag.randn(RESAMPLES, 15).numpy()).astype(np.float32)
+test_x = np.linspace(-1, 1, 201)
+
+
+def fit_many(xs, ys, degree, steps=800, lr=0.05):
+    """`fit` on every row of xs, ys at once: weights (rows, degree + 1, 1), one Adam over the summed losses."""
+    X, Y = ag.tensor(legvander(xs, degree).astype(np.float32)), ag.tensor(ys[..., None])
+    weight = ag.zeros(len(xs), degree + 1, 1, requires_grad=True)
+    optimizer = nn.optim.Adam([weight], lr=lr)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        ((X @ weight - Y) ** 2).mean(dim=(1, 2)).sum().backward()  # fit k's loss moves only fit k's weights
+        optimizer.step()
+    with ag.no_grad():
+        return (ag.tensor(legvander(test_x, degree).astype(np.float32)) @ weight).numpy()[..., 0]  # (rows, test points)
+
+
+# the batched fits are the single fits: check one against `fit`
+alone = predict(fit(resampled_x[0], resampled_y[0], 5), test_x)
+assert np.allclose(fit_many(resampled_x[:3], resampled_y[:3], 5)[0], alone, atol=1e-4)
+
+bv_degrees = [1, 3, 5, 7, 9, 11, 13]
+truth = np.sin(5 * test_x)
+fresh_targets = truth + NOISE * ag.randn(RESAMPLES, len(test_x)).numpy()  # new noise at every test input
+bias2, variance, measured = [], [], []
+spaghetti = {}
+for degree in bv_degrees:
+    predictions = fit_many(resampled_x, resampled_y, degree)
+    mean_prediction = predictions.mean(axis=0)
+    bias2.append(np.mean((mean_prediction - truth) ** 2))
+    variance.append(np.mean(predictions.var(axis=0)))
+    measured.append(np.mean((fresh_targets - predictions) ** 2))
+    if degree in (1, 5, 13):
+        spaghetti[degree] = predictions[:20]
+bias2, variance, measured = map(np.array, (bias2, variance, measured))
+
+fig, axes = plt.subplots(1, 4, figsize=(16, 3.4))
+for ax, degree in zip(axes, (1, 5, 13)):
+    ax.plot(test_x, spaghetti[degree].T, color="C1", alpha=0.3, lw=1)
+    ax.plot(test_x, truth, "k", lw=2, label="truth")
+    ax.set_ylim(-2, 2)
+    ax.set_title(f"degree {degree}: 20 of the 200 fits", fontsize=10)
+axes[0].legend(loc="lower left", fontsize=8)
+axes[3].plot(bv_degrees, bias2, "o-", label="bias²")
+axes[3].plot(bv_degrees, variance, "o-", label="variance")
+axes[3].axhline(NOISE**2, color="k", ls=":", label="noise σ²")
+axes[3].plot(bv_degrees, bias2 + variance + NOISE**2, "k-", lw=2, alpha=0.5, label="bias² + variance + noise")
+axes[3].plot(bv_degrees, measured, "x", color="C3", ms=8, label="measured test error")
+axes[3].set_yscale("log")
+axes[3].set_xlabel("degree (model size)")
+axes[3].legend(fontsize=7)
+fig.tight_layout()
+
+print("degree   bias²     variance  noise   sum      measured")
+for d, b2, v, m in zip(bv_degrees, bias2, variance, measured):
+    print(f"{d:6d}  {b2:.4f}   {v:.4f}   {NOISE**2:.2f}   {b2 + v + NOISE**2:.4f}   {m:.4f}")
+assert np.allclose(bias2 + variance + NOISE**2, measured, rtol=0.03)  # the decomposition accounts for the error
+assert bias2[0] > 0.5 * measured[0] and variance[-1] > 0.8 * measured[-1]  # degree 1: mostly bias; 13: mostly variance
+assert np.all(np.diff(variance[2:]) > 0) and variance[-1] > 5 * variance[0]  # variance grows with the degree ...
+assert bias2[0] > bias2[1] > bias2[2] and np.all(bias2[2:] < 0.15 * bias2[0])  # ... while bias falls, then stays small
+best_degree = bv_degrees[int(np.argmin(measured))]
+assert 3 < best_degree < 13                                               # the best trade-off lies in between
+
+# %% [markdown]
+# The low-degree fits all miss in the same way (bias); the degree-13 fits are nearly right on average but
+# each one wiggles differently with its training set, wildly so where a training set happens to leave an
+# end of the interval empty (variance). The best degree balances the two, and no degree gets below the
+# noise. (Bias creeps up again at the highest degrees: 800 Adam steps from zero do not reach the exact
+# least-squares fit, and stopping early is itself a mild regulariser. And the variance of degree 3 is above
+# that of degree 5: a cubic is so wrong for $\sin 5x$ that where the 15 points fall decides which wrong cubic
+# it fits — a misfitting model has variance too.)
+
+# %% [markdown]
 # ## Penalties: L2, L1 and elastic net
 #
 # Add a penalty on the weights to the loss:
@@ -253,6 +376,44 @@ for ax, title, image in ((axes[0], "train mode, call 1", dropout(ag.ones(10, 30)
     ax.axis("off")
 
 # %% [markdown]
+# ### Two conventions, one expectation
+#
+# Lesson 003 states dropout the original way (Srivastava et al., 2014): during training each unit is
+# zeroed with probability $p$ and the survivors pass **unchanged**; at test time every unit is kept and its
+# output **multiplied by the keep probability** $1 - p$ (the lesson writes "multiply by $p$" with
+# $p = 0.5$, where the two probabilities coincide). `nn.Dropout`, like PyTorch's, uses **inverted dropout**
+# instead: the survivors are scaled by $1/(1-p)$ during training, and test time does nothing. Both keep a
+# unit's test-time output equal to its expected training-time output:
+#
+# $$\mathbb E[m\,h] = (1-p)\,h \quad\text{(original)}, \qquad \mathbb E\bigl[m\,h/(1-p)\bigr] = h \quad\text{(inverted)},
+#   \qquad m \sim \text{Bernoulli}(1-p).$$
+#
+# The two differ by the constant factor $1/(1-p)$ in *both* phases, so they train equivalent networks (the
+# next layer's weights absorb the factor); inverted dropout is preferred because the trained model needs no
+# change for inference. Checked over 20,000 random masks with $p = 0.3$:
+
+# %%
+p_drop = 0.3
+h = ag.rand(1, 50) * 4                                    # some activations
+repeated = ag.ones(20_000, 1) * h                         # 20,000 independent masks of the same 50 units
+inverted_train = F.dropout(repeated, p_drop, training=True)       # survivors × 1/(1 − p)
+original_train = F.dropout(repeated, p_drop, training=True) * (1 - p_drop)  # survivors unchanged
+inverted_test = F.dropout(h, p_drop, training=False)             # identity
+original_test = h * (1 - p_drop)                                 # scaled by the keep probability
+
+stderr = h.numpy() * np.sqrt(p_drop / (1 - p_drop)) / np.sqrt(20_000)  # std of the inverted mean
+for name, train, test, scale in (("inverted", inverted_train, inverted_test, 1.0),
+                                 ("original", original_train, original_test, 1 - p_drop)):
+    gap = np.abs(train.numpy().mean(0) - test.numpy()[0])
+    print(f"{name:9s}: test output of unit 0 = {test.numpy()[0, 0]:.4f}, mean training output = "
+          f"{train.numpy()[:, 0].mean():.4f}; largest gap over 50 units {gap.max():.4f} "
+          f"({(gap / (scale * stderr[0])).max():.1f} standard errors)")
+    assert np.all(gap < 5 * scale * stderr[0])
+values = np.unique(np.round(original_train.numpy()[:, 0] / h.numpy()[0, 0], 6))
+assert set(values) == {0.0, 1.0}                                 # original: each unit kept as is, or zeroed
+assert np.allclose(inverted_test.numpy(), original_test.numpy() / (1 - p_drop))
+
+# %% [markdown]
 # ## Batch normalisation and layer normalisation
 #
 # Both normalise pre-activations to zero mean and unit variance, then apply a learned scale and shift:
@@ -280,6 +441,67 @@ assert np.allclose(ln(h[:4]).detach().numpy()[0], out_ln[0], atol=1e-6)
 bn.eval()  # evaluation mode uses the running statistics instead: deterministic, one sample at a time
 assert np.allclose(bn(h[:4]).detach().numpy(), bn(h).detach().numpy()[:4], atol=1e-6)
 print("running mean after 2 training batches:", np.round(bn.running_mean.numpy(), 2))
+
+# %% [markdown]
+# ### Instance and group normalisation
+#
+# Lesson 003 lists four normalisations. On a batch of images, shape (N, C, H, W), they differ only in
+# which values share one mean and one variance:
+#
+# * **BatchNorm**: one channel, over the batch and the pixels — $(N, H, W)$;
+# * **LayerNorm**: one sample, over all its channels and pixels — $(C, H, W)$;
+# * **InstanceNorm**: one channel of one sample, over its pixels — $(H, W)$; it removes each image's
+#   own contrast and brightness per channel, which is why style transfer uses it;
+# * **GroupNorm**: one group of channels of one sample — $(C/G, H, W)$; independent of the batch, so it
+#   works at batch size 1. With one group it is LayerNorm; with one channel per group, InstanceNorm.
+#
+# Each module's output, against numpy normalising over exactly those axes:
+
+# %%
+_ = ag.manual_seed(0)
+N, C, side = 4, 6, 5
+images_t = (ag.randn(N, C, side, side) * ag.tensor([1.0, 2.0, 3.0, 0.5, 4.0, 1.0]).reshape(1, C, 1, 1)
+            + ag.randn(N, C, 1, 1) * 3)                       # every (sample, channel) with its own offset
+x64 = images_t.numpy().astype(np.float64)
+
+
+def normalise(a, axes):
+    return (a - a.mean(axes, keepdims=True)) / np.sqrt(a.var(axes, keepdims=True) + 1e-5)
+
+
+norms = {
+    "BatchNorm2d(6)": (nn.BatchNorm2d(C), normalise(x64, (0, 2, 3))),
+    "LayerNorm([6, 5, 5])": (nn.LayerNorm([C, side, side]), normalise(x64, (1, 2, 3))),
+    "InstanceNorm2d(6)": (nn.InstanceNorm2d(C), normalise(x64, (2, 3))),
+    "GroupNorm(3, 6)": (nn.GroupNorm(3, C), normalise(x64.reshape(N, 3, C // 3, side, side), (2, 3, 4)).reshape(x64.shape)),
+}
+for name, (module, expected) in norms.items():
+    out = module(images_t).detach().numpy()
+    print(f"{name:21s} max |module − numpy| = {np.abs(out - expected).max():.1e}")
+    assert np.allclose(out, expected, atol=1e-4)
+assert np.allclose(nn.GroupNorm(1, C)(images_t).detach().numpy(), norms["LayerNorm([6, 5, 5])"][1], atol=1e-4)
+assert np.allclose(nn.GroupNorm(C, C)(images_t).detach().numpy(), norms["InstanceNorm2d(6)"][1], atol=1e-4)
+
+# which (sample, channel) pairs share statistics, with the H×W pixels of each pair always together
+sharing = {
+    "BatchNorm": np.tile(np.arange(C), (N, 1)),
+    "LayerNorm": np.tile(np.arange(N)[:, None], (1, C)),
+    "InstanceNorm": np.arange(N * C).reshape(N, C),
+    "GroupNorm (3 groups)": np.arange(N)[:, None] * 3 + np.arange(C)[None, :] // 2,
+}
+fig, axes = plt.subplots(1, 4, figsize=(14, 2.8))
+shuffled_colours = np.random.default_rng(3).permutation(N * C)  # so that neighbouring sets get unlike colours
+for ax, (name, groups) in zip(axes, sharing.items()):
+    ax.imshow(shuffled_colours[groups], cmap="turbo", vmin=0, vmax=N * C - 1, aspect="auto")
+    ax.set_title(f"{name}: {len(np.unique(groups))} sets of statistics", fontsize=9)
+    ax.set_xlabel("channel")
+    ax.set_ylabel("sample")
+    ax.set_xticks(np.arange(-0.5, C), minor=True)
+    ax.set_yticks(np.arange(-0.5, N), minor=True)
+    ax.grid(which="minor", color="white", lw=1.5)
+    ax.grid(which="major", visible=False)
+    ax.tick_params(which="minor", length=0)
+_ = fig.suptitle("one colour = one mean and variance (each cell stands for its H×W pixels)", y=1.04, fontsize=10)
 
 # %% [markdown]
 # ### The effect on training
@@ -332,13 +554,118 @@ assert norm_acc["BatchNorm1d"] > 0.9 and norm_acc["LayerNorm"] > 0.8
 assert norm_acc["no normalisation"] < norm_acc["LayerNorm"] - 0.2
 
 # %% [markdown]
+# ## Dataset shift
+#
+# Everything above assumes that the test data come from the same distribution as the training data.
+# Lesson 000 names three ways they may not. Writing the distribution as $p(x, y) = p(x)\,p(y \mid x) = p(y)\,p(x \mid y)$:
+#
+# * **covariate shift**: $p(x)$ changes, $p(y \mid x)$ does not — the same rule, applied to new inputs
+#   (photos from a new camera);
+# * **label shift**: $p(y)$ changes, $p(x \mid y)$ does not — a disease becomes more common, its symptoms
+#   stay the same;
+# * **concept shift**: $p(y \mid x)$ itself changes — what counts as spam changes.
+#
+# **Covariate shift**, with this notebook's regression: a degree-5 fit trained on inputs from $[-1, 0.3]$ is
+# good there and useless on $[0.3, 1]$, although $y = \sin 5x$ + noise holds everywhere — it never saw
+# that part of the input space, and a polynomial extrapolates badly.
+
+# %%
+_ = ag.manual_seed(0)
+x_seen = np.sort(ag.rand(40).numpy() * 1.3 - 1)                     # training inputs from [-1, 0.3]
+y_seen = (np.sin(5 * x_seen) + NOISE * ag.randn(40).numpy()).astype(np.float32)
+shift_model = fit(x_seen, y_seen, 5)
+x_same, x_new = np.linspace(-1, 0.3, 200), np.linspace(0.3, 1, 200)
+for_same = mse(shift_model, x_same, np.sin(5 * x_same).astype(np.float32))
+for_new = mse(shift_model, x_new, np.sin(5 * x_new).astype(np.float32))
+print(f"error against the truth on the training range: {for_same:.4f};  on the shifted inputs: {for_new:.2f}")
+assert for_new > 20 * for_same
+
+# %% [markdown]
+# **Label shift**, with a classifier: class 0 has $x \sim N(-1, 1)$, class 1 has $x \sim N(1, 1)$, and a
+# logistic regression (`nn.Linear(1, 1)` with `F.binary_cross_entropy_with_logits`) is trained on balanced
+# classes. For these classes the true log-odds are exactly $2x + \log\frac{p(y=1)}{p(y=0)}$, and the model
+# learns $\approx 2x$. At test time class 1 becomes 9 times as common. The model is still right about
+# $p(x \mid y)$, so its logit needs only the new prior: adding $\log 9$ recovers the best possible accuracy
+# for the new population, which can be computed in closed form.
+
+# %%
+def two_gaussians(n, share_of_class_1):
+    y = (ag.rand(n, 1) < share_of_class_1).float()
+    return ag.randn(n, 1) + 2 * y - 1, y
+
+
+def classifier_accuracy(logits, y):
+    return ((logits > 0).float() == y).float().mean().item()
+
+
+_ = ag.manual_seed(0)
+x_balanced, y_balanced = two_gaussians(4000, 0.5)
+logistic = nn.Linear(1, 1)
+optimizer = nn.optim.Adam(logistic.parameters(), lr=0.05)
+for _ in range(300):
+    optimizer.zero_grad()
+    F.binary_cross_entropy_with_logits(logistic(x_balanced), y_balanced).backward()
+    optimizer.step()
+print(f"learned logit: {logistic.weight.item():.3f}·x + {logistic.bias.item():.3f}   (true: 2·x + 0)")
+
+x_shifted, y_shifted = two_gaussians(20_000, 0.9)
+with ag.no_grad():
+    as_trained = classifier_accuracy(logistic(x_shifted), y_shifted)
+    corrected = classifier_accuracy(logistic(x_shifted) + math.log(9), y_shifted)
+threshold = -math.log(9) / 2                                   # where 2x + log 9 = 0
+phi = lambda z: 0.5 * math.erfc(-z / math.sqrt(2))             # the standard normal CDF
+bayes = 0.9 * (1 - phi(threshold - 1)) + 0.1 * phi(threshold + 1)
+print(f"on the shifted population (90% class 1): accuracy {as_trained:.3f} as trained, {corrected:.3f} with the "
+      f"prior corrected; the best possible is {bayes:.3f}")
+assert abs(logistic.weight.item() - 2) < 0.2 and abs(logistic.bias.item()) < 0.15
+assert corrected > as_trained + 0.02 and abs(corrected - bayes) < 0.01
+
+# %% [markdown]
+# **Concept shift**: same inputs, same classes, new rule. Suppose that from now on every example with
+# $x > 1$ counts as class 0, whatever it counted as before. $p(x)$ is unchanged, but $p(y \mid x)$ is not,
+# and no correction of the old model can know that: it needs new labels. A model retrained on data labelled
+# by the new rule (an MLP with one hidden layer, since the new rule is no longer a single threshold) learns it.
+
+# %%
+def new_concept(x, y):
+    return y * (x <= 1).float()
+
+
+x_concept, y_concept = two_gaussians(4000, 0.5)
+y_concept = new_concept(x_concept, y_concept)
+with ag.no_grad():
+    old_model_on_new_concept = classifier_accuracy(logistic(x_concept), y_concept)
+    old_model_on_old_concept = classifier_accuracy(logistic(x_balanced), y_balanced)
+_ = ag.manual_seed(1)
+retrained = nn.Sequential(nn.Linear(1, 16), nn.Tanh(), nn.Linear(16, 1))
+optimizer = nn.optim.Adam(retrained.parameters(), lr=0.02)
+for _ in range(500):
+    optimizer.zero_grad()
+    F.binary_cross_entropy_with_logits(retrained(x_concept), y_concept).backward()
+    optimizer.step()
+x_test_concept, y_test_concept = two_gaussians(20_000, 0.5)
+y_test_concept = new_concept(x_test_concept, y_test_concept)
+with ag.no_grad():
+    retrained_accuracy = classifier_accuracy(retrained(x_test_concept), y_test_concept)
+print(f"old model: accuracy {old_model_on_old_concept:.3f} under the old rule, {old_model_on_new_concept:.3f} under the "
+      f"new one; retrained on new labels: {retrained_accuracy:.3f}")
+assert old_model_on_new_concept < old_model_on_old_concept - 0.1
+assert retrained_accuracy > old_model_on_new_concept + 0.1
+
+# %% [markdown]
 # ## Takeaways
 #
 # * Diagnose with curves: training and validation error both high → under-fitting (bigger model, better
 #   features, train longer); training low but validation high → over-fitting (more data, smaller model,
-#   regularise).
+#   regularise). A single gap measurement is noisy and can even be negative.
+# * Expected error = bias² + variance + noise: small models err by bias, large ones by variance, and
+#   nothing gets below the noise. Regularisation trades a little bias for less variance.
 # * L2 shrinks weights, L1 selects a sparse subset, elastic net mixes both; with SGD, weight decay *is* L2;
 #   with Adam, prefer decoupled weight decay (`AdamW`).
-# * Dropout: random sub-networks in training, the full network (no randomness) in `eval()` mode.
-# * BatchNorm and LayerNorm keep every layer's inputs well scaled, which makes deep networks trainable
-#   with larger learning rates; BatchNorm behaves differently in training and evaluation, LayerNorm does not.
+# * Dropout: random sub-networks in training, the full network (no randomness) in `eval()` mode; inverted
+#   dropout scales during training so that inference needs no change.
+# * BatchNorm, LayerNorm, InstanceNorm and GroupNorm differ in which values share statistics; they keep
+#   every layer's inputs well scaled, which makes deep networks trainable with larger learning rates.
+#   BatchNorm behaves differently in training and evaluation, the others do not.
+# * A model is only as good as the match between its training and test distributions: under covariate
+#   shift it extrapolates, label shift can be corrected through the prior, concept shift needs new labels.

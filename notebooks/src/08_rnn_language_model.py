@@ -3,9 +3,12 @@
 #
 # A language model predicts the next character from the ones before it. A recurrent network reads the text
 # one character at a time and carries a hidden state forward, so its prediction can depend on everything
-# it has read. This notebook trains a small LSTM on a short public-domain text, measures it by
-# **perplexity** against simple baselines, shows why recurrent networks need **gradient clipping**
-# (gradients explode through time), and samples new text from the trained model.
+# it has read. This notebook prepares a short text the way the source lessons describe, defines
+# **perplexity** and its best, worst and baseline values, builds **n-gram** count models (and shows where
+# they break down: data sparsity), trains a small LSTM against them, compares the two ways of cutting a
+# long text into mini-batches (random windows with a fresh state, or consecutive windows with the state
+# carried over and detached), shows why recurrent networks need **gradient clipping** (gradients explode
+# through time), and samples new text from the trained model.
 
 # %%
 import matplotlib.pyplot as plt
@@ -21,8 +24,11 @@ plt.rcParams.update({"figure.dpi": 80, "axes.grid": True, "grid.alpha": 0.3})
 # %% [markdown]
 # ## The data
 #
-# `examples/data/tiny_text.txt`: about 18,000 characters of short stories written for this project (CC0).
-# Characters become integer ids; the first 90% of the text is for training, the rest for validation.
+# `examples/data/tiny_text.txt`: about 24,000 characters of short stories written for this project (CC0).
+# Preparing text for a language model takes four steps: (1) read the text; (2) split it into **tokens** —
+# here single characters; a word-level model would use a word tokenizer such as NLTK's `word_tokenize`
+# or spaCy (lesson 000); (3) build a **vocabulary** that gives each distinct token an integer id; (4) turn
+# the text into the sequence of ids. The first 90% of the sequence is for training, the rest for validation.
 
 # %%
 text = open("../examples/data/tiny_text.txt", encoding="utf-8").read()
@@ -34,6 +40,8 @@ split = int(0.9 * len(ids))
 train_ids, val_ids = ids[:split], ids[split:]
 print(f"{len(text)} characters, vocabulary of {vocab}: {''.join(chars)!r}")
 print(text[400:640])
+assert round(len(text), -3) == 24_000 and ids.shape == (len(text),)  # "about 24,000 characters" above
+assert "".join(chars[i] for i in ids[400:640]) == text[400:640]      # the ids spell the text
 
 # %% [markdown]
 # ## Baselines, in perplexity
@@ -48,6 +56,84 @@ print(text[400:640])
 counts = np.bincount(train_ids, minlength=vocab) + 1  # add-one smoothing: every character has some probability
 unigram_ppl = np.exp(-np.log(counts / counts.sum())[val_ids].mean())
 print(f"uniform perplexity {vocab}, unigram perplexity {unigram_ppl:.1f}")
+
+# %% [markdown]
+# Lesson 000 spells out the three reference points, which follow from perplexity $= e^{H}$ with
+# $H = -\frac1N \sum \log p(\text{true next token})$:
+#
+# 1. **best case**: the model always gives the true token probability 1 — perplexity **1**;
+# 2. **worst case**: it gives the true token probability 0 — perplexity **∞**;
+# 3. **baseline**: it gives every token the same probability — perplexity = **the number of classes**.
+#
+# Each case computed with `F.cross_entropy` on logits built for it:
+
+# %%
+some_targets = ag.tensor(val_ids[:50])
+is_target = ag.eye(vocab)[some_targets] > 0                               # (50, vocab): True at the true token
+cases = {
+    "best: true token certain": ag.zeros(50, vocab).masked_fill(is_target, 100.0),  # softmax: all mass on it
+    "worst: true token impossible": ag.zeros(50, vocab).masked_fill(is_target, float("-inf")),  # none on it
+    "baseline: uniform": ag.zeros(50, vocab),
+}
+perplexities = {name: float(np.exp(F.cross_entropy(logits, some_targets).item())) for name, logits in cases.items()}
+for name, value in perplexities.items():
+    print(f"{name:30s} perplexity {value}")
+assert abs(perplexities["best: true token certain"] - 1) < 1e-6
+assert perplexities["worst: true token impossible"] == float("inf")
+assert abs(perplexities["baseline: uniform"] - vocab) < 1e-3 * vocab
+
+# %% [markdown]
+# ## n-gram models
+#
+# The chain rule writes the probability of a text as $\prod_t p(x_t \mid x_1, \dots, x_{t-1})$. An
+# **n-gram** model makes the Markov assumption that only the last $n - 1$ tokens matter,
+# $p(x_t \mid x_{t-n+1}, \dots, x_{t-1})$, and estimates that by counting: how often each context of $n - 1$
+# characters was followed by each character in the training text. (Smoothing: $k = 0.1$ is added to every
+# count, so unseen combinations keep a little probability.) $n = 1$ is the unigram model above, $n = 2$ a
+# bigram, $n = 3$ a trigram. All are scored on the same validation characters (from the 7th on, so that
+# every context exists).
+#
+# Lesson 000 names the defects: the number of parameters grows like $V^n$, and the data become **sparse** —
+# most long contexts are never seen, so their counts say nothing.
+
+# %%
+def ngram_log_probs(n, k=0.1, start=6):
+    """log p(x_t | previous n-1 characters) for the validation characters t >= start, and how many contexts were unseen."""
+    context_count, joint_count = {}, {}
+    for t in range(n - 1, len(train_ids)):
+        context = tuple(train_ids[t - n + 1:t])
+        context_count[context] = context_count.get(context, 0) + 1
+        joint_count[context + (train_ids[t],)] = joint_count.get(context + (train_ids[t],), 0) + 1
+    log_probs, unseen = [], 0
+    for t in range(start, len(val_ids)):
+        context = tuple(val_ids[t - n + 1:t])
+        unseen += context not in context_count
+        log_probs.append(np.log((joint_count.get(context + (val_ids[t],), 0) + k) / (context_count.get(context, 0) + k * vocab)))
+    return np.array(log_probs), unseen / (len(val_ids) - start), len(joint_count)
+
+
+ngram = {}
+print(" n   perplexity   validation contexts never seen   distinct n-grams seen   possible n-grams")
+for n in range(1, 7):
+    log_probs, unseen, distinct = ngram_log_probs(n)
+    ngram[n] = (float(np.exp(-log_probs.mean())), unseen, distinct)
+    print(f"{n:2d}   {ngram[n][0]:10.2f}   {unseen:30.1%}   {distinct:21,d}   {vocab**n:16,d}")
+
+ppl_by_n = [ngram[n][0] for n in range(1, 7)]
+best_n = int(np.argmin(ppl_by_n)) + 1
+assert abs(ngram_log_probs(1, k=1.0, start=0)[0].mean() + np.log(unigram_ppl)) < 1e-9  # n = 1, k = 1 is the unigram above
+assert ppl_by_n[1] < ppl_by_n[0] and best_n in (3, 4)              # context helps, up to a point ...
+assert ppl_by_n[-1] > ppl_by_n[best_n - 1] * 2                     # ... then sparsity takes over
+assert all(ngram[n][1] < ngram[n + 1][1] for n in range(2, 6))     # unseen contexts grow with n
+assert ngram[6][1] > 0.3                                           # by n = 6, over a third of contexts are new
+
+# %% [markdown]
+# Longer contexts help until the counts run out: by $n = 6$ over a third of the validation contexts never
+# occur in 21,537 training characters, the model falls back on its smoothing, and it does worse than using
+# no context at all. The training text holds at most 13,608 distinct n-grams of any length, out of
+# $63^n$ possible: the table of parameters an n-gram model would need grows exponentially, the data to fill
+# it do not. A neural model shares what it learns between similar contexts instead of counting each
+# separately.
 
 # %% [markdown]
 # ## The model
@@ -98,13 +184,17 @@ _ = ag.manual_seed(0)
 model = CharLM(vocab)
 optimizer = nn.optim.Adam(model.parameters(), lr=1e-2)
 print(model)
-print("initial validation perplexity:", round(validation_perplexity(model), 1))
+initial_val_ppl = validation_perplexity(model)
+print("initial validation perplexity:", round(initial_val_ppl, 1))
+assert abs(initial_val_ppl - vocab) < 0.1 * vocab  # an untrained model is close to uniform
 
 # %%
 steps, curve = 200, []
 for step in range(1, steps + 1):
     x, y = random_windows(train_ids)
     loss = loss_on(model, x, y)
+    if step == 1:  # the loss before the first update: the untrained model, step 0 of the curve
+        curve.append((0, float(np.exp(loss.item())), initial_val_ppl))
     optimizer.zero_grad()
     loss.backward()
     nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
@@ -118,13 +208,103 @@ ax.plot(curve[:, 0], curve[:, 1], "o-", label="training batch")
 ax.plot(curve[:, 0], curve[:, 2], "o-", label="validation")
 ax.axhline(vocab, color="k", ls=":", label=f"uniform ({vocab})")
 ax.axhline(unigram_ppl, color="gray", ls="--", label=f"unigram ({unigram_ppl:.1f})")
+ax.axhline(ngram[best_n][0], color="C2", ls="-.", label=f"best n-gram, n = {best_n} ({ngram[best_n][0]:.1f})")
 ax.set_yscale("log")
 ax.set_xlabel("training step")
 ax.set_ylabel("perplexity")
 ax.legend()
 final_ppl = curve[-1, 2]
-print(f"validation perplexity after {steps} steps: {final_ppl:.2f}")
+print(f"validation perplexity after {steps} steps: {final_ppl:.2f} (best n-gram: {ngram[best_n][0]:.2f})")
+assert curve[0, 0] == 0 and abs(curve[0, 1] - vocab) < 0.1 * vocab  # the curve starts from the untrained model
 assert final_ppl < vocab / 5 and final_ppl < 0.6 * unigram_ppl
+assert abs(final_ppl / ngram[best_n][0] - 1) < 0.15  # after 200 steps: on a par with the best count model
+
+# %% [markdown]
+# After 200 steps — about ten passes' worth of characters — the LSTM is on a par with the best n-gram model;
+# on a text this short neither has much more to learn from. (The step-0 point is the untrained model: as
+# good as uniform.)
+#
+# ## Two ways to cut a text into mini-batches
+#
+# Training above uses **random sampling** (lesson 000's first scheme): each mini-batch is 32 windows
+# starting at random places, unrelated to the previous batch's, so every window starts from a **fresh**
+# (zero) state. The second scheme, **sequential partitioning**, cuts the training text into 32 long
+# streams, one per row of the batch, and walks along them: row $i$ of batch $t+1$ continues exactly where
+# row $i$ of batch $t$ ended. The final state of one batch is then the right starting state for the next,
+# and is **carried** over — but **detached** (`state.detach()`), so that backpropagation still stops at the
+# batch boundary (truncated backpropagation through time) instead of running back through every batch so
+# far. Each pass starts the streams at a random offset, so windows do not always begin at the same places.
+
+# %%
+def sequential_batches(source):
+    """One pass over source as BATCH parallel streams, in consecutive windows of WINDOW characters."""
+    offset = int(ag.randint(0, WINDOW, (1,)).item())
+    length = (len(source) - offset - 1) // BATCH
+    inputs = source[offset: offset + BATCH * length].reshape(BATCH, length)
+    targets = source[offset + 1: offset + 1 + BATCH * length].reshape(BATCH, length)
+    for start in range(0, length - WINDOW + 1, WINDOW):
+        yield ag.tensor(inputs[:, start:start + WINDOW]), ag.tensor(targets[:, start:start + WINDOW])
+
+
+first, second = list(sequential_batches(train_ids))[:2]
+assert np.array_equal(second[0].numpy()[:, 0], first[1].numpy()[:, -1])  # row i of batch 2 continues row i of batch 1
+
+_ = ag.manual_seed(0)
+sequential_model = CharLM(vocab)
+optimizer = nn.optim.Adam(sequential_model.parameters(), lr=1e-2)
+step = 0
+while step < steps:
+    state = None                                   # a fresh state at the start of every pass
+    for x, y in sequential_batches(train_ids):
+        if state is not None:
+            state = tuple(s.detach() for s in state)   # keep the values, cut the graph
+            assert all(s.grad_fn is None and not s.requires_grad for s in state)
+        logits, state = sequential_model(x, state)
+        loss = F.cross_entropy(logits.reshape(-1, vocab), y.reshape(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(sequential_model.parameters(), max_norm=1.0)
+        optimizer.step()
+        step += 1
+        if step == steps:
+            break
+
+# %% [markdown]
+# Both models trained for the same 200 steps. Validation perplexity, three ways: reading each validation
+# stream in one go with the state carried along (as above), and cut into pieces of 32 or of 8 characters,
+# each piece starting from a fresh state — less context for the first characters of every piece.
+
+# %%
+def chunked_perplexity(model, piece=None):
+    """Validation perplexity with the state reset every `piece` characters (never if None)."""
+    if piece is None:
+        return validation_perplexity(model)
+    total, count = 0.0, 0
+    with ag.no_grad():
+        for start in range(0, rows - piece + 1, piece):
+            logits, _ = model(val_x[:, start:start + piece])
+            total += F.cross_entropy(logits.reshape(-1, vocab), val_y[:, start:start + piece].reshape(-1)).item() * logits.shape[0] * piece
+            count += logits.shape[0] * piece
+    return float(np.exp(total / count))
+
+
+schemes = {"random sampling, fresh state": model, "sequential partitioning, carried state": sequential_model}
+scores = {name: [chunked_perplexity(m, piece) for piece in (None, 32, 8)] for name, m in schemes.items()}
+print("validation perplexity                      state carried   reset every 32   reset every 8")
+for name, (carried, reset32, reset8) in scores.items():
+    print(f"{name:42s} {carried:13.2f} {reset32:16.2f} {reset8:15.2f}")
+random_scores, sequential_scores = scores.values()
+assert abs(random_scores[0] / sequential_scores[0] - 1) < 0.1          # both schemes train about equally well here
+for carried, reset32, reset8 in scores.values():
+    assert carried < reset32 < reset8                                   # more context, better predictions
+assert sequential_scores[2] / sequential_scores[0] > random_scores[2] / random_scores[0]  # leans on long context more
+
+# %% [markdown]
+# On this text both schemes reach about the same perplexity. Every model predicts better the more context
+# it keeps (carried state beats resets), and the model trained with carried state suffers more when its
+# context is cut short: it learned to rely on information from beyond its 32-character window, which the
+# random-sampling model never had during training. Sequential partitioning gives the model that longer
+# context for free (the state costs no extra computation); random sampling gives more varied batches.
 
 # %% [markdown]
 # ## Sampling text
@@ -172,8 +352,8 @@ print(f"\n{np.mean([w in real_words for w in words]):.0%} of the generated words
 def relu_rnn_lm(gain):
     _ = ag.manual_seed(0)
     lm = CharLM(vocab, rnn=nn.RNN(16, 64, nonlinearity="relu", batch_first=True))
-    nn.init.eye_(lm.rnn.weight_hh_l0)
-    lm.rnn.weight_hh_l0.data[...] *= gain
+    with ag.no_grad():
+        nn.init.eye_(lm.rnn.weight_hh_l0).mul_(gain)
     return lm
 
 
@@ -245,9 +425,12 @@ assert np.isfinite(clipped_loss).all() and clipped_loss[-1] < clipped_loss[0] / 
 #
 # ## Takeaways
 #
-# * Perplexity $e^{\text{cross-entropy}}$ reads as "effective number of choices"; compare it with the uniform
-#   (vocabulary size) and unigram baselines.
-# * Recurrent networks are trained on windows (truncated backpropagation through time) and generate text
-#   by feeding back their own samples, carrying their state.
+# * Perplexity $e^{\text{cross-entropy}}$ reads as "effective number of choices": 1 at best, ∞ at worst, the
+#   vocabulary size for a uniform guess; compare a model with those and with the unigram baseline.
+# * n-gram models count contexts of $n-1$ tokens; longer contexts help until the data run out, and then
+#   sparsity makes them worse than no context at all.
+# * Recurrent networks are trained on windows (truncated backpropagation through time): random windows
+#   with a fresh state, or consecutive windows with the state carried over and detached. They generate
+#   text by feeding back their own samples, carrying their state.
 # * Gradients through time explode or vanish geometrically; clip the gradient norm, and prefer gated cells
 #   (LSTM, GRU).

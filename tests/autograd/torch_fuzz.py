@@ -63,7 +63,7 @@ class Lib:
         results in other layouts, e.g. batch_norm at zero variance in a channels-last layout)."""
         if self.torch is not None:
             return self.torch.tensor(np.array(array, order="K" if keep_layout else "C"), requires_grad=requires_grad)
-        return ag.Tensor(array, requires_grad=requires_grad)
+        return ag.Tensor._from_data(array, requires_grad=requires_grad)
 
     def is_tensor(self, x) -> bool:
         return isinstance(x, self.torch.Tensor) if self.torch is not None else isinstance(x, ag.Tensor)

@@ -56,6 +56,8 @@ ACTIVATIONS = {
     "tanhshrink": (F.tanhshrink, nn.Tanhshrink(), lambda x: x - np.tanh(x)),
     "softshrink": (F.softshrink, nn.Softshrink(), lambda x: np.where(x > 0.5, x - 0.5, np.where(x < -0.5, x + 0.5, 0))),
     "hardshrink": (F.hardshrink, nn.Hardshrink(), lambda x: np.where(np.abs(x) > 0.5, x, 0)),
+    "rrelu (eval)": (lambda x: F.rrelu(x, 0.1, 0.3), nn.RReLU(0.1, 0.3).eval(), lambda x: np.where(x > 0, x, 0.2 * x)),
+    "glu": (F.glu, nn.GLU(), lambda x: x[..., :x.shape[-1] // 2] * _sigmoid(x[..., x.shape[-1] // 2:])),
 }
 
 
@@ -70,7 +72,7 @@ def _input(shape=(3, 4), seed=0, scale=2.0, dtype=np.float64):
 
 
 def test_every_activation_is_in_the_table():
-    tested = {type(module) for _, module, _ in ACTIVATIONS.values()} | {nn.PReLU}
+    tested = {type(module) for _, module, _ in ACTIVATIONS.values()} | {nn.PReLU, nn.Softmax2d}
     exported = {getattr(nn.layers.activation, name) for name in nn.layers.activation.__all__}
     assert exported <= tested, f"activation modules without test entries: {exported - tested}"
     functions = set(F.activation.__all__) - {"relu_", "prelu", "normalize"}  # those three are tested below
@@ -109,6 +111,8 @@ def test_gradcheck_random_shapes(shape, name):
     fn, _, reference = ACTIVATIONS[name]
     if name == "softmax_dim0" or name in ("log_softmax", "softmin") and len(shape) < 2:
         shape = shape + [2] * (2 - len(shape))
+    if name == "glu":
+        shape[-1] *= 2
     x = _input(tuple(shape), seed=len(shape))
     np.testing.assert_allclose(fn(x)._data, reference(x._data), rtol=1e-10, atol=1e-12)
     assert gradcheck(fn, (x,))
@@ -125,6 +129,15 @@ def test_prelu_learnable_slope(num_parameters):
     assert gradgradcheck(lambda x, w: F.prelu(x, w), (x, layer.weight))
     layer(x).sum().backward()
     assert layer.weight.grad is not None and np.any(layer.weight.grad._data != 0)
+
+
+def test_softmax2d_normalises_over_channels():
+    x = _input((2, 3, 2, 2), seed=4)
+    np.testing.assert_allclose(nn.Softmax2d()(x)._data, _softmax(x._data, 1), rtol=1e-12)
+    np.testing.assert_allclose(nn.Softmax2d()(x[0])._data, _softmax(x._data[0], 0), rtol=1e-12)
+    assert gradgradcheck(nn.Softmax2d(), (x,))
+    with pytest.raises(ValueError, match="3 or 4 dimensions"):
+        nn.Softmax2d()(x[0, 0])
 
 
 def test_prelu_channel_mismatch_is_explained():

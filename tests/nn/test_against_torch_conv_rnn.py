@@ -15,6 +15,7 @@ from nn.functional import conv as C  # noqa: E402
 from nn.functional import normalization as N  # noqa: E402
 from nn.functional import pooling as P  # noqa: E402
 from nn.layers.attention import MultiheadAttention  # noqa: E402
+from nn.layers.conv import Conv2d, ConvTranspose2d  # noqa: E402
 from nn.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: E402
 from nn.layers.transformer import TransformerEncoder, TransformerEncoderLayer  # noqa: E402
 
@@ -167,7 +168,8 @@ def test_multihead_attention(kwargs):
 
 @pytest.mark.parametrize("kwargs", [dict(), dict(norm_first=True, activation="gelu", batch_first=True)])
 def test_transformer_encoder(kwargs):
-    ours = TransformerEncoder(TransformerEncoderLayer(8, 2, 16, dropout=0.0, **kwargs), 2).double().eval()
+    ours = TransformerEncoder(TransformerEncoderLayer(8, 2, 16, dropout=0.0, **kwargs), 2,
+                              enable_nested_tensor=False).double().eval()
     theirs = torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, **kwargs), 2,
                                          enable_nested_tensor=False).double().eval()
     _load_into_torch(ours, theirs)
@@ -202,3 +204,19 @@ def test_random_conv_geometries(data):
     compare(C.conv_transpose2d, F.conv_transpose2d,
             [(2, c_in, *small), (c_in, c_out // groups, *k)] + ([(c_out,)] if bias else []),
             stride=s, padding=p, output_padding=op, groups=groups, dilation=d)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("padding", [1, (2, 1), "same"])
+def test_conv_padding_modes(mode, padding):
+    from oracle import check_function
+
+    dilation = (1, 2) if padding == "same" else 1
+    theirs = torch.nn.Conv2d(2, 3, 3, padding=padding, padding_mode=mode, dilation=dilation).double()
+    ours = Conv2d(2, 3, 3, padding=padding, padding_mode=mode, dilation=dilation).double()
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    assert repr(ours) == repr(theirs)
+    x = np.random.default_rng(0).standard_normal((2, 2, 5, 6))
+    check_function(lambda a: ours(a), lambda a: theirs(a), [x], grad_rtol=1e-12)
+    with pytest.raises(ValueError, match='Only "zeros" padding mode'):
+        ConvTranspose2d(2, 2, 3, padding_mode=mode)

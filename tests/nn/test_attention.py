@@ -127,7 +127,10 @@ def test_multihead_masks_layouts_and_weights():
     float_mask = np.where(causal, -np.inf, 0.0)
     np.testing.assert_allclose(mha(x, x, x, attn_mask=autograd.tensor(float_mask))[0]._data,
                                mha(x, x, x, attn_mask=autograd.tensor(causal))[0]._data, atol=1e-12)
-    np.testing.assert_allclose(mha(x, x, x, is_causal=True)[0]._data, mha(x, x, x, attn_mask=causal)[0]._data)
+    hinted = mha(x, x, x, attn_mask=np.zeros((5, 5)), is_causal=True, need_weights=False)[0]  # PyTorch: the hint wins
+    np.testing.assert_allclose(hinted._data, mha(x, x, x, attn_mask=causal)[0]._data, atol=1e-12)
+    with pytest.raises(RuntimeError, match="need attn_mask if specifying the is_causal hint"):
+        mha(x, x, x, is_causal=True)
     assert mha(x, x, x, need_weights=False)[1] is None
     unbatched, w1 = mha(x[0], x[0], x[0])
     np.testing.assert_allclose(unbatched._data, mha(x, x, x)[0]._data[0], atol=1e-12)

@@ -78,3 +78,17 @@ def test_parameters_to_vector_and_back():
     assert b._data[0] == 5.5 and a._version == version + 1
     with pytest.raises(ValueError, match=r"vector_to_parameters: vec has shape \(4,\).*5 elements"):
         vector_to_parameters(ag.zeros(4), [a, b])
+
+
+def test_vector_to_parameters_shares_memory_with_the_vector_as_pytorch():
+    torch = pytest.importorskip("torch")
+    ours_params, their_params = [ag.zeros(2, 2), ag.zeros(3)], [torch.zeros(2, 2), torch.zeros(3)]
+    ours_vec, their_vec = ag.arange(7.0), torch.arange(7.0)
+    vector_to_parameters(ours_vec, ours_params)
+    torch.nn.utils.vector_to_parameters(their_vec, their_params)
+    with ag.no_grad():
+        ours_vec.mul_(2)
+    their_vec.mul_(2)
+    for ours, theirs in zip(ours_params, their_params):
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert ours_params[1].tolist() == [8.0, 10.0, 12.0]

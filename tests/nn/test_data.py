@@ -1,4 +1,4 @@
-"""Data sets, DataLoader, random_split and KFold (nn/data.py)."""
+"""Data sets, DataLoader, random_split and KFold (nn/data/)."""
 import numpy as np
 import pytest
 
@@ -78,7 +78,7 @@ def test_default_collate_follows_pytorch():
     x, ints, floats, names, mapping = batch
     assert x.shape == (2, 2) and x.dtype == np.float32
     assert ints.dtype == np.int64 and floats.dtype == np.float64  # Python floats collate to float64, as in PyTorch
-    assert names == ["a", "b"] and mapping["k"].shape == (2, 3)
+    assert names == ("a", "b") and mapping["k"].shape == (2, 3)  # strings stay the batch's tuple, as PyTorch
     with pytest.raises(TypeError, match="default_collate.*object.*collate_fn"):
         default_collate([object(), object()])
 

@@ -147,3 +147,39 @@ def test_generator_argument_and_no_global_side_effects():
     autograd.manual_seed(5)
     init.normal_(autograd.zeros(4), generator=rng)
     np.testing.assert_array_equal(autograd.rand(3)._data, expected)
+
+
+def test_dirac_sparse_eye_and_gains_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for shape, groups in (((4, 2, 3), 1), ((6, 3, 3, 3), 2), ((2, 4, 1, 3, 3), 1)):
+        ours = init.dirac_(autograd.zeros(*shape), groups)
+        theirs = torch.nn.init.dirac_(torch.zeros(*shape), groups)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    x = nn.Linear(5, 3).double()
+    init.dirac_(conv := nn.Conv1d(2, 2, 3, padding=1, bias=False).weight)
+    signal = autograd.randn(1, 2, 6)
+    np.testing.assert_allclose(nn.functional.conv1d(signal, conv, padding=1).detach().numpy(), signal.numpy(), atol=1e-6)
+    assert np.array_equal(init.eye_(x.weight).detach().numpy(), np.eye(3, 5))
+    for name, param in [("linear", None), ("conv2d", None), ("sigmoid", None), ("tanh", None), ("relu", None),
+                        ("leaky_relu", None), ("leaky_relu", 0.2), ("selu", None), ("conv_transpose1d", None)]:
+        assert init.calculate_gain(name, param) == torch.nn.init.calculate_gain(name, param)
+    weights = init.sparse_(_big(), sparsity=0.3, std=0.5)._data
+    assert np.all((weights == 0).sum(0) == math.ceil(0.3 * SHAPE[0]))
+    assert abs(weights[weights != 0].std() - 0.5) < 0.01
+    with pytest.raises(ValueError, match="2 dimensions"):
+        init.sparse_(autograd.zeros(2, 2, 2), 0.5)
+
+
+def test_trunc_normal_bounds_and_deprecated_names():
+    t = init.trunc_normal_(_big(), mean=1.0, std=2.0, a=0.0, b=3.0)._data
+    pdf = lambda z: math.exp(-z * z / 2) / math.sqrt(2 * math.pi)  # noqa: E731
+    cdf = lambda z: 0.5 * (1 + math.erf(z / math.sqrt(2)))  # noqa: E731
+    expected = 1.0 + 2.0 * (pdf(-0.5) - pdf(1.0)) / (cdf(1.0) - cdf(-0.5))  # the truncated normal's mean
+    assert t.min() >= 0.0 and t.max() <= 3.0 and abs(t.mean() - expected) < 0.01  # 4 standard errors
+    with pytest.warns(UserWarning, match="more than 2 std"):
+        init.trunc_normal_(autograd.zeros(3), mean=4.5, std=1.0)
+    with pytest.warns(FutureWarning, match="nn.init.xavier_uniform` is now deprecated in favor of"):
+        init.xavier_uniform(autograd.zeros(3, 4))
+    w = nn.Parameter(autograd.zeros(3, 4))
+    version = w._version
+    assert init.normal_(w) is w and w._version > version and w.requires_grad

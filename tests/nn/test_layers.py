@@ -31,6 +31,7 @@ def check_layer(layer, *inputs):
 LAYERS = {
     "linear": (lambda: nn.Linear(3, 2), lambda: (_x(4, 3),)),
     "linear_3d_no_bias": (lambda: nn.Linear(3, 2, bias=False), lambda: (_x(2, 2, 3),)),
+    "non_dynamically_quantizable_linear": (lambda: nn.NonDynamicallyQuantizableLinear(3, 2), lambda: (_x(4, 3),)),
     "bilinear": (lambda: nn.Bilinear(2, 3, 2), lambda: (_x(3, 2), _x(3, 3, seed=1))),
     "identity": (lambda: nn.Identity(5, foo=1), lambda: (_x(2, 3),)),
     "flatten": (lambda: nn.Flatten(), lambda: (_x(2, 3, 2),)),
@@ -50,6 +51,12 @@ LAYERS = {
     "dropout1d_eval": (lambda: nn.Dropout1d(0.5).eval(), lambda: (_x(2, 3, 4),)),
     "dropout2d_eval": (lambda: nn.Dropout2d(0.5).eval(), lambda: (_x(2, 3, 2, 2),)),
     "dropout3d_eval": (lambda: nn.Dropout3d(0.5).eval(), lambda: (_x(2, 2, 2, 2, 2),)),
+    "feature_alpha_dropout_eval": (lambda: nn.FeatureAlphaDropout(0.5).eval(), lambda: (_x(2, 3, 4),)),
+    "rmsnorm": (lambda: nn.RMSNorm((2, 3)), lambda: (_x(2, 2, 3),)),
+    "local_response_norm": (lambda: nn.LocalResponseNorm(3), lambda: (_x(2, 4, 3),)),
+    "batchnorm3d_train": (lambda: nn.BatchNorm3d(2), lambda: (_x(2, 2, 2, 1, 2),)),
+    "instancenorm3d_affine": (lambda: nn.InstanceNorm3d(2, affine=True), lambda: (_x(1, 2, 2, 2, 2),)),
+    "embedding_bag": (lambda: nn.EmbeddingBag(5, 3, mode="sum"), lambda: (autograd.tensor([[0, 1, 4], [4, 2, 1]]),)),
 }
 
 
@@ -94,7 +101,7 @@ class SourceModel(nn.Module):
         return F.softmax(self.layer3(x), dim=-1)
 
 
-def test_source_material_model_outputs_probabilities(capsys):
+def test_source_material_model_outputs_probabilities():
     autograd.manual_seed(0)
     model = SourceModel()
     out = model(autograd.randn(5, 3))
@@ -103,7 +110,7 @@ def test_source_material_model_outputs_probabilities(capsys):
     result = nn.summary(model, input_size=(3,), batch_size=5)
     assert [(r.name, r.num_params) for r in result.rows] == [("Linear-1", 12), ("Linear-2", 8), ("Linear-3", 6)]
     assert result.total_params == 26
-    assert "Total params: 26" in capsys.readouterr().out
+    assert "Total params: 26" in repr(result)  # the table is returned (its repr), not printed
 
 
 # ----------------------------------------------------------------------------- Linear and shape layers

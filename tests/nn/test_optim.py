@@ -305,7 +305,7 @@ def test_scheduler_state_dict_and_per_group_lambdas():
         scheduler.step()
     assert scheduler.get_last_lr() == [0.125, 2.0]
     state = scheduler.state_dict()
-    assert state["last_epoch"] == 3 and "optimizer" not in state and "lr_lambdas" not in state
+    assert state["last_epoch"] == 3 and "optimizer" not in state and state["lr_lambdas"] == [None, None]  # as PyTorch
     steplr = lr_scheduler.StepLR(SGD([ag.zeros(1, requires_grad=True)], lr=1.0), step_size=2)
     steplr.load_state_dict({**steplr.state_dict(), "last_epoch": 5})
     assert steplr.last_epoch == 5

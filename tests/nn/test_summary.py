@@ -1,4 +1,4 @@
-"""nn.summary: the torchsummary-style table, returned as data as well as printed."""
+"""nn.summary: the torchsummary-style table, returned (as torchinfo does) as data whose repr is the table, never printed."""
 import numpy as np
 import pytest
 
@@ -12,23 +12,26 @@ def _model():
 
 def test_rows_shapes_and_counts(capsys):
     result = nn.summary(_model(), input_size=(3,))
+    assert capsys.readouterr().out == ""  # returned, not printed: print(nn.summary(...)) shows it once
     assert [r.name for r in result.rows] == ["Linear-1", "Sigmoid-2", "Linear-3", "ReLU-4", "Linear-5", "Softmax-6"]
     assert [r.output_shape for r in result.rows] == [[-1, 3], [-1, 3], [-1, 2], [-1, 2], [-1, 2], [-1, 2]]
     assert [r.num_params for r in result.rows] == [12, 0, 8, 0, 6, 0]
     assert (result.total_params, result.trainable_params, result.non_trainable_params) == (26, 26, 0)
-    text = capsys.readouterr().out
+    text = repr(result)
+    assert text == str(result) and text.startswith("-" * 64) and text.endswith("-" * 64)
     assert "        Layer (type)               Output Shape         Param #" in text
     assert "            Linear-1                    [-1, 3]              12" in text
     for label in ("Total params: 26", "Trainable params: 26", "Non-trainable params: 0", "Input size (MB):",
                   "Forward/backward pass size (MB):", "Params size (MB):", "Estimated Total Size (MB):"):
         assert label in text
-    assert str(result) in text
+    print(result)
+    assert capsys.readouterr().out == text + "\n"
 
 
 def test_batch_size_frozen_params_and_sizes():
     model = _model()
     model[0].requires_grad_(False)
-    result = nn.summary(model, (3,), batch_size=5, print_table=False)
+    result = nn.summary(model, (3,), batch_size=5)
     assert result.rows[0].output_shape == [5, 3] and not result.rows[0].trainable
     assert (result.trainable_params, result.non_trainable_params) == (14, 12)
     mb = 1024**2
@@ -54,7 +57,7 @@ def test_leaves_only_and_no_side_effects():
     autograd.manual_seed(0)
     expected_next_draw = autograd.rand(1).item()
     autograd.manual_seed(0)
-    result = nn.summary(net, (4,), print_table=False)
+    result = nn.summary(net, (4,))
     assert autograd.rand(1).item() == expected_next_draw  # the generator was not used
     assert [r.layer_type for r in result.rows] == ["Linear", "BatchNorm1d", "Dropout", "Linear"]
     assert result.rows[1].num_params == 16 and result.total_params == 40 + 16 + 9
@@ -73,7 +76,7 @@ def test_integer_inputs_and_multiple_outputs():
             e = self.emb(idx)
             return e, e.sum(-1)
 
-    result = nn.summary(TwoHeads(), (7,), dtype="int64", print_table=False)
+    result = nn.summary(TwoHeads(), (7,), dtype="int64")
     assert result.rows[0].output_shape == [-1, 7, 4] and result.rows[0].num_params == 40
 
 

@@ -150,7 +150,7 @@ class Reverser(Module):
         self.embed = Embedding(vocab, d_model)
         self.position = PositionalEncoding(d_model, dropout=0.0, batch_first=True)
         layer = TransformerEncoderLayer(d_model, 4, 2 * d_model, dropout=0.0, batch_first=True)
-        self.encoder = TransformerEncoder(layer, 2)
+        self.encoder = TransformerEncoder(layer, 2, enable_nested_tensor=False)
         self.head = Linear(d_model, vocab)
 
     def forward(self, x):

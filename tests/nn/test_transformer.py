@@ -41,7 +41,7 @@ def test_block_equations(norm_first, activation):
 
 def test_encoder_deep_copies_the_layer_and_applies_the_final_norm():
     layer = TransformerEncoderLayer(4, 2, dim_feedforward=8, dropout=0.0)
-    encoder = TransformerEncoder(layer, num_layers=3, norm=LayerNorm(4))
+    encoder = TransformerEncoder(layer, num_layers=3, norm=LayerNorm(4), enable_nested_tensor=False)
     assert len(encoder.layers) == 3 and encoder.layers[0] is not layer
     encoder.layers[0].linear1.weight._data[...] = 0
     assert not np.all(encoder.layers[1].linear1.weight._data == 0)  # independent weights
@@ -62,7 +62,9 @@ def test_causal_mask_blocks_the_future_through_the_stack():
     out2 = encoder(autograd.tensor(changed), mask=causal)._data
     np.testing.assert_allclose(out[:, :3], out2[:, :3], atol=1e-12)
     assert not np.allclose(out[:, 3:], out2[:, 3:])
-    np.testing.assert_allclose(encoder(x, is_causal=True)._data, out, atol=1e-12)
+    np.testing.assert_allclose(encoder(x, mask=causal, is_causal=True)._data, out, atol=1e-12)
+    with pytest.raises(RuntimeError, match="need attn_mask if specifying the is_causal hint"):
+        encoder(x, is_causal=True)  # as PyTorch: the hint needs the mask
     unmasked = encoder(autograd.tensor(changed))._data
     assert not np.allclose(unmasked[:, :3], encoder(x)._data[:, :3])  # without the mask the future leaks
 
@@ -108,7 +110,7 @@ def test_positional_encoding():
 
 
 def test_bad_activation():
-    with pytest.raises(ValueError, match="'relu' or 'gelu'"):
+    with pytest.raises(RuntimeError, match="activation should be relu/gelu, not swish"):
         TransformerEncoderLayer(4, 2, activation="swish")
     layer = TransformerEncoderLayer(4, 2, 8, activation=lambda t: t.tanh())
     assert layer(_t(2, 1, 4, dtype=np.float32)).shape == (2, 1, 4)

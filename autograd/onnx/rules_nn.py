@@ -1,0 +1,96 @@
+"""Export rules for the ops of `nn.functional`: linear, convolution (and transposed), max and average pooling,
+embedding. (Registered by dotted path, so `autograd` does not import `nn`.)
+
+Normalisation layers, dropout in eval mode, activations, attention and the recurrent layers are
+compositions of ops with rules of their own, so they need none here; recurrent layers loop over
+time steps in Python, so they are exported unrolled (a fixed sequence length; the batch may be dynamic).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .registry import register
+from .symbolic import SymInt
+
+
+@register("nn.functional.linear.Linear")
+def _linear(g, node):
+    """Gemm for a 2-d input (weight used as stored, transB=1); otherwise MatMul by the transpose plus the bias."""
+    x, weight, bias = node.args[:3]
+    dtype = node.out().dtype
+    if len(g.info(x).shape) == 2:
+        inputs = [g.value(x), g.value(weight)] + ([g.value(bias)] if bias is not None else [])
+        return g.op("Gemm", inputs, transB=1)
+    out = g.op("MatMul", [g.value(x), g.op("Transpose", [g.value(weight)], perm=[1, 0])])
+    return out if bias is None else g.op("Add", [out, g.operand(bias, dtype)])
+
+
+def _conv_attributes(g, geo) -> dict:
+    (top, bottom), (left, right) = g.static(geo.padding, "convolution padding")
+    return dict(kernel_shape=list(g.static(geo.kernel_size, "kernel size")), strides=list(g.static(geo.stride, "stride")),
+                dilations=list(g.static(geo.dilation, "dilation")), group=int(geo.groups), pads=[top, left, bottom, right])
+
+
+@register("nn.functional.conv._Conv2d")
+def _conv2d(g, node):
+    x, weight, bias, geo = node.args[:4]
+    inputs = [g.value(x), g.value(weight)] + ([g.value(bias)] if bias is not None else [])
+    return g.op("Conv", inputs, **_conv_attributes(g, geo))
+
+
+@register("nn.functional.conv._ConvTranspose2d")
+def _conv_transpose2d(g, node):
+    """ConvTranspose; output_padding is whatever makes ONNX's size formula give the traced size."""
+    x, weight, bias, geo = node.args[:4]
+    attributes = _conv_attributes(g, geo)
+    out_size = g.static(geo.input_size, "the output size of a transposed convolution (dynamic spatial size)")
+    in_size = g.static(geo.output_size, "the input size of a transposed convolution (dynamic spatial size)")
+    pads = attributes["pads"]
+    output_padding = [o - ((n - 1) * s - pads[i] - pads[i + 2] + d * (k - 1) + 1)
+                      for i, (o, n, s, d, k) in enumerate(zip(out_size, in_size, attributes["strides"],
+                                                              attributes["dilations"], attributes["kernel_shape"]))]
+    inputs = [g.value(x), g.value(weight)] + ([g.value(bias)] if bias is not None else [])
+    return g.op("ConvTranspose", inputs, output_padding=output_padding, **attributes)
+
+
+@register("nn.functional.pooling._MaxPool2d")
+def _max_pool2d(g, node):
+    """MaxPool (padding never wins, as in the op); ceil_mode's extra end padding is padding here too. The op's
+    indices are positions within each (H, W) plane: ONNX's whole-tensor indices modulo H·W."""
+    x, kernel, stride, padding, dilation, _, extra = node.args[:7]
+    (ph, pw), (eh, ew) = g.static(padding, "padding"), g.static(extra, "ceil_mode's extra padding")
+    values, indices = g.op("MaxPool", [g.value(x)], outputs=2, kernel_shape=list(g.static(kernel, "kernel size")),
+                           strides=list(g.static(stride, "stride")), dilations=list(g.static(dilation, "dilation")),
+                           pads=[ph, pw, ph + eh, pw + ew])
+    h, w = g.info(x).shape[2:4]
+    plane = g.op("Mul", [g.sym(h), g.sym(w)]) if isinstance(h, SymInt) or isinstance(w, SymInt) else g.ints([h * w])
+    return values, g.op("Mod", [indices, plane])
+
+
+@register("nn.functional.pooling._AvgPool2d")
+def _avg_pool2d(g, node):
+    """The op's window sums (zero padding) times its per-position scale: AveragePool counting the padding gives
+    sum/(kh·kw), so the scale is applied as scale·kh·kw (skipped where it is 1)."""
+    x, geo, scale = node.args[:3]
+    kernel, stride, padding, _, extra = geo
+    (kh, kw), (ph, pw), (eh, ew) = (g.static(v, "pooling geometry") for v in (kernel, padding, extra))
+    out = g.op("AveragePool", [g.value(x)], kernel_shape=[kh, kw], strides=list(g.static(stride, "stride")),
+               pads=[ph, pw, ph + eh, pw + ew], count_include_pad=1)
+    info = g.info(scale)
+    dtype = info.dtype
+    if info.static:
+        factor = info.array * (kh * kw)
+        if np.allclose(factor, 1.0, rtol=0, atol=np.finfo(dtype).eps * 4):
+            return out
+        return g.op("Mul", [out, g.const(factor.astype(dtype))])
+    pattern = info.pattern
+    if getattr(pattern, "kind", None) == "fill":  # a uniform divisor at every size
+        return out if pattern.value * kh * kw == 1 else g.op("Mul", [out, g.scalar(pattern.value * kh * kw, dtype)])
+    g.fail("average pooling whose divisor varies over positions (count_include_pad=False with padding, or ceil_mode) "
+           "with a dynamic spatial size is not exported; export with static height and width")
+
+
+@register("nn.functional.embedding.Embedding")
+def _embedding(g, node):
+    weight, index = node.args[:2]
+    return g.op("Gather", [g.value(weight), g.operand(index, np.int64)], axis=0)

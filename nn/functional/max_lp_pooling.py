@@ -1,0 +1,121 @@
+"""More pooling, as torch.nn.functional: adaptive max pooling (1-d, 2-d), power-average pooling (lp_pool1d/2d)
+and max_unpool1d.
+
+adaptive_max_pool takes the max over PyTorch's bins [⌊i·n/out⌋, ⌈(i+1)·n/out⌉) of each spatial
+dimension: an op finds each bin's argmax (the first on ties; NaN wins), then the values are a `gather`
+at those plane indices, so the gradient goes to the argmax and second derivatives come from gather.
+lp_pool is (Σ xᵖ over the window)^(1/p), from avg_pool as PyTorch computes it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from autograd.function import Op
+from autograd.tensor import Tensor
+
+from .conv import _tuple
+from .pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, max_unpool2d
+
+__all__ = ["adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices",
+           "adaptive_max_pool2d_with_indices", "lp_pool1d", "lp_pool2d", "max_unpool1d", "max_pool1d_with_indices",
+           "max_pool2d_with_indices"]
+
+
+def _bins(n: int, out: int) -> list:
+    return [((i * n) // out, -((-(i + 1) * n) // out)) for i in range(out)]
+
+
+class _AdaptiveArgmax(Op):
+    """For (N, C, H, W) and output (oh, ow): the flat H·W index of each bin's maximum."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x, out_size):
+        n, c, h, w = x.shape
+        oh, ow = out_size
+        index = np.empty((n, c, oh, ow), dtype=np.int64)
+        for i, (top, bottom) in enumerate(_bins(h, oh)):  # a loop over the output bins, not the data
+            for j, (left, right) in enumerate(_bins(w, ow)):
+                window = x[:, :, top:bottom, left:right].reshape(n, c, -1)
+                best = np.argmax(window, axis=-1)
+                index[:, :, i, j] = (top + best // (right - left)) * w + left + best % (right - left)
+        return index
+
+
+def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices: bool = False):
+    """(max over each adaptive bin of (N, C, H, W) or (C, H, W), flat H·W index of each max)."""
+    if not isinstance(input, Tensor) or input.ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_max_pool2d: expected a 3-d or 4-d input, got shape "
+                           f"{tuple(getattr(input, 'shape', ()))}")
+    size = (output_size, output_size) if isinstance(output_size, int) or output_size is None else tuple(output_size)
+    if len(size) != 2:
+        raise ValueError(f"adaptive_max_pool2d: output_size must be an int or a pair, got {output_size!r}")
+    h, w = input.shape[-2:]
+    out = (h if size[0] is None else size[0], w if size[1] is None else size[1])
+    if min(out) < 1 or h == 0 or w == 0:
+        raise RuntimeError(f"adaptive_max_pool2d: input {tuple(input.shape)} and output_size {output_size!r} must be "
+                           "non-empty")
+    x = input if input.ndim == 4 else input.unsqueeze(0)
+    index = _AdaptiveArgmax.apply(x, out)
+    values = x.flatten(-2).gather(-1, index.flatten(-2)).reshape(*x.shape[:2], *out)
+    if input.ndim == 3:
+        values, index = values.squeeze(0), index.squeeze(0)
+    return values, index
+
+
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
+    """Max over output_size adaptive bins of (N, C, H, W); with return_indices also the flat H·W indices."""
+    values, index = adaptive_max_pool2d_with_indices(input, output_size)
+    return (values, index) if return_indices else values
+
+
+def adaptive_max_pool1d_with_indices(input: Tensor, output_size, return_indices: bool = False):
+    if not isinstance(input, Tensor) or input.ndim not in (2, 3):
+        raise RuntimeError(f"adaptive_max_pool1d: expected a 2-d or 3-d input, got shape "
+                           f"{tuple(getattr(input, 'shape', ()))}")
+    size = output_size[0] if isinstance(output_size, (tuple, list)) else output_size
+    values, index = adaptive_max_pool2d_with_indices(input.unsqueeze(-2), (1, size))
+    return values.squeeze(-2), index.squeeze(-2)
+
+
+def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
+    """Max over output_size adaptive bins of (N, C, L); with return_indices also the indices."""
+    values, index = adaptive_max_pool1d_with_indices(input, output_size)
+    return (values, index) if return_indices else values
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    """(Σ xᵖ over each window)^(1/p) of (N, C, H, W): p = 1 is sum pooling, p = ∞ max pooling."""
+    kh, kw = _tuple(kernel_size, 2, "kernel_size", "lp_pool2d")
+    out = avg_pool2d(input ** norm_type, (kh, kw), stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu() * (kh * kw)) ** (1.0 / norm_type)
+
+
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    """(Σ xᵖ over each window)^(1/p) of (N, C, L)."""
+    k = _tuple(kernel_size, 1, "kernel_size", "lp_pool1d")[0]
+    out = avg_pool1d(input ** norm_type, k, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu() * k) ** (1.0 / norm_type)
+
+
+def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    """Put each value back at its max_pool1d index in a zero (N, C, L) map."""
+    k = _tuple(kernel_size, 1, "kernel_size", "max_unpool1d")[0]
+    s = k if stride is None else _tuple(stride, 1, "stride", "max_unpool1d")[0]
+    p = _tuple(padding, 1, "padding", "max_unpool1d")[0]
+    length = (input.shape[-1] - 1) * s - 2 * p + k if output_size is None else tuple(output_size)[-1]
+    out = max_unpool2d(input.unsqueeze(-2), indices.unsqueeze(-2), (1, k), (1, s), (0, p), (1, length))
+    return out.squeeze(-2)
+
+
+def max_pool2d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+                            return_indices: bool = False):
+    """max_pool2d returning (values, indices), as PyTorch's."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=True)
+
+
+def max_pool1d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+                            return_indices: bool = False):
+    """max_pool1d returning (values, indices), as PyTorch's."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=True)
