@@ -1,8 +1,10 @@
-"""Export rules for the ops of `nn.functional`: linear, convolution (and transposed), max and average pooling,
-embedding. (Registered by dotted path, so `autograd` does not import `nn`.)
+"""Export rules for the ops of `nn.functional`: linear, convolution (and transposed), max, average and adaptive
+average pooling, embedding, the normalisations' bias, nll_loss (and its target check). (Registered by dotted
+path, so `autograd` does not import `nn`.)
 
-Normalisation layers, dropout in eval mode, activations, attention and the recurrent layers are
-compositions of ops with rules of their own, so they need none here; recurrent layers loop over
+The rest of the normalisation layers, dropout in eval mode, attention and the recurrent layers are
+compositions of ops with rules of their own, so they need none here (activations with ops of their own are in
+rules_pointwise.py); recurrent layers loop over
 time steps in Python, so they are exported unrolled (a fixed sequence length; the batch may be dynamic).
 """
 from __future__ import annotations
@@ -94,3 +96,59 @@ def _avg_pool2d(g, node):
 def _embedding(g, node):
     weight, index = node.args[:2]
     return g.op("Gather", [g.value(weight), g.operand(index, np.int64)], axis=0)
+
+
+@register("nn.functional.normalization._AddBias")
+def _add_bias(g, node):
+    """out + bias (the third argument only connects gradients)."""
+    out, bias = node.args[:2]
+    dtype = node.out().dtype
+    return g.op("Add", [g.operand(out, dtype), g.operand(bias, dtype)])
+
+
+@register("nn.functional.pooling._AdaptiveAvgPool2d")
+def _adaptive_avg_pool2d(g, node):
+    """A_h · x · A_wᵀ with the op's (out, in) averaging matrices of PyTorch's bins (GlobalAveragePool for 1×1
+    of a 4-d input); the spatial size must be static, since the bins follow it."""
+    from nn.functional.pooling import _averaging_matrix
+
+    x, oh, ow = node.args[:3]
+    info = g.info(x)
+    h, w = g.static(tuple(info.shape[-2:]), "the spatial size of adaptive average pooling")
+    oh, ow = int(g.static(oh, "output size")), int(g.static(ow, "output size"))
+    name = g.value(x)
+    if (oh, ow) == (1, 1) and len(info.shape) == 4 and h and w:
+        return g.op("GlobalAveragePool", [name])
+    rows = g.const(_averaging_matrix(h, oh, info.dtype))
+    cols = g.const(np.ascontiguousarray(_averaging_matrix(w, ow, info.dtype).T))
+    return g.op("MatMul", [g.op("MatMul", [rows, name]), cols])
+
+
+@register("nn.functional.loss.IndexTarget")
+def _index_target(g, node):
+    """(the targets with ignored ones set to 0, the mask of those not ignored in the loss's dtype). The bounds check
+    of the op is not part of the exported graph."""
+    target, _, ignore_index, dtype = node.args[:4]
+    indices = g.value(target)
+    target_dtype = g.info(target).dtype
+    keep = g.op("Not", [g.op("Equal", [indices, g.scalar(ignore_index, target_dtype)])])
+    return g.op("Where", [keep, indices, g.scalar(0, target_dtype)]), g.cast(keep, bool, node.out(1).dtype)
+
+
+@register("nn.functional.loss.NllLoss")
+def _nll_loss(g, node):
+    """−w[t]·x[n, t, ...] (0 where ignored), summed, averaged over the total target weight, or per element."""
+    x, target, mask, weight, reduction = node.args[:5]
+    dtype = node.out().dtype
+    t = g.operand(target, np.int64)
+    picked = g.squeeze(g.op("GatherElements", [g.value(x), g.unsqueeze(t, [1])], axis=1), [1])
+    target_weight = g.operand(mask, dtype)
+    if weight is not None:
+        target_weight = g.op("Mul", [g.op("Gather", [g.operand(weight, dtype), t], axis=0), target_weight])
+    loss = g.op("Mul", [g.op("Neg", [picked]), target_weight])
+    if reduction == "none":
+        return loss
+    total = g.reduce("ReduceSum", loss, None, False)
+    if reduction == "sum":
+        return total
+    return g.op("Div", [total, g.reduce("ReduceSum", target_weight, None, False)])

@@ -16,6 +16,7 @@ from ..ops import arithmetic as R
 from ..ops import comparison as C
 from ..ops import conversion as V
 from ..ops import pointwise as P
+from ..ops import trigonometric as T
 from .registry import register
 
 BOOL = np.dtype(bool)
@@ -50,6 +51,9 @@ register(A.Minimum)(_binary("Min", "And"))
 for _cls, _name in ((R.Neg, "Neg"), (R.Abs, "Abs"), (P.Exp, "Exp"), (P.Log, "Log"), (P.Sqrt, "Sqrt"), (P.Sin, "Sin"),
                     (P.Cos, "Cos"), (P.Tanh, "Tanh"), (P.Sigmoid, "Sigmoid"), (P.Erf, "Erf"), (P.Sign, "Sign"),
                     (A.Relu, "Relu")):
+    register(_cls)(_unary(_name))
+for _cls, _name in ((T.Tan, "Tan"), (T.Asin, "Asin"), (T.Acos, "Acos"), (T.Atan, "Atan"), (T.Sinh, "Sinh"),
+                    (T.Cosh, "Cosh"), (T.Asinh, "Asinh"), (T.Acosh, "Acosh"), (T.Atanh, "Atanh")):
     register(_cls)(_unary(_name))
 
 
@@ -125,9 +129,12 @@ def _log1p(g, node):
 
 @register(P.Expm1)
 def _expm1(g, node):
-    """exp(x) − 1, corrected as Kahan's expm1 (exact for tiny x, where Exp(x) − 1 loses every digit)."""
     dtype = node.out().dtype
-    x = g.operand(node.args[0], dtype)
+    return _expm1_of(g, g.operand(node.args[0], dtype), dtype)
+
+
+def _expm1_of(g, x, dtype):
+    """exp(x) − 1, corrected as Kahan's expm1 (exact for tiny x, where Exp(x) − 1 loses every digit)."""
     u = g.op("Exp", [x])
     u_minus_1 = g.op("Sub", [u, g.scalar(1, dtype)])
     corrected = g.op("Div", [g.op("Mul", [u_minus_1, x]), g.op("Log", [u])])
@@ -186,7 +193,67 @@ def _leaky_relu(g, node):
 
 @register(A.Elu)
 def _elu(g, node):
-    return g.op("Elu", [g.operand(node.args[0], node.out().dtype)], alpha=float(g.static(node.args[1], "alpha")))
+    """scale·x where x > 0, else scale·α·expm1(input_scale·x): elu, selu and celu, as the op (ONNX's Elu and Selu
+    where they are that formula; otherwise written out, with the compensated expm1)."""
+    dtype = node.out().dtype
+    x = g.operand(node.args[0], dtype)
+    alpha, scale, input_scale = (float(g.static(v, "elu coefficient")) for v in node.args[1:4])
+    if scale == 1 and input_scale == 1:
+        return g.op("Elu", [x], alpha=alpha)
+    if input_scale == 1:
+        return g.op("Selu", [x], alpha=alpha, gamma=scale)
+    inner = g.op("Mul", [g.op("Min", [x, g.scalar(0, dtype)]), g.scalar(input_scale, dtype)])
+    negative = g.op("Mul", [_expm1_of(g, inner, dtype), g.scalar(alpha * scale, dtype)])
+    positive = x if scale == 1 else g.op("Mul", [x, g.scalar(scale, dtype)])
+    return g.op("Where", [g.op("LessOrEqual", [x, g.scalar(0, dtype)]), negative, positive])
+
+
+@register(R.Reciprocal)
+def _reciprocal(g, node):
+    """1/x in the output's dtype (an integer input divides as floats, as the op)."""
+    return g.op("Reciprocal", [g.operand(node.args[0], node.out().dtype)])
+
+
+@register(R.Xlogy)
+def _xlogy(g, node):
+    """x·log y, and 0 where x = 0 unless y is NaN."""
+    dtype = node.out().dtype
+    x, y = (g.operand(a, dtype) for a in node.args[:2])
+    product = g.op("Mul", [x, g.op("Log", [y])])
+    zero = g.op("And", [g.op("Equal", [x, g.scalar(0, dtype)]), g.op("Not", [g.op("IsNaN", [y])])])
+    return g.op("Where", [zero, g.scalar(0, dtype), product])
+
+
+@register("nn.functional.activation.Prelu")
+def _prelu(g, node):
+    """x where x > 0, else weight·x (weight broadcast against x, as in the op)."""
+    dtype = node.out().dtype
+    x, weight = (g.operand(a, dtype) for a in node.args[:2])
+    return g.op("Where", [g.op("Greater", [x, g.scalar(0, dtype)]), x, g.op("Mul", [weight, x])])
+
+
+@register("nn.functional.activation.Shrink")
+def _shrink(g, node):
+    """0 inside [−λ, λ] (both ends included); outside, x ∓ λ (softshrink) or x (hardshrink); NaN stays NaN."""
+    dtype = node.out().dtype
+    x = g.operand(node.args[0], dtype)
+    lambd, soft = float(g.static(node.args[1], "lambda")), bool(node.args[2])
+    low, high = g.scalar(-lambd, dtype), g.scalar(lambd, dtype)
+    inside = g.op("And", [g.op("GreaterOrEqual", [x, low]), g.op("LessOrEqual", [x, high])])
+    outside = x
+    if soft:
+        outside = g.op("Where", [g.op("Greater", [x, high]), g.op("Sub", [x, high]), g.op("Add", [x, high])])
+    return g.op("Where", [inside, g.scalar(0, dtype), outside])
+
+
+@register("nn.functional.activation.Threshold")
+def _threshold(g, node):
+    """value where x ≤ threshold, else x."""
+    x, threshold, value = node.args[:3]
+    dtype = node.out().dtype
+    compare = g.promoted(x, g.static(threshold, "threshold"))
+    below = g.op("LessOrEqual", [g.operand(x, compare), g.operand(threshold, compare)])
+    return g.op("Where", [below, g.scalar(g.static(value, "value"), dtype), g.operand(x, dtype)])
 
 
 def _softplus_of(g, x):

@@ -1,10 +1,12 @@
 """Export rules for reductions (sum, mean, prod, amax/amin, max/min with indices, argmax/argmin, all/any,
-count_nonzero, logsumexp, norm), softmax/log_softmax, cumsum, sorting, matmul and einsum.
+count_nonzero, logsumexp, norm, var/std), softmax/log_softmax, cumsum, sorting and topk, matmul, einsum and cdist.
 
 Ties are broken as in the trace: ArgMax/ArgMin keep the first index (numpy's), TopK orders equal
 values by index (a stable sort, both ascending and descending).
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -14,6 +16,7 @@ from ..ops import reductions as R
 from ..ops import sorting as S
 from .builder import INT64
 from .registry import register
+from .symbolic import SymInt
 
 BOOL = np.dtype(bool)
 
@@ -162,3 +165,80 @@ def _einsum(g, node):
     equation = ",".join(node.ctx["inputs"]) + "->" + node.ctx["output"]
     dtype = node.out().dtype
     return g.op("Einsum", [g.operand(a, dtype) for a in node.args[1:]], equation=equation)
+
+
+@register(R.ExtremeAll)
+def _extreme_all(g, node):
+    """max() / min() of every element: a 0-d result."""
+    x, largest = node.args[:2]
+    name = g.value(x)
+    if not g.info(x).shape:
+        return g.op("Identity", [name])
+    return g.reduce("ReduceMax" if largest else "ReduceMin", name, None, False)
+
+
+def _variance(g, node):
+    """Σ (x − mean)² over dims / max(N − correction, 0), as the op (N built from the inputs' shapes when some
+    reduced dimension is dynamic)."""
+    x, dims, keepdim, correction = node.args[:4]
+    info, dtype = g.info(x), node.out().dtype
+    name = g.operand(x, dtype)
+    dims = [int(d) for d in dims]
+    if not dims:  # nothing reduced: each element is its own mean
+        centred = g.op("Sub", [name, name])
+        return g.op("Div", [g.op("Mul", [centred, centred]), g.scalar(max(1 - correction, 0), dtype)])
+    sizes = [info.shape[d] for d in dims]
+    static = math.prod(s for s in sizes if not isinstance(s, SymInt))
+    dynamic = [s for s in sizes if isinstance(s, SymInt)]
+    if dynamic:
+        product = g.ints([static])
+        for size in dynamic:
+            product = g.op("Mul", [product, g.sym(size)])
+        count = g.cast(g.squeeze(product, [0]), INT64, dtype)
+        dof = g.op("Max", [g.op("Sub", [count, g.scalar(correction, dtype)]), g.scalar(0, dtype)])
+    else:
+        count, dof = g.scalar(static, dtype), g.scalar(max(static - correction, 0), dtype)
+    mean = g.op("Div", [g.reduce("ReduceSum", name, dims, True), count])
+    centred = g.op("Sub", [name, mean])
+    total = g.reduce("ReduceSum", g.op("Mul", [centred, centred]), dims, keepdim)
+    return g.op("Div", [total, dof])
+
+
+@register(R.Var)
+def _var(g, node):
+    return _variance(g, node)
+
+
+@register(R.Std)
+def _std(g, node):
+    return g.op("Sqrt", [_variance(g, node)])
+
+
+@register(L.Cdist)
+def _cdist(g, node):
+    """|x1[..., :, None, :] − x2[..., None, :, :]| reduced over the last axis by the p-norm, as the op."""
+    x1, x2, p = node.args[:3]
+    dtype = node.out().dtype
+    p = float(g.static(p, "p"))
+    diff = g.op("Abs", [g.op("Sub", [g.unsqueeze(g.operand(x1, dtype), [-2]), g.unsqueeze(g.operand(x2, dtype), [-3])])])
+    if p == 0:
+        nonzero = g.op("Min", [g.op("Ceil", [diff]), g.scalar(1, dtype)])
+        return g.reduce("ReduceSum", nonzero, [-1], False)
+    if p == 1:
+        return g.reduce("ReduceSum", diff, [-1], False)
+    if p == 2:
+        return g.op("Sqrt", [g.reduce("ReduceSum", g.op("Mul", [diff, diff]), [-1], False)])
+    if math.isinf(p):  # the largest component; between rows of no components 0 (numpy's initial=0), a sum here
+        empty = g.info(x1).shape[-1] == 0
+        return g.reduce("ReduceSum" if empty else "ReduceMax", diff, [-1], False)
+    total = g.reduce("ReduceSum", g.op("Pow", [diff, g.scalar(p, dtype)]), [-1], False)
+    return g.op("Pow", [total, g.scalar(1.0 / p, dtype)])
+
+
+@register(S.TopkIndex)
+def _topk_index(g, node):
+    """TopK's indices, sorted. Among equal values ONNX puts the lower index first, where the op follows PyTorch's
+    (unstable) selection order: with ties the indices may differ (the values they select do not)."""
+    x, k, dim, largest = node.args[:4]
+    _, indices = g.op("TopK", [g.value(x), g.sym(k)], outputs=2, axis=int(dim), largest=int(bool(largest)), sorted=1)
+    return indices

@@ -1,5 +1,6 @@
-"""Export rules for shape and indexing ops: reshape, permute, expand, repeat, flip, cat, pad, clone, tril/triu,
-basic and advanced indexing, setitem, gather, and in-place writes.
+"""Export rules for shape and indexing ops: reshape/view, permute, expand, repeat, flip, roll, unfold, cat, pad,
+clone, tril/triu, basic and advanced indexing, setitem, gather/scatter/scatter_add, index_select/index_add, fill
+and in-place writes.
 
 Sizes that depend on a dynamic axis arrive as SymInts and are built from the inputs' shapes
 (a reshape with one such size uses -1 instead, which needs no Shape op). Indexing follows
@@ -11,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..ops import gather_scatter as SC
 from ..ops import indexing as I
 from ..ops import inplace as W
-from ..ops import scatter as SC
 from ..ops import rearrange as RA
 from ..ops import shape as S
 from .builder import INT64
@@ -33,6 +34,69 @@ def _reshape(g, node):
     if len(symbolic) == 1:
         shape[symbolic[0]] = -1  # the one size that follows a dynamic axis is inferred: no Shape op needed
     return g.op("Reshape", [g.value(x), g.shape(shape)])
+
+
+register(S.View)(_reshape)
+
+
+@register(S.Connected)
+def _connected(g, node):
+    """A copy of x (the other arguments only connect gradients)."""
+    return g.op("Identity", [g.value(node.args[0])])
+
+
+@register(W.Fill)
+def _fill(g, node):
+    x, value = node.args[:2]
+    info = g.info(x)
+    return g.op("Expand", [g.scalar(g.static(value, "the fill value"), info.dtype), g.shape(info.shape)])
+
+
+@register(RA.Roll)
+def _roll(g, node):
+    """Each (shift, dim) as the last k = shift mod size entries followed by the rest (k from the shape when the
+    dimension is dynamic)."""
+    x, shifts, dims = node.args[:3]
+    name = g.value(x)
+    shape = g.info(x).shape
+    for shift, dim in zip(shifts, dims):
+        shift = g.static(shift, "a roll shift")
+        dim = int(dim) % len(shape)
+        size = shape[dim]
+        if isinstance(size, SymInt):
+            k = g.op("Mod", [g.ints([shift]), g.sym(size)], fmod=0)
+            start = g.op("Neg", [k])
+            tail = g.op("Slice", [name, start, g.ints([INT64_MAX]), g.ints([dim])])
+            head = g.op("Slice", [name, g.ints([0]), start, g.ints([dim])])
+        else:
+            k = shift % size if size else 0
+            if k == 0:
+                continue
+            tail, head = g.slice(name, [-k], [INT64_MAX], [dim]), g.slice(name, [0], [-k], [dim])
+        name = g.op("Concat", [tail, head], axis=dim)
+    return name if name is not g.value(x) else g.op("Identity", [name])
+
+
+@register(RA.Unfold)
+def _unfold(g, node):
+    """Windows of `size`, `step` apart, along dim: Gather with the (count, size) positions i·step + j, then the
+    window axis moved last."""
+    x, dim, size, step = node.args[:4]
+    shape = g.info(x).shape
+    dim, size, step = int(dim), int(g.static(size, "the window size")), int(g.static(step, "the window step"))
+    length = shape[dim]
+    if isinstance(length, SymInt):
+        count = g.op("Add", [g.op("Div", [g.op("Sub", [g.sym(length), g.ints([size])]), g.ints([step])]), g.ints([1])])
+        starts = g.op("Range", [g.scalar(0, INT64), g.squeeze(count, [0]), g.scalar(1, INT64)])
+        starts = g.op("Mul", [starts, g.scalar(step, INT64)])
+        positions = g.op("Add", [g.unsqueeze(starts, [1]), g.const(np.arange(size, dtype=np.int64)[None, :])])
+    else:
+        count = (int(length) - size) // step + 1
+        positions = g.const((np.arange(count, dtype=np.int64)[:, None] * step + np.arange(size, dtype=np.int64)))
+    windows = g.op("Gather", [g.value(x), positions], axis=dim)  # (..., count, size, ...)
+    rank = len(shape) + 1
+    perm = [d for d in range(rank) if d != dim + 1] + [dim + 1]
+    return windows if perm == list(range(rank)) else g.op("Transpose", [windows], perm=perm)
 
 
 @register(S.Permute)
@@ -265,10 +329,81 @@ def _concrete_index(g, index):
     return index
 
 
+def _region(g, name: str, shape, target, dim=None) -> str:
+    """`name` (of `shape`) cut to the first target[d] entries of every dimension d but `dim` (where an index of
+    shape `target` reaches, as the scatter ops' _region)."""
+    cut = [d for d, (s, t) in enumerate(zip(shape, target)) if d != dim and not _same_size(s, t)]
+    if not cut:
+        return name
+    return g.slice(name, [0] * len(cut), [target[d] for d in cut], cut)
+
+
+def _same_size(a, b) -> bool:
+    if isinstance(a, SymInt) or isinstance(b, SymInt):
+        return a == b
+    return int(a) == int(b)
+
+
 @register(SC.Gather)
 def _gather(g, node):
+    """GatherElements on x cut to the index's extent in the other dimensions (negative indices, allowed when the
+    op wraps them, count from the end in GatherElements too)."""
     x, dim, index = node.args[:3]
-    return g.op("GatherElements", [g.value(x), g.operand(index, INT64)], axis=int(dim))
+    x_shape, index_shape = g.info(x).shape, g.info(index).shape
+    data = _region(g, g.value(x), x_shape, index_shape, dim)
+    return g.op("GatherElements", [data, g.operand(index, INT64)], axis=int(dim))
+
+
+def _zeros(g, shape, dtype) -> str:
+    return g.op("Expand", [g.scalar(0, dtype), g.shape(shape)])
+
+
+def _scatter_elements(g, data, index, updates, dim, add: bool) -> str:
+    if add and g.opset < 16:
+        g.fail(f"adding at positions (scatter_add / index_add) needs ONNX opset 16 or later (ScatterElements with "
+               f"reduction='add'); asked for {g.opset}")
+    return g.op("ScatterElements", [data, index, updates], axis=int(dim), reduction="add" if add else None)
+
+
+@register(SC.Scatter)
+def _scatter(g, node):
+    """A copy of x with src (its index-shaped part, or a number) written at the index's positions along dim; of
+    repeated positions the last write wins, as onnxruntime applies the updates in order."""
+    x, dim, index, src = node.args[:4]
+    dtype = g.info(x).dtype
+    index_shape = g.info(index).shape
+    if isinstance(src, Ref):
+        updates = _region(g, g.operand(src, dtype), g.info(src).shape, index_shape)
+    else:
+        updates = g.op("Expand", [g.scalar(g.static(src, "the value scattered"), dtype), g.shape(index_shape)])
+    return _scatter_elements(g, g.value(x), g.operand(index, INT64), updates, dim, False)
+
+
+@register(SC.ScatterAdd)
+def _scatter_add(g, node):
+    """Zeros of `shape` with src's index-shaped part added at the index's positions along dim."""
+    src, dim, index, shape = node.args[:4]
+    dtype = node.out().dtype
+    updates = _region(g, g.value(src), g.info(src).shape, g.info(index).shape)
+    return _scatter_elements(g, _zeros(g, shape, dtype), g.operand(index, INT64), updates, dim, True)
+
+
+@register(SC.IndexSelect)
+def _index_select(g, node):
+    x, dim, index = node.args[:3]
+    return g.op("Gather", [g.value(x), g.operand(index, INT64)], axis=int(dim))
+
+
+@register(SC.IndexAdd)
+def _index_add(g, node):
+    """Zeros of `shape` with src's slices added at the positions `index` along dim: ScatterElements (add) with the
+    index broadcast over src's other dimensions."""
+    src, dim, index, shape = node.args[:4]
+    dtype = node.out().dtype
+    rank = len(shape)
+    positions = g.op("Reshape", [g.operand(index, INT64), g.ints([1] * dim + [-1] + [1] * (rank - dim - 1))])
+    positions = g.op("Expand", [positions, g.shape_of(g.value(src))])
+    return _scatter_elements(g, _zeros(g, shape, dtype), positions, g.value(src), dim, True)
 
 
 @register(W.Assign)

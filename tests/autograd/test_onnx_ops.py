@@ -154,6 +154,23 @@ CASES = {
                   [_x(2, 3, 4, 8), _x(2, 3, 4, 8), _x(2, 3, 4, 6)]),
     "normalize and norms": (lambda x: (F.normalize(x), x.norm(p=1, dim=1), x.std(0), x.var(1, keepdim=True)),
                             [_x(3, 4)]),
+    "elu/selu/celu coefficients, prelu per channel, shrink and threshold arguments": (
+        lambda x, w: (F.elu(x, 0.7), F.selu(x), F.celu(x, 2.0), F.prelu(x, w), F.softshrink(x, 0.3),
+                      F.hardshrink(x, 1.5), F.threshold(x, -0.5, 7.0)), [_x(2, 3, 4), _x(3)]),
+    "nll_loss with traced targets and weights": (
+        lambda x, t, w, t3: (F.nll_loss(F.log_softmax(x, 1), t), F.nll_loss(x, t, ignore_index=1, reduction="none"),
+                             F.nll_loss(x, t, weight=w, reduction="sum"), F.nll_loss(x, t, weight=w, ignore_index=0),
+                             F.nll_loss(x.reshape(2, 5, 2), t3)),
+        [_x(4, 5), _ints(5, 4), _x(5, low=0.5, high=2), _ints(5, 2, 2)]),
+    "scatter, scatter_add, index_add and index_select with traced indices": (
+        lambda x, i, j, s: (x.scatter(1, i, s), x.scatter(0, i, 2.5), x.scatter_add(1, i, s), x.index_add(0, j, s[:2]),
+                            x.index_select(1, j), x.gather(1, i), autograd.take_along_dim(x[:3], i - 4, 1)),
+        [_x(4, 5), _ints(4, 3, 2), _ints(4, 2), _x(3, 5)]),
+    "roll, unfold, fill_, reciprocal, xlogy, cdist, topk, max/min of all": (
+        lambda x, y: (x.roll(2, 1), x.roll((-1, 3), (0, 1)), x.roll(1), x.unfold(1, 2, 2), x.unfold(0, 3, 1),
+                      x.clone().fill_(3.0), x.reciprocal(), autograd.xlogy(x.abs(), y[:3].abs()), autograd.cdist(x, y),
+                      autograd.cdist(x, y, p=float("inf")), x.topk(2, 1).indices, x.max(), x.min()),
+        [_x(3, 5), _x(4, 5)]),
 }
 
 
@@ -214,3 +231,27 @@ def test_the_rule_table_covers_the_ops_models_use_and_names_real_classes():
     import nn.functional.pooling as P
     for cls in (A.Relu, A.Where, A.Clamp, C._Conv2d, C._ConvTranspose2d, P._MaxPool2d, P._AvgPool2d):
         assert op_key(cls) in RULES
+
+
+def test_new_rules_follow_dynamic_sizes():
+    """Rules whose ONNX form rebuilds sizes from the inputs' shapes (roll, unfold, var/std, index_add, scatter_add,
+    nll_loss's mean) are right at sizes other than the traced ones."""
+    def fn(x, i, t):
+        return (x.roll(2, 1), x.roll(-1, 0), x.unfold(1, 3, 1), x.var(1), x.std((0, 1)), x.var(0, correction=0),
+                x.index_add(0, i[:, 0], x[:2] * 2), x.scatter_add(1, i, x[:2, :2]), F.nll_loss(x, t),
+                F.nll_loss(x, t, reduction="none", ignore_index=0))
+
+    def inputs(b, n):
+        return [autograd.tensor(rng.normal(size=(b, n)).astype(np.float32)),
+                autograd.tensor(rng.integers(0, 2, (2, 2))), autograd.tensor(rng.integers(0, 3, (b,)))]
+
+    model = Call(fn)
+    proto = autograd.onnx.export(model, tuple(inputs(3, 7)), input_names=["x", "i", "t"],
+                                 dynamic_axes={"x": {0: "batch", 1: "length"}, "t": {0: "batch"}}, verify=True)
+    for b, n in [(3, 7), (5, 4), (2, 9)]:
+        assert_runs_like_ours(proto, model, inputs(b, n))
+
+
+def test_adding_at_positions_needs_opset_16():
+    with pytest.raises(ExportError, match="opset 16"):
+        autograd.onnx.export(Call(lambda x, i: x.scatter_add(1, i, x)), (_x(2, 3), _ints(3, 2, 3)), opset_version=13)
