@@ -225,8 +225,8 @@ def _in_place(steps: list, keep: set) -> None:
     for index, step in enumerate(steps):
         for v in step_uses(step) + list(step.outs):
             r = root(v)
-            if last_use.get(id(r)) == index:
-                dying.setdefault(index, []).append(r)
+            if last_use.get(id(r)) == index and not any(r is d for d in dying.get(index, ())):
+                dying.setdefault(index, []).append(r)  # once, though two views of it may die in one step
     kept = {id(root(v)) for v in keep} | {id(v) for v in keep}
     free: dict[tuple, list] = {}  # (shape, dtype, strides) -> fresh arrays whose last use has passed
     for index, step in enumerate(steps):
@@ -252,8 +252,9 @@ def _in_place(steps: list, keep: set) -> None:
                     last_use[id(target)] = last_use.pop(id(result), index)
                     dying.setdefault(last_use[id(target)], []).append(target)
         for r in dying.get(index, ()):
-            if last_use.get(id(r)) == index and _fresh(r) and id(r) not in kept:
-                free.setdefault(_layout(r), []).append(r)
+            spares = free.setdefault(_layout(r), [])
+            if last_use.get(id(r)) == index and _fresh(r) and id(r) not in kept and not any(r is f for f in spares):
+                spares.append(r)  # never listed twice: two steps would then both write into it
 
 
 def _layout(v: Value) -> tuple:

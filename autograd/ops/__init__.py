@@ -8,7 +8,7 @@ every Tensor method PyTorch also offers as `torch.<name>` is among them.
 import importlib as _importlib
 import inspect as _inspect
 
-MODULES = ("arithmetic", "comparison", "pointwise", "activation", "reductions", "norms", "indexing", "scatter", "sorting",
+MODULES = ("arithmetic", "comparison", "pointwise", "activation", "reductions", "norms", "indexing", "gather_scatter", "sorting",
            "shape", "rearrange", "linalg", "conversion", "inplace", "promotion", "sampling", "cumulative", "fused",
            "products", "arrangement", "index_writes", "binning", "statistics", "trigonometric", "special",
            "tensor_functions")

@@ -163,6 +163,13 @@ def _integer_pow(a, b):
     return np.where(b_array < 0, negative, out).astype(out.dtype)
 
 
+def _xlogy(a, b):
+    """numpy's x · log y with 0 where x = 0; a Python number y is logged in x's dtype (np.log of a float
+    would be a float64 scalar, which turns a float32 product into float64)."""
+    log_b = np.log(b) if hasattr(b, "dtype") else np.log(np.asarray(b, dtype=np.result_type(a, 1.0)))
+    return np.where(np.equal(a, 0) & ~np.isnan(b), 0, a * log_b)
+
+
 class Xlogy(Op):
     """x · log y, and 0 where x = 0 (unless y is nan), as torch.xlogy. PyTorch's derivatives:
     d/dx = log y (0 where x = 0 and y <= 0), d/dy = x / y (so 0/0 = nan at x = y = 0)."""
@@ -170,7 +177,7 @@ class Xlogy(Op):
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
-        out = binary("xlogy", lambda a, b: np.where(np.equal(a, 0) & ~np.isnan(b), 0, a * np.log(b)), x, y)
+        out = binary("xlogy", _xlogy, x, y)
         return out if out.dtype.kind == "f" else out.astype(get_default_dtype())
 
     @staticmethod

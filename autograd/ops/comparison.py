@@ -10,7 +10,7 @@ import numpy as np
 from ..function import Op
 from ..tensor import Tensor
 from ._util import check_broadcast, tensor_method, tensor_methods
-from .promotion import comparison_operands
+from .promotion import _comparison_operands
 
 _ORDERINGS = (np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal)
 
@@ -23,7 +23,7 @@ class Compare(Op):
     @staticmethod
     def forward(ctx, ufunc, a, b):
         if ufunc in _ORDERINGS:
-            a, b = comparison_operands(a, b)  # compared in the promoted dtype, as PyTorch
+            a, b = _comparison_operands(a, b)  # compared in the promoted dtype, as PyTorch
         try:
             return ufunc(a, b)
         except (ValueError, TypeError) as error:

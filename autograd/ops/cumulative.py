@@ -92,7 +92,7 @@ class CumulativeIndex(Op):
 
 
 def _cumulative_extreme(input, dim, largest, op):
-    from .scatter import gather
+    from .gather_scatter import gather
 
     if input.ndim == 0:
         normalize_dim(dim, 0, op)

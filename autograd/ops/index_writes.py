@@ -1,7 +1,7 @@
 """Writing values at indices: index_fill, index_copy, index_put, masked_scatter, and the in-place forms
-(scatter_, scatter_add_, index_add_, ...) of these and of scatter.py's scatter, scatter_add, index_add.
+(scatter_, scatter_add_, index_add_, ...) of these and of gather_scatter.py's scatter, scatter_add, index_add.
 
-They are compositions of scatter.py's `Scatter` and `ScatterAdd` and of where, so gradients of any
+They are compositions of gather_scatter.py's `Scatter` and `ScatterAdd` and of where, so gradients of any
 order are again scatters and gathers.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._util import check_index_tensor, normalize_dim, tensor_method, tensor_methods
-from .scatter import Scatter, ScatterAdd, index_add, scatter, scatter_add
+from .gather_scatter import Scatter, ScatterAdd, index_add, scatter, scatter_add
 
 
 def _number(value, dtype):

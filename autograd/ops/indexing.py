@@ -1,5 +1,5 @@
 """Indexing: `x[...]` (basic, boolean and integer-array indices) and `x[...] = v`, masked_fill,
-masked_select, narrow, select, nonzero. (gather, scatter and index_select/index_add: `scatter.py`.)
+masked_select, narrow, select, nonzero. (gather, scatter and index_select/index_add: `gather_scatter.py`.)
 
 Reading at an index has an adjoint op that adds values back into a zero tensor (`IndexPutAdd`
 for `GetItem`), and each is the other's derivative, so gradients of any order are indexing

@@ -175,7 +175,7 @@ def where_dtype(a, b) -> np.dtype | None:
     return result_type(a, b)
 
 
-def comparison_operands(a, b) -> tuple:
+def _comparison_operands(a, b) -> tuple:
     """a and b in their promoted dtype, which is where PyTorch compares them (so int64 16777217 equals
     float32 16777216.0, as it does there)."""
     if isinstance(a, np.generic):

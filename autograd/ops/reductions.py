@@ -345,7 +345,7 @@ class MaxDim(Op):
 
     @staticmethod
     def backward(ctx, grad, grad_indices):
-        from .scatter import ScatterAdd
+        from .gather_scatter import ScatterAdd
 
         indices, = ctx.saved_tensors
         g = _to_keepdim(grad, ctx.shape, (ctx.dim,), ctx.keepdim)

@@ -15,7 +15,7 @@ from ..function import Op
 from ..tensor import Tensor
 from ._stl_select import torch_topk_order
 from ._util import is_integer, normalize_dim, tensor_method
-from .scatter import gather
+from .gather_scatter import gather
 
 SortResult = namedtuple("sort", ["values", "indices"])
 TopkResult = namedtuple("topk", ["values", "indices"])

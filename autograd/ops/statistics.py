@@ -17,7 +17,7 @@ from ..tensor import Tensor
 from ._util import normalize_dim, normalize_dims, tensor_method
 from .activation import where
 from .comparison import _check_all
-from .scatter import gather
+from .gather_scatter import gather
 
 MedianResult = namedtuple("median", ["values", "indices"])
 KthvalueResult = namedtuple("kthvalue", ["values", "indices"])

@@ -2,8 +2,9 @@
 and max_unpool1d.
 
 adaptive_max_pool takes the max over PyTorch's bins [⌊i·n/out⌋, ⌈(i+1)·n/out⌉) of each spatial
-dimension: an op finds each bin's argmax (the first on ties; NaN wins), then the values are a `gather`
-at those plane indices, so the gradient goes to the argmax and second derivatives come from gather.
+dimension: an op finds each bin's argmax (the first on ties; NaN wins), then `_BinMax` reads the values
+at those plane indices and scatters the gradient back to them; as PyTorch's backward (which takes the
+input), that gradient stays connected to the input, with zero second derivatives there.
 lp_pool is (Σ xᵖ over the window)^(1/p), from avg_pool as PyTorch computes it.
 """
 from __future__ import annotations
@@ -43,6 +44,28 @@ class _AdaptiveArgmax(Op):
         return index
 
 
+class _BinMax(Op):
+    """x (N, C, H, W) read at the flat H·W indices `index` (N, C, oh, ow); backward adds the gradient there."""
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.save_for_backward(x, index)
+        n, c = x.shape[:2]
+        return np.take_along_axis(x.reshape(n, c, -1), index.reshape(n, c, -1), axis=-1).reshape(index.shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from autograd.grad_mode import is_grad_enabled
+        from autograd.ops.gather_scatter import ScatterAdd
+        from autograd.ops.shape import Connected
+
+        x, index = ctx.saved_tensors
+        n, c, h, w = x.shape
+        flat = ScatterAdd.apply(grad.reshape(n, c, -1), 2, index.reshape(n, c, -1), (n, c, h * w), None)
+        grad_x = flat.reshape(x.shape)
+        return (Connected.apply(grad_x, x) if is_grad_enabled() else grad_x), None
+
+
 def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices: bool = False):
     """(max over each adaptive bin of (N, C, H, W) or (C, H, W), flat H·W index of each max)."""
     if not isinstance(input, Tensor) or input.ndim not in (3, 4):
@@ -58,7 +81,7 @@ def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices:
                            "non-empty")
     x = input if input.ndim == 4 else input.unsqueeze(0)
     index = _AdaptiveArgmax.apply(x, out)
-    values = x.flatten(-2).gather(-1, index.flatten(-2)).reshape(*x.shape[:2], *out)
+    values = _BinMax.apply(x, index)
     if input.ndim == 3:
         values, index = values.squeeze(0), index.squeeze(0)
     return values, index

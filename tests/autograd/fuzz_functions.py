@@ -454,4 +454,26 @@ def _in_place_operators(y):
     return y
 
 
-FUNCTIONS = ALIASES_AND_RARER + ARITHMETIC + ACTIVATIONS + REDUCTIONS + SORTING + SHAPES + LINALG + CONVERSIONS + INPLACE
+# The rest of the functions added for PyTorch's API (most have op_db entries compared in test_op_db_against_torch.py)
+PYTORCH_API = [
+    *[unary(name, (lambda f: lambda m, x: getattr(m.lib, f)(x))(name)) for name in ("atleast_1d", "atleast_2d", "atleast_3d")],
+    unary("flipud", lambda m, x: m.lib.flipud(x), min_dims=1),
+    unary("rad2deg"),
+    unary("sgn"),
+    unary("narrow_copy", lambda m, x: x.narrow_copy(-1, 0, 1), min_dims=1, empty=False),
+    unary("vsplit", lambda m, x: m.lib.vsplit(x, [1]), min_dims=2, empty=False),
+    unary("dsplit", lambda m, x: m.lib.dsplit(x, [1]), min_dims=3, empty=False),
+    Fn("column_stack", lambda m, a, b: m.lib.column_stack([a, b]), ("real", "real"), max_dims=2),
+    Fn("row_stack", lambda m, a, b: m.lib.row_stack([a, b]), ("real", "real"), max_dims=2),
+    Fn("dstack", lambda m, a, b: m.lib.dstack([a, b]), ("real", "real")),
+    Fn("vdot", lambda m, a, b: m.lib.vdot(a, b), ("real", "real"), min_dims=1, max_dims=1),
+    Fn("index_put", lambda m, x, v: x.index_put((m.lib.tensor([0, 2]),), v), ("real", "real"),
+       shapes=lambda draw: [(3, 2), (2,)], twice=False),
+    Fn("index_put_(accumulate)", lambda m, x, v: x.clone().index_put_((m.lib.tensor([0, 2, 0]), m.lib.tensor([1, 1, 1])),
+                                                                     v, accumulate=True),
+       ("real", "real"), shapes=lambda draw: [(3, 2), (3,)], twice=False),
+    unary("is_same_size/is_signed/is_complex", lambda m, x: (m.lib.zeros(int(x.is_same_size(x)) + int(x.is_signed())
+                                                                        + int(x.is_complex())),), grad=False),
+]
+
+FUNCTIONS = PYTORCH_API + ALIASES_AND_RARER + ARITHMETIC + ACTIVATIONS + REDUCTIONS + SORTING + SHAPES + LINALG + CONVERSIONS + INPLACE

@@ -135,6 +135,23 @@ def _nll_kwargs(rng, s):
 
 
 NN_FUNCTIONS = [
+    *[Fn(f"adaptive_max_pool{d}d", (lambda op: lambda m, x, size: getattr(m.F, op)(x, size))(f"adaptive_max_pool{d}d"),
+         ("real",), shapes=_pool_shapes(d),
+         kwargs=lambda rng, s: {"size": tuple(int(v) for v in rng.integers(1, 4, len(s[0]) - 2))}) for d in (1, 2)],
+    *[Fn(f"adaptive_max_pool{d}d_with_indices",
+         (lambda op: lambda m, x: getattr(m.F, op)(x, 2))(f"adaptive_max_pool{d}d_with_indices"), ("real",),
+         shapes=_pool_shapes(d)) for d in (1, 2)],
+    *[Fn(f"max_pool{d}d_with_indices", (lambda op: lambda m, x, **kw: getattr(m.F, op)(x, **kw))(f"max_pool{d}d_with_indices"),
+         ("real",), shapes=_pool_shapes(d), kwargs=_pool_kwargs(d, True)) for d in (1, 2)],
+    Fn("max_unpool1d", lambda m, x: m.F.max_unpool1d(*m.F.max_pool1d(x, 2, return_indices=True), 2), ("real",),
+       shapes=_pool_shapes(1)),
+    *[Fn(f"lp_pool{d}d", (lambda op: lambda m, x, **kw: getattr(m.F, op)(x, 2.0, 2, **kw))(f"lp_pool{d}d"), ("positive",),
+         shapes=lambda draw, d=d: [(1, 2) + (4,) * d], rtol=1e-6) for d in (1, 2)],
+    Fn("channel_shuffle", lambda m, x: m.F.channel_shuffle(x, 2), ("real",), shapes=lambda draw: [(2, 4, 3)]),
+    Fn("local_response_norm", lambda m, x: m.F.local_response_norm(x, 2), ("real",), shapes=lambda draw: [(2, 3, 4)],
+       rtol=1e-6),
+    Fn("upsample_nearest", lambda m, x: m.F.upsample_nearest(x, scale_factor=2), ("real",),
+       shapes=lambda draw: [(1, 2, 3)]),
     Fn("max_unpool2d", lambda m, x: m.F.max_unpool2d(*m.F.max_pool2d(x, 2, return_indices=True), 2), ("real",),
        shapes=_pool_shapes(2)),
     *[Fn(f"dropout{d}d(eval)", (lambda op: lambda m, x: getattr(m.F, op)(x, 0.5, training=False))(f"dropout{d}d"),

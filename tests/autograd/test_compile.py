@@ -445,3 +445,23 @@ def test_iterating_a_data_loader_inside_runs_eagerly():
             F.mse_loss(x @ w, y).backward()
 
     _warns("iterating a DataLoader", ag.compile(epoch), calls=2)
+
+
+def test_an_array_whose_two_views_die_in_one_step_is_reused_once():
+    """Regression: v = a - b, then w = v[..., 1:] - v[..., :1] let v's buffer be listed free twice, so two later
+    elementwise steps both wrote into it while the first result was still needed (a wrong gradient)."""
+    def step(x, p):
+        out = ag.diff(x, prepend=p, dim=-1, n=2)
+        total = ag.tensor(0.0, dtype=ag.float64) + (out * 1.5).sum()
+        grads = ag.grad(total, (x, p), create_graph=True)
+        return [g.detach() for g in grads], [out.detach()]
+
+    rng = np.random.default_rng(0)
+    compiled = ag.compile(step)
+    for _ in range(3):
+        x, p = rng.normal(size=(2, 2, 2)), rng.normal(size=(2, 2, 1))
+        replayed = compiled(ag.tensor(x, requires_grad=True), ag.tensor(p, requires_grad=True))
+        eager = step(ag.tensor(x, requires_grad=True), ag.tensor(p, requires_grad=True))
+        for a, b in zip(replayed[0] + replayed[1], eager[0] + eager[1]):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert len(compiled.recordings) == 1

@@ -29,8 +29,8 @@ def _check_positions(index: np.ndarray, size: int, dim: int, op: str, wrap: bool
     if low < (-size if wrap else 0) or high >= size:
         bad = int(low if low < (-size if wrap else 0) else high)
         allowed = f"[{-size}, {size - 1}]" if wrap else f"[0, {size - 1}]"
-        raise IndexError(f"{op}: index {bad} is out of bounds for dimension {dim} with size {size} "
-                         f"(allowed: {allowed})")
+        error = IndexError if op in ("index_select", "index_add") else RuntimeError  # PyTorch's types
+        raise error(f"{op}: index {bad} is out of bounds for dimension {dim} with size {size} (allowed: {allowed})")
     if wrap and low < 0:
         index = np.where(index < 0, index + size, index)
     return index
