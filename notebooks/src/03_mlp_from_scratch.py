@@ -477,15 +477,20 @@ def evaluate(model, idx):
     return loss, acc
 
 
+def train_step(model, optimizer, xb, yb):
+    optimizer.zero_grad()
+    F.cross_entropy(model(xb), yb).backward()
+    optimizer.step()
+
+
 def train(model, idx, epochs, progress=False, val_idx=None):
     optimizer = nn.optim.Adam(model.parameters(), lr=3e-3)
     loader = DataLoader(TensorDataset(X[idx], Y[idx]), batch_size=64, shuffle=True)
     history = []
+    step = ag.compile(train_step)  # records the step once per batch shape, then replays it (see the end of the notebook)
     for _ in tqdm(range(epochs), desc="epochs", disable=not progress, mininterval=5):
         for xb, yb in loader:
-            optimizer.zero_grad()
-            F.cross_entropy(model(xb), yb).backward()
-            optimizer.step()
+            step(model, optimizer, xb, yb)
         if val_idx is not None:
             history.append(evaluate(model, idx) + evaluate(model, val_idx))
     return np.array(history)
