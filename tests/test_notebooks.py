@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 CELL_TIMEOUT = 120  # seconds; the slowest cell of any notebook takes a few seconds
 NEEDS_GRAPHVIZ = {"04_computation_graphs"}  # draws graphs: the graphviz package (the 'viz' extra) and `dot`
+NEEDS_ONNX = {"03_mlp_from_scratch"}  # exports a model and runs it: onnx and onnxruntime (the 'onnx' extra)
 
 
 def _builder():
@@ -139,6 +140,9 @@ def test_notebook_runs_from_a_clean_kernel_and_reproduces_its_outputs(path, monk
         pytest.importorskip("graphviz", reason=f"{path.name} needs the 'viz' extra: pip install -e '.[viz]'")
         if shutil.which("dot") is None:
             pytest.skip(f"{path.name} needs the Graphviz program `dot` (apt-get install graphviz)")
+    if path.stem in NEEDS_ONNX:
+        for module in ("onnx", "onnxruntime"):
+            pytest.importorskip(module, reason=f"{path.name} needs the 'onnx' extra: pip install -e '.[onnx]'")
     environment = dict(os.environ)
     _builder().kernel_environment(environment)  # this checkout first on PYTHONPATH; one BLAS thread
     for name, value in environment.items():

@@ -233,74 +233,53 @@ assert (weights[:8].argmax(-1) == np.arange(8)).mean() >= 0.75   # mostly the di
 #    "memory") — the attention of the previous section, now one layer of the block;
 # 3. the position-wise **feed-forward network**.
 #
-# This project's `nn` has the encoder layer but no decoder layer yet, so the block is written below from
-# `nn.MultiheadAttention`, `nn.LayerNorm`, `nn.Linear` and `nn.Dropout` — which also shows that there is
-# nothing more to it. It keeps PyTorch's `nn.TransformerDecoderLayer` interface and sub-module names
-# (`self_attn`, `multihead_attn`, `linear1`, `linear2`, `norm1`–`norm3`, `dropout1`–`dropout3`): post-norm by
-# default as in the original, pre-norm with `norm_first=True`.
+# `nn.TransformerDecoderLayer` is this block, with PyTorch's interface and sub-module names (`self_attn`,
+# `multihead_attn`, `linear1`, `linear2`, `norm1`–`norm3`, `dropout1`–`dropout3`): post-norm by default as
+# in the original, pre-norm with `norm_first=True`; `nn.TransformerDecoder` stacks copies of it.
+# There is nothing more to it: its forward, written out from its own sublayers (dropout 0), gives the same.
+# The causal mask is PyTorch's `nn.Transformer.generate_square_subsequent_mask`: a float mask added to the
+# attention scores, $-\infty$ above the diagonal (position $t$ may not attend to positions after $t$), 0 elsewhere.
 
 # %%
-class TransformerDecoderLayer(nn.Module):
-    """PyTorch's nn.TransformerDecoderLayer (batch_first, ReLU), from attention, layer norm and linear layers."""
-
-    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, batch_first=True, norm_first=False):
-        super().__init__()
-        self.self_attn = nn.MultiheadAttention(d_model, nhead, dropout=dropout, batch_first=batch_first)
-        self.multihead_attn = nn.MultiheadAttention(d_model, nhead, dropout=dropout, batch_first=batch_first)
-        self.linear1 = nn.Linear(d_model, dim_feedforward)
-        self.dropout = nn.Dropout(dropout)
-        self.linear2 = nn.Linear(dim_feedforward, d_model)
-        self.norm1, self.norm2, self.norm3 = nn.LayerNorm(d_model), nn.LayerNorm(d_model), nn.LayerNorm(d_model)
-        self.dropout1, self.dropout2, self.dropout3 = nn.Dropout(dropout), nn.Dropout(dropout), nn.Dropout(dropout)
-        self.norm_first = norm_first
-
-    def _self_attention(self, x, mask, padding):
-        return self.dropout1(self.self_attn(x, x, x, attn_mask=mask, key_padding_mask=padding, need_weights=False)[0])
-
-    def _cross_attention(self, x, memory, mask, padding):
-        return self.dropout2(self.multihead_attn(x, memory, memory, attn_mask=mask, key_padding_mask=padding,
-                                                 need_weights=False)[0])
-
-    def _feed_forward(self, x):
-        return self.dropout3(self.linear2(self.dropout(self.linear1(x).relu())))
-
-    def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
-                memory_key_padding_mask=None):
-        x = tgt
-        if self.norm_first:
-            x = x + self._self_attention(self.norm1(x), tgt_mask, tgt_key_padding_mask)
-            x = x + self._cross_attention(self.norm2(x), memory, memory_mask, memory_key_padding_mask)
-            x = x + self._feed_forward(self.norm3(x))
-        else:
-            x = self.norm1(x + self._self_attention(x, tgt_mask, tgt_key_padding_mask))
-            x = self.norm2(x + self._cross_attention(x, memory, memory_mask, memory_key_padding_mask))
-            x = self.norm3(x + self._feed_forward(x))
-        return x
-
-
 def causal_mask(length):
-    """(length, length) bool mask, True above the diagonal: position t may not attend to positions after t."""
-    return ag.triu(ag.ones(length, length), diagonal=1) > 0
+    return nn.Transformer.generate_square_subsequent_mask(length)
 
 
-print(causal_mask(4).numpy().astype(int))
+def decoder_block(layer, x, memory, mask):
+    """A post-norm decoder layer by hand: Add & Norm after each of its three sublayers."""
+    x = layer.norm1(x + layer.self_attn(x, x, x, attn_mask=mask, need_weights=False)[0])        # masked self-attention
+    x = layer.norm2(x + layer.multihead_attn(x, memory, memory, need_weights=False)[0])         # cross-attention
+    return layer.norm3(x + layer.linear2(layer.activation(layer.linear1(x))))                   # feed-forward
+
+
+print(causal_mask(4).numpy())
+_ = ag.manual_seed(0)
+decoder_layer = nn.TransformerDecoderLayer(16, nhead=4, dim_feedforward=32, dropout=0.0, batch_first=True)
+tgt, memory = ag.randn(2, 5, 16), ag.randn(2, 7, 16)
+with ag.no_grad():
+    by_hand = decoder_block(decoder_layer, tgt, memory, causal_mask(5)).numpy()
+    assert np.allclose(decoder_layer(tgt, memory, tgt_mask=causal_mask(5)).numpy(), by_hand, atol=1e-5)
+print("nn.TransformerDecoderLayer = the three sublayers, each with Add & Norm; parameters:",
+      sum(p.numel() for p in decoder_layer.parameters()))
 
 # %% [markdown]
 # The encoder–decoder Transformer for the copy task: embeddings plus sinusoidal positional encoding on both
-# sides, one `nn.TransformerEncoderLayer`, one decoder block, a linear read-out; $d_\text{model} = 32$, 4
-# heads, post-norm, no dropout. First, the causal mask at work on an untrained model: changing the decoder's
-# inputs from position 5 on leaves its outputs at positions 0–4 exactly as they were; without the mask,
-# every position sees the change.
+# sides, a one-layer `nn.TransformerEncoder` and a one-layer `nn.TransformerDecoder`, a linear read-out;
+# $d_\text{model} = 32$, 4 heads, post-norm, no dropout. First, the causal mask at work on an untrained
+# model: changing the decoder's inputs from position 5 on leaves its outputs at positions 0–4 exactly as
+# they were; without the mask, every position sees the change.
 
 # %%
 class TransformerSeq2Seq(nn.Module):
-    def __init__(self, d_model=32, nhead=4, dim_feedforward=64):
+    def __init__(self, d_model=32, nhead=4, dim_feedforward=64, num_layers=1):
         super().__init__()
         self.source_embed = nn.Embedding(VOCAB, d_model)
         self.target_embed = nn.Embedding(VOCAB, d_model)
         self.position = nn.PositionalEncoding(d_model, dropout=0.0, batch_first=True)
-        self.encoder = nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout=0.0, batch_first=True)
-        self.decoder = TransformerDecoderLayer(d_model, nhead, dim_feedforward, dropout=0.0, batch_first=True)
+        self.encoder = nn.TransformerEncoder(
+            nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout=0.0, batch_first=True), num_layers)
+        self.decoder = nn.TransformerDecoder(
+            nn.TransformerDecoderLayer(d_model, nhead, dim_feedforward, dropout=0.0, batch_first=True), num_layers)
         self.out = nn.Linear(d_model, VOCAB)
 
     def encode(self, source):
@@ -331,7 +310,8 @@ assert not np.allclose(unmasked_after[0, :5], unmasked_before[0, :5], atol=1e-3)
 # %% [markdown]
 # Training needs no loop over positions: with the mask, one forward pass scores every target position given
 # its correct predecessors (teacher forcing in parallel). Generation is still one token at a time: run the
-# decoder on what has been generated so far and append its last prediction. 400 Adam steps:
+# decoder on what has been generated so far and append its last prediction. 800 Adam steps (with fewer, the
+# longest training lengths, which only one batch in eight has, are not yet learned reliably):
 
 # %%
 def transformer_greedy(model, source, steps):
@@ -346,7 +326,7 @@ def transformer_greedy(model, source, steps):
 
 transformer_losses = []
 optimizer = nn.optim.Adam(transformer.parameters(), lr=3e-3)
-for _ in range(400):
+for _ in range(800):
     length = int(ag.randint(3, MAX_TRAIN_LENGTH + 1, (1,)).item())
     source, decoder_input, decoder_target = copy_batch(64, length)
     loss = F.cross_entropy(transformer(source, decoder_input).reshape(-1, VOCAB), decoder_target.reshape(-1))
@@ -367,7 +347,7 @@ assert transformer_accuracy[trained].min() > 0.9
 # %%
 _ = ag.manual_seed(3)
 source, decoder_input, _ = copy_batch(1, 8)
-layer = transformer.decoder
+layer = transformer.decoder.layers[0]
 with ag.no_grad():
     memory = transformer.encode(source)
     x = transformer.position(transformer.target_embed(decoder_input))
@@ -392,12 +372,13 @@ fig.tight_layout()
 print("most-attended source position for decoder positions 0–7:", cross[:8].argmax(-1))
 assert (cross[:8].argmax(-1) == np.arange(8)).mean() >= 0.75
 longer = LENGTHS > MAX_TRAIN_LENGTH
-assert transformer_accuracy[longer].max() < 0.5 < attentive_accuracy[longer].min()  # past the trained lengths
+assert transformer_accuracy[LENGTHS == MAX_TRAIN_LENGTH][0] > 0.9 and transformer_accuracy[longer].max() < 0.3  # abrupt
+assert (attentive_accuracy[longer] > transformer_accuracy[longer] + 0.3).all()  # the GRU with attention degrades less
 
 # %% [markdown]
 # Decoder position $t$ (which predicts output $t$) reads source position $t$: the diagonal, learned from the
 # positional encodings alone. Within the training lengths the Transformer copies almost every sequence
-# after only 400 steps. Beyond them it fails abruptly: it has never seen the positional codes of positions
+# after 800 steps. Beyond them it fails abruptly: it has never seen the positional codes of positions
 # 11 and 12, so its learned position-to-position routing does not cover them. The recurrent model with
 # attention degrades more gracefully there — it reads the source in order, one step at a time, whatever its
 # length — while the plain one had already lost long sequences inside the training range.
