@@ -1,4 +1,5 @@
-"""Module backward hooks (`register_full_backward_hook`, `register_full_backward_pre_hook`), as PyTorch's.
+"""Module hooks as PyTorch's: `ModuleHooks` registers forward and backward hooks and runs the forward ones;
+the backward ones (`register_full_backward_hook`, `register_full_backward_pre_hook`) work as follows.
 
 When a module has backward hooks, its call runs the tensor arguments and the tensor outputs through
 identity Functions. Backward reaches the outputs' identity first: the gradients w.r.t. the module's
@@ -9,8 +10,103 @@ needs a gradient, the hooks run with grad_input all None as soon as grad_output 
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from autograd.function import Function
+from autograd.hooks import RemovableHandle, add_hook
 from autograd.tensor import Tensor
+
+
+class ModuleHooks:
+    """Module's forward and backward hook registration (PyTorch's signatures: prepend, with_kwargs,
+    always_call) and the running of the forward hooks around a call; `Module.__call__` uses them."""
+
+    def _run_pre_hooks(self, args, kwargs):
+        for key, hook in tuple(self._forward_pre_hooks.items()):
+            if key in self._forward_pre_hooks_with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(f"forward pre-hook must return None or a tuple of (new_args, new_kwargs), "
+                                           f"but got {result!r}.")
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        return args, kwargs
+
+    def _run_forward_hooks(self, args, kwargs, compute):
+        """compute() (the forward), then the forward hooks; hooks registered with always_call run even on errors."""
+        try:
+            output = compute()
+        except BaseException:
+            for key, hook in tuple(self._forward_hooks.items()):
+                if key in self._forward_hooks_always_called:
+                    try:
+                        hook(self, args, kwargs, None) if key in self._forward_hooks_with_kwargs else hook(self, args, None)
+                    except Exception:  # the forward's own error is the one to report
+                        pass
+            raise
+        for key, hook in tuple(self._forward_hooks.items()):
+            if key in self._forward_hooks_with_kwargs:
+                result = hook(self, args, kwargs, output)
+            else:
+                result = hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    @staticmethod
+    def _add(hooks: dict, hook, prepend: bool) -> RemovableHandle:
+        handle = add_hook(hooks, hook)
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """Call `hook(module, args)` before forward; a non-None return replaces the positional args.
+
+        with_kwargs=True: `hook(module, args, kwargs)`, returning None or (new_args, new_kwargs). prepend=True
+        runs it before the hooks already registered.
+        """
+        handle = self._add(self._forward_pre_hooks, hook, prepend)
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs.add(handle.id)
+        return handle
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
+        """Call `hook(module, args, output)` after forward; a non-None return replaces the output.
+
+        with_kwargs=True: `hook(module, args, kwargs, output)`. always_call=True: also called (with output None)
+        when forward raises. prepend=True runs it before the hooks already registered.
+        """
+        handle = self._add(self._forward_hooks, hook, prepend)
+        if with_kwargs:
+            self._forward_hooks_with_kwargs.add(handle.id)
+        if always_call:
+            self._forward_hooks_always_called.add(handle.id)
+        return handle
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """Call `hook(module, grad_input, grad_output)` when the gradients w.r.t. the module's tensor inputs are
+        computed; a non-None return replaces grad_input (see nn/hooks.py)."""
+        return self._add(self._backward_hooks, hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """Call `hook(module, grad_output)` when the gradients w.r.t. the module's outputs are computed; a
+        non-None return replaces grad_output."""
+        return self._add(self._backward_pre_hooks, hook, prepend)
+
+    def register_backward_hook(self, hook: Callable) -> RemovableHandle:
+        """PyTorch's deprecated form; here it is register_full_backward_hook (the behaviour PyTorch recommends)."""
+        import warnings
+        warnings.warn("register_backward_hook is deprecated in PyTorch; it behaves as register_full_backward_hook "
+                      "here", FutureWarning, stacklevel=2)
+        return self.register_full_backward_hook(hook)
+
 
 
 class _HookState:

@@ -16,10 +16,10 @@ import numpy as np
 from autograd.grad_mode import no_grad
 from autograd.grad_mode import note as _note
 from autograd.grad_mode import state as _thread_state
-from autograd.hooks import RemovableHandle, add_hook
 from autograd.tensor import Tensor
 
 from ._device import check_device, is_cpu
+from .hooks import ModuleHooks
 from .parameter import Parameter
 
 _structure = [0]  # bumped whenever a module is registered anywhere (module paths are cached until then)
@@ -45,7 +45,7 @@ def _addindent(text: str, spaces: int) -> str:
     return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
 
 
-class Module:
+class Module(ModuleHooks):
     """Base class for all neural network modules: subclass it, build layers in `__init__`, compute in `forward`."""
 
     training: bool
@@ -108,92 +108,6 @@ class Module:
         paths = {id(m): root + tuple(name.split(".")) if name else root for name, m in self.named_modules()}
         object.__setattr__(self, "_scope_paths", (_structure[0], id(self), paths))
         return paths
-
-    def _run_pre_hooks(self, args, kwargs):
-        for key, hook in tuple(self._forward_pre_hooks.items()):
-            if key in self._forward_pre_hooks_with_kwargs:
-                result = hook(self, args, kwargs)
-                if result is not None:
-                    if not (isinstance(result, tuple) and len(result) == 2):
-                        raise RuntimeError(f"forward pre-hook must return None or a tuple of (new_args, new_kwargs), "
-                                           f"but got {result!r}.")
-                    args, kwargs = result
-            else:
-                result = hook(self, args)
-                if result is not None:
-                    args = result if isinstance(result, tuple) else (result,)
-        return args, kwargs
-
-    def _run_forward_hooks(self, args, kwargs, compute):
-        """compute() (the forward), then the forward hooks; hooks registered with always_call run even on errors."""
-        try:
-            output = compute()
-        except BaseException:
-            for key, hook in tuple(self._forward_hooks.items()):
-                if key in self._forward_hooks_always_called:
-                    try:
-                        hook(self, args, kwargs, None) if key in self._forward_hooks_with_kwargs else hook(self, args, None)
-                    except Exception:  # the forward's own error is the one to report
-                        pass
-            raise
-        for key, hook in tuple(self._forward_hooks.items()):
-            if key in self._forward_hooks_with_kwargs:
-                result = hook(self, args, kwargs, output)
-            else:
-                result = hook(self, args, output)
-            if result is not None:
-                output = result
-        return output
-
-    @staticmethod
-    def _add(hooks: dict, hook, prepend: bool) -> RemovableHandle:
-        handle = add_hook(hooks, hook)
-        if prepend:
-            hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
-                                  with_kwargs: bool = False) -> RemovableHandle:
-        """Call `hook(module, args)` before forward; a non-None return replaces the positional args.
-
-        with_kwargs=True: `hook(module, args, kwargs)`, returning None or (new_args, new_kwargs). prepend=True
-        runs it before the hooks already registered.
-        """
-        handle = self._add(self._forward_pre_hooks, hook, prepend)
-        if with_kwargs:
-            self._forward_pre_hooks_with_kwargs.add(handle.id)
-        return handle
-
-    def register_forward_hook(self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False,
-                              always_call: bool = False) -> RemovableHandle:
-        """Call `hook(module, args, output)` after forward; a non-None return replaces the output.
-
-        with_kwargs=True: `hook(module, args, kwargs, output)`. always_call=True: also called (with output None)
-        when forward raises. prepend=True runs it before the hooks already registered.
-        """
-        handle = self._add(self._forward_hooks, hook, prepend)
-        if with_kwargs:
-            self._forward_hooks_with_kwargs.add(handle.id)
-        if always_call:
-            self._forward_hooks_always_called.add(handle.id)
-        return handle
-
-    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
-        """Call `hook(module, grad_input, grad_output)` when the gradients w.r.t. the module's tensor inputs are
-        computed; a non-None return replaces grad_input (see nn/hooks.py)."""
-        return self._add(self._backward_hooks, hook, prepend)
-
-    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
-        """Call `hook(module, grad_output)` when the gradients w.r.t. the module's outputs are computed; a
-        non-None return replaces grad_output."""
-        return self._add(self._backward_pre_hooks, hook, prepend)
-
-    def register_backward_hook(self, hook: Callable) -> RemovableHandle:
-        """PyTorch's deprecated form; here it is register_full_backward_hook (the behaviour PyTorch recommends)."""
-        import warnings
-        warnings.warn("register_backward_hook is deprecated in PyTorch; it behaves as register_full_backward_hook "
-                      "here", FutureWarning, stacklevel=2)
-        return self.register_full_backward_hook(hook)
 
     # ------------------------------------------------------------------ registration
     def _check_initialised(self, what: str) -> None:

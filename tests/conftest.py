@@ -4,6 +4,7 @@ Choose with HYPOTHESIS_PROFILE=thorough; CI=true selects `ci`; the default is `d
 """
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("ci", derandomize=True, max_examples=25, deadline=None,
@@ -20,3 +21,25 @@ except ImportError:  # threadpoolctl comes with scikit-learn (the `examples` ext
     pass
 else:
     threadpool_limits(1)
+
+
+def _torch_default(dtype_name: str):
+    """PyTorch's default dtype set for one test and restored after it (it is process-wide state, which
+    would otherwise leak from one test module into the next)."""
+    torch = pytest.importorskip("torch")
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(getattr(torch, dtype_name))
+    yield
+    torch.set_default_dtype(previous)
+
+
+@pytest.fixture
+def torch_float32():
+    """PyTorch's default dtype is float32 during the test (Python floats become float32, as ours)."""
+    yield from _torch_default("float32")
+
+
+@pytest.fixture
+def torch_float64():
+    """PyTorch's default dtype is float64 during the test (layers built there start in float64)."""
+    yield from _torch_default("float64")

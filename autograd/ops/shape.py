@@ -501,4 +501,8 @@ class Connected(Op):
                                for (shape, dtype), need in zip(ctx.shapes, ctx.needs_input_grad[1:]))
 
 
-tensor_methods(contiguous=lambda self, memory_format=None: self)
+@tensor_method
+def contiguous(input, memory_format=None):
+    """input itself when its memory is C-contiguous, else a C-contiguous copy, as PyTorch (so that `view` works
+    after it). `memory_format` is accepted for PyTorch code and changes nothing: arrays here are C-ordered."""
+    return input if input._data.flags.c_contiguous else Clone.apply(input)

@@ -5,7 +5,7 @@ import pytest
 import autograd as ag
 
 torch = pytest.importorskip("torch")
-torch.set_default_dtype(torch.float64)
+pytestmark = pytest.mark.usefixtures("torch_float64")  # PyTorch's default dtype, restored afterwards
 
 rng = np.random.default_rng(0)
 
@@ -177,9 +177,10 @@ def test_type_promotion_matches_torch():
         (lambda m: m.tensor([1, 2]) + m.tensor(1.5, dtype=m.float64)),
         (lambda m: m.tensor([1.0], dtype=m.float32) + m.tensor([1.0], dtype=m.float64)),
     ]
+    previous = torch.get_default_dtype()
     torch.set_default_dtype(torch.float32)
     try:
         for case in cases:
             assert str(case(ag).dtype) == str(case(torch).dtype).replace("torch.", "")
     finally:
-        torch.set_default_dtype(torch.float64)
+        torch.set_default_dtype(previous)

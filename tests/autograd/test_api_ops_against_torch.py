@@ -12,14 +12,7 @@ torch = pytest.importorskip("torch")
 rng = np.random.default_rng(13)
 
 
-@pytest.fixture(autouse=True)
-def _same_default_dtype():
-    """Python floats take float32 in both (another test module sets PyTorch's default to float64)."""
-    torch = pytest.importorskip("torch")
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float32)
-    yield
-    torch.set_default_dtype(previous)
+pytestmark = pytest.mark.usefixtures("torch_float32")  # PyTorch's default dtype, restored afterwards
 
 
 def _both(arrays):

@@ -9,12 +9,7 @@ import autograd as ag
 torch = pytest.importorskip("torch")
 
 
-@pytest.fixture(autouse=True)
-def _same_default_dtype():
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float32)
-    yield
-    torch.set_default_dtype(previous)
+pytestmark = pytest.mark.usefixtures("torch_float32")  # PyTorch's default dtype, restored afterwards
 
 
 def _same_kind(ours, theirs):

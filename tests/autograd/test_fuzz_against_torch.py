@@ -20,13 +20,7 @@ from torch_fuzz import run_case, run_float32  # noqa: E402
 FUNCTIONS = OP_FUNCTIONS + NN_FUNCTIONS
 
 
-@pytest.fixture(autouse=True)
-def _pytorch_default_dtype():
-    """PyTorch's own default (float32) while comparing: another test module sets float64 at import."""
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float32)
-    yield
-    torch.set_default_dtype(previous)
+pytestmark = pytest.mark.usefixtures("torch_float32")  # PyTorch's default dtype, restored afterwards
 
 EXAMPLES = max(6, settings.default.max_examples // 3)
 

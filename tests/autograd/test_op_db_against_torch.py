@@ -18,13 +18,7 @@ torch = pytest.importorskip("torch")
 from torch_fuzz import Fn, compare  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _pytorch_default_dtype():
-    """PyTorch's own default (float32) while comparing: another test module sets float64 at import."""
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float32)
-    yield
-    torch.set_default_dtype(previous)
+pytestmark = pytest.mark.usefixtures("torch_float32")  # PyTorch's default dtype, restored afterwards
 
 
 class _TorchNamespace:

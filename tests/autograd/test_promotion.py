@@ -12,13 +12,7 @@ import autograd as ag
 torch = pytest.importorskip("torch")
 
 
-@pytest.fixture(autouse=True)
-def _same_default_dtype():
-    """Python floats take the default dtype in both (another test module sets PyTorch's to float64)."""
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float32)
-    yield
-    torch.set_default_dtype(previous)
+pytestmark = pytest.mark.usefixtures("torch_float32")  # PyTorch's default dtype, restored afterwards
 
 
 DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]

@@ -169,3 +169,15 @@ def test_piecewise_constant_ops_follow_pytorch():
     np.testing.assert_array_equal(x.grad._data, [1.0, 1.0])
     with pytest.raises(RuntimeError, match="floor_divide"):
         (x // 2).sum().backward()
+
+
+def test_contiguous_copies_exactly_when_the_memory_is_not_c_ordered_so_view_works_after_it():
+    x = ag.randn(3, 4, requires_grad=True)
+    assert x.contiguous() is x
+    t = x.t()
+    with pytest.raises(RuntimeError, match="view"):
+        t.view(-1)  # as PyTorch: a transposed tensor cannot be viewed flat
+    flat = t.contiguous().view(-1)
+    assert t.contiguous().is_contiguous() and flat.shape == (12,)
+    flat.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((3, 4)))

@@ -13,13 +13,7 @@ import nn  # noqa: E402
 import nn.functional as F  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _torch_float64():
-    """PyTorch layers built here start in float64 like `.double()` ours; restored afterwards for other test files."""
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(previous)
+pytestmark = pytest.mark.usefixtures("torch_float64")  # PyTorch's default dtype, restored afterwards
 
 
 def _pair(shape, seed=0, scale=3.0):

@@ -18,12 +18,7 @@ CASES = [("AdaptiveMaxPool2d", (2,), (2, 3, 5, 7)), ("AdaptiveMaxPool2d", ((3, N
          ("InstanceNorm3d", (3, 1e-5, 0.1, True), (2, 3, 2, 3, 2))]
 
 
-@pytest.fixture(autouse=True)
-def _torch_float64():
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(previous)
+pytestmark = pytest.mark.usefixtures("torch_float64")  # PyTorch's default dtype, restored afterwards
 
 
 @pytest.mark.parametrize("name, args, shape", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])

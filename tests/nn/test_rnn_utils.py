@@ -21,12 +21,7 @@ torch = pytest.importorskip("torch")
 trnn = torch.nn.utils.rnn
 
 
-@pytest.fixture(autouse=True)
-def _torch_float64():
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(previous)
+pytestmark = pytest.mark.usefixtures("torch_float64")  # PyTorch's default dtype, restored afterwards
 
 
 def _sequences(lengths, features=2, seed=0):

@@ -12,13 +12,7 @@ import nn  # noqa: E402
 rng = np.random.default_rng(0)
 
 
-@pytest.fixture(autouse=True)
-def _torch_float32():
-    """PyTorch's default dtype is float32 here, whatever another test module left it at."""
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float32)
-    yield
-    torch.set_default_dtype(previous)
+pytestmark = pytest.mark.usefixtures("torch_float32")  # PyTorch's default dtype, restored afterwards
 
 
 def _bn(ours_cls, theirs_cls, channels, shape):

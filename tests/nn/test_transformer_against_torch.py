@@ -13,13 +13,10 @@ torch = pytest.importorskip("torch")
 
 
 @pytest.fixture(autouse=True)
-def _torch_float64():
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
+def _torch_float64(torch_float64):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # both sides warn the same way about nested tensors and mask types
         yield
-    torch.set_default_dtype(previous)
 
 
 def _same_weights(ours, theirs):

@@ -13,13 +13,10 @@ torch = pytest.importorskip("torch")
 
 
 @pytest.fixture(autouse=True)
-def _setup():
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
+def _setup(torch_float64):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # both warn that the hook-based weight_norm is deprecated
         yield
-    torch.set_default_dtype(previous)
 
 
 def _copy(theirs, ours):
