@@ -114,7 +114,8 @@ class Node:
 
     def name(self) -> str:
         """The name the graph shows: the operation the user called, + 'Backward' (PyTorch's convention)."""
-        return getattr(self.function, "node_name", self.function.__name__) + "Backward"
+        name = self.__dict__.get("node_name") or getattr(self.function, "node_name", self.function.__name__)
+        return name + "Backward"  # (an op serving several functions names itself per call: ctx.node_name)
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"

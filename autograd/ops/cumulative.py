@@ -92,7 +92,7 @@ class CumulativeIndex(Op):
 
 
 def _cumulative_extreme(input, dim, largest, op):
-    from .gather_scatter import gather
+    from .gather_scatter import take_values
 
     if input.ndim == 0:
         normalize_dim(dim, 0, op)
@@ -100,7 +100,7 @@ def _cumulative_extreme(input, dim, largest, op):
         return values.reshape(()), indices.reshape(())
     dim = normalize_dim(dim, input.ndim, op)
     indices = CumulativeIndex.apply(input, dim, largest)
-    return gather(input, dim, indices), indices
+    return take_values(op, input, dim, indices), indices
 
 
 @tensor_method

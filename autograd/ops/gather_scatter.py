@@ -63,6 +63,8 @@ class Gather(Op):
     @staticmethod
     def forward(ctx, x, dim, index, op, wrap):
         index = _check_positions(index, x.shape[dim], dim, op, wrap)
+        if op not in ("gather", "take_along_dim"):  # the values of sort, topk, median, ...: named for that op
+            ctx.node_name = op.capitalize()
         ctx.save_for_backward(index)
         ctx.shape, ctx.dim = x.shape, dim
         return np.take_along_axis(x[_region(index.shape, dim)], index, axis=dim)
@@ -151,6 +153,12 @@ class IndexAdd(Op):
     def backward(ctx, grad):
         index, = ctx.saved_tensors
         return IndexSelect.apply(grad, ctx.dim, index, "index_select"), None, None, None, None
+
+
+def take_values(op: str, input, dim: int, index):
+    """input's values at `index` along dim (known to be in range) for the op `op` (sort, topk, median, ...):
+    a gather whose backward node is named for that op."""
+    return Gather.apply(input, dim, index, op, False)
 
 
 # ----------------------------------------------------------------------------- the functions

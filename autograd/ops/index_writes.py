@@ -65,10 +65,14 @@ def masked_scatter(input, mask, source):
     mask = mask if isinstance(mask, Tensor) else Tensor._from_data(np.asarray(mask))
     if mask.dtype.kind != "b":
         raise RuntimeError(f"masked_scatter: mask must be a bool tensor, got dtype {mask.dtype}")
+    from .comparison import _check_all
+
     mask = mask.expand(*np.broadcast_shapes(mask.shape, input.shape))
+    _check_all(mask.sum() <= source.numel(), RuntimeError,
+               f"masked_scatter: the source has {source.numel()} elements, fewer than the mask's True entries")
     positions = (mask.long().reshape(-1).cumsum(0) - 1).clamp(min=0).reshape(mask.shape)
-    if source.numel() == 0:
-        return where(mask, 0, input) if mask.any() else input.clone()
+    if source.numel() == 0:  # then the mask is all False (checked above)
+        return input.clone()
     return where(mask, source.reshape(-1)[positions], input)
 
 

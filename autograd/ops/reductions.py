@@ -290,6 +290,7 @@ class ExtremeAll(Op):
 
     @staticmethod
     def forward(ctx, x, largest, op):
+        ctx.node_name = "Max" if largest else "Min"  # x.max() and x.min(), as PyTorch names them
         return _extreme_value(ctx, x, tuple(range(x.ndim)), False, np.max if largest else np.min, op)
 
     @staticmethod
@@ -335,6 +336,7 @@ class MaxDim(Op):
 
     @staticmethod
     def forward(ctx, x, dim, keepdim, largest):
+        ctx.node_name = "Max" if largest else "Min"
         indices = np.expand_dims((np.argmax if largest else np.argmin)(x, axis=dim), dim)
         values = np.take_along_axis(x, indices, axis=dim)
         ctx.save_for_backward(indices)

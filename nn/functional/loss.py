@@ -1,11 +1,12 @@
 """Loss functions with PyTorch's names, signatures and `reduction='mean'|'sum'|'none'`.
 
-Regression losses (`mse_loss`, `l1_loss`, `huber_loss`, `smooth_l1_loss`) and the divergences
-(`binary_cross_entropy_with_logits`, `kl_div`, `nll_loss`) are compositions of differentiable
-Tensor operations, so their first and second derivatives come from the ops. Two are fused
-Functions: `cross_entropy` (a stable log-softmax in numpy forward; backward "softmax minus the
-target distribution" in Tensor ops, so double backward works) and `binary_cross_entropy`
-(whose gradient must stay finite at probabilities 0 and 1, as PyTorch's does).
+The regression losses (`mse_loss`, `l1_loss`, `huber_loss`, `smooth_l1_loss`),
+`binary_cross_entropy_with_logits` and `kl_div` (via xlogy) are compositions of differentiable
+Tensor operations, so their first and second derivatives come from the ops. Three are ops of their
+own, whose backward rules (Tensor ops, or an op of PyTorch's backward formula) give PyTorch's first and
+second derivatives: `cross_entropy` (a stable log-softmax in numpy; backward "softmax minus the target
+distribution"), `nll_loss` (the weighted picks of the targets' log-probabilities) and
+`binary_cross_entropy` (whose gradient stays finite at probabilities 0 and 1, as PyTorch's).
 
 Perplexity, the usual language-model metric, is exp of the mean cross-entropy:
 `cross_entropy(logits, targets).exp()`.
@@ -414,7 +415,7 @@ class NllLossBackward(Op):
         return grad_grad, grad_x, None, None, None, None
 
 
-# --------------------------------------------------------------------------- binary and divergences
+# --------------------------------------------------------------------------- binary cross-entropy and KL divergence
 # PyTorch's constants: the forward's log clamp, and the eps of binary_cross_entropy_backward, which is a
 # float (1e-12 rounded to float32) there, while its double backward uses the double 1e-12.
 _LOG_FLOOR = -100.0

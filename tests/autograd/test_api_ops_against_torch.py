@@ -282,6 +282,7 @@ def test_errors_match_torch():
         lambda m: m.histc(m.tensor([1.0]), bins=4, min=3, max=0),
         lambda m: m.searchsorted(m.tensor([1, 3]), m.tensor([1]), side="left", right=True),
         lambda m: m.zeros(3).scatter(0, m.tensor([5]), 1.0),
+        lambda m: m.zeros(2, 3).masked_scatter(m.tensor([[True, False, True], [False, False, False]]), m.ones(1)),
         lambda m: m.kthvalue(m.tensor([1.0, 2.0]), 3),
         lambda m: m.hsplit(m.ones(3, 4), 3),
     ]

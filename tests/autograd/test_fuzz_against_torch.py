@@ -47,16 +47,14 @@ def test_every_exposed_function_is_fuzzed():
     """Every public op, nn.functional function and Tensor method is called by some entry (or excluded above)."""
     import inspect
     import re
+    from pathlib import Path
 
     import fuzz_functions
 
+    import autograd.op_db.torch_api
     import autograd.ops
     import nn.functional as F
     from autograd.ops._util import TENSOR_METHODS
-
-    from pathlib import Path
-
-    import autograd.op_db.torch_api
     # Also counted: names called in the other test modules that compare with PyTorch (the oracle of the
     # functions added for PyTorch's API, the nn layer and loss oracles) and in op_db's entries, which
     # test_op_db_against_torch.py compares with PyTorch.

@@ -176,3 +176,16 @@ def test_ops_that_draw_random_numbers_say_so():
             drawing.append(cls)
             assert getattr(cls, "draws_random", False), f"{cls.__module__}.{cls.__qualname__} draws random numbers"
     assert len(drawing) >= 6  # Sample, KeepMask, Normal, Bernoulli, Poisson, Multinomial, nn.init's draws
+
+
+def test_backward_nodes_are_named_for_the_function_the_user_called():
+    """One op may serve several functions (max and min, sort and gather): the node says which was called."""
+    x = ag.randn(3, 4, requires_grad=True)
+    names = {"x.max()": x.max(), "x.min()": x.min(), "x.max(0)": x.max(0).values, "x.min(0)": x.min(0).values,
+             "x.amax()": x.amax(), "x.amin()": x.amin(), "x.sort()": x.sort(0).values, "x.topk()": x.topk(2).values,
+             "x.log2()": x.log2(), "x.rsqrt()": x.abs().rsqrt(), "x.gather()": x.gather(0, ag.tensor([[0]]))}
+    expected = {"x.max()": "MaxBackward", "x.min()": "MinBackward", "x.max(0)": "MaxBackward",
+                "x.min(0)": "MinBackward", "x.amax()": "AmaxBackward", "x.amin()": "AminBackward",
+                "x.sort()": "SortBackward", "x.topk()": "TopkBackward", "x.log2()": "Log2Backward",
+                "x.rsqrt()": "RsqrtBackward", "x.gather()": "GatherBackward"}
+    assert {k: v.grad_fn.name() for k, v in names.items()} == expected

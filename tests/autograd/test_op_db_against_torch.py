@@ -17,7 +17,6 @@ torch = pytest.importorskip("torch")
 
 from torch_fuzz import Fn, compare  # noqa: E402
 
-
 pytestmark = pytest.mark.usefixtures("torch_float32")  # PyTorch's default dtype, restored afterwards
 
 

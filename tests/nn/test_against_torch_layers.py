@@ -12,7 +12,6 @@ import autograd  # noqa: E402
 import nn  # noqa: E402
 import nn.functional as F  # noqa: E402
 
-
 pytestmark = pytest.mark.usefixtures("torch_float64")  # PyTorch's default dtype, restored afterwards
 
 
