@@ -42,6 +42,8 @@ class Cumprod(Op):
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
         dim = ctx.dim
+        if x.shape[dim] == 1:  # the identity: its gradient is grad itself (constant in x, as PyTorch's)
+            return grad, None
         if not (x == 0).any():  # a decision on values: autograd.compile sees it and does not replay it blindly
             return (grad * out).flip(dim).cumsum(dim).flip(dim) / x, None
         return _cumprod_grad_with_zeros(grad, x, dim), None
@@ -92,7 +94,7 @@ class CumulativeIndex(Op):
 
 
 def _cumulative_extreme(input, dim, largest, op):
-    from .gather_scatter import take_values
+    from .gather_scatter import _take_values
 
     if input.ndim == 0:
         normalize_dim(dim, 0, op)
@@ -100,7 +102,7 @@ def _cumulative_extreme(input, dim, largest, op):
         return values.reshape(()), indices.reshape(())
     dim = normalize_dim(dim, input.ndim, op)
     indices = CumulativeIndex.apply(input, dim, largest)
-    return take_values(op, input, dim, indices), indices
+    return _take_values(op, input, dim, indices), indices
 
 
 @tensor_method

@@ -155,7 +155,7 @@ class IndexAdd(Op):
         return IndexSelect.apply(grad, ctx.dim, index, "index_select"), None, None, None, None
 
 
-def take_values(op: str, input, dim: int, index):
+def _take_values(op: str, input, dim: int, index):
     """input's values at `index` along dim (known to be in range) for the op `op` (sort, topk, median, ...):
     a gather whose backward node is named for that op."""
     return Gather.apply(input, dim, index, op, False)

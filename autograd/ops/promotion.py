@@ -151,7 +151,7 @@ def _check_integer_op(op: str, ufunc, a, b, dtype: np.dtype) -> None:
     if dtype.kind == "b" and op in _NOT_FOR_BOOL and (op != "div" or rounded) and not (op == "pow" and type(b) is bool):
         raise NotImplementedError(f"{op}: not implemented for bool tensors (as in PyTorch); convert first, "
                                   "e.g. x.int() or x.float()")
-    if rounded and dtype.kind in "iu" and np.any(np.asarray(b) == 0):
+    if rounded and dtype.kind in "iu" and np.any(np.asarray(b) == 0) and 0 not in np.broadcast_shapes(np.shape(a), np.shape(b)):
         raise RuntimeError(f"{op}: integer division by zero (ZeroDivisionError); PyTorch refuses it too. "
                            "Use floating point tensors to get inf.")
 

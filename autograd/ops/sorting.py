@@ -15,7 +15,7 @@ from ..function import Op
 from ..tensor import Tensor
 from ._stl_select import torch_topk_order
 from ._util import is_integer, normalize_dim, tensor_method
-from .gather_scatter import take_values
+from .gather_scatter import _take_values
 
 SortResult = namedtuple("sort", ["values", "indices"])
 TopkResult = namedtuple("topk", ["values", "indices"])
@@ -45,7 +45,7 @@ def sort(input, dim: int = -1, descending: bool = False, stable: bool = False):
         return SortResult(values.reshape(()), indices.reshape(()))
     dim = normalize_dim(dim, input.ndim, "sort")
     order = Argsort.apply(input, dim, bool(descending))
-    return SortResult(take_values("sort", input, dim, order), order)
+    return SortResult(_take_values("sort", input, dim, order), order)
 
 
 @tensor_method
@@ -100,4 +100,4 @@ def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
         return TopkResult(input.clone() if input.requires_grad else input, Tensor._wrap(np.zeros((), np.int64)))
     dim = normalize_dim(dim, input.ndim, "topk")
     index = TopkIndex.apply(input, int(k), dim, bool(largest))
-    return TopkResult(take_values("topk", input, dim, index), index)
+    return TopkResult(_take_values("topk", input, dim, index), index)

@@ -17,7 +17,7 @@ from ..tensor import Tensor
 from ._util import normalize_dim, normalize_dims, tensor_method
 from .activation import where
 from .comparison import _check_all
-from .gather_scatter import gather, take_values
+from .gather_scatter import _take_values, gather
 
 MedianResult = namedtuple("median", ["values", "indices"])
 KthvalueResult = namedtuple("kthvalue", ["values", "indices"])
@@ -52,7 +52,7 @@ def _select(input, k, dim, keepdim, op):
     if input.ndim == 0:
         return input.clone(), Tensor._wrap(np.zeros((), dtype=np.int64))
     index = KthIndex.apply(input, k, dim)
-    values = take_values(op, input, dim, index)
+    values = _take_values(op, input, dim, index)
     if not keepdim:
         values, index = values.squeeze(dim), index.squeeze(dim)
     return values, index
@@ -104,7 +104,7 @@ def _median(input, dim, keepdim, skip_nan, op):
     has_nan = input.isnan().any(d, keepdim=True)  # a NaN in the slice makes its median NaN, at the first NaN
     first_nan = input.isnan().long().argmax(d, keepdim=True)
     index = where(has_nan, first_nan, index)
-    values = take_values("median", input, d, index)
+    values = _take_values("median", input, d, index)
     if not keepdim:
         values, index = values.squeeze(d), index.squeeze(d)
     return MedianResult(values, index)
@@ -147,7 +147,7 @@ def mode(input, dim: int = -1, keepdim: bool = False):
         return ModeResult(input.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
     dim = normalize_dim(dim, input.ndim, "mode")
     index = ModeIndex.apply(input, dim)
-    values = take_values("mode", input, dim, index)
+    values = _take_values("mode", input, dim, index)
     if not keepdim:
         values, index = values.squeeze(dim), index.squeeze(dim)
     return ModeResult(values, index)

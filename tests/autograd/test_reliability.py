@@ -455,3 +455,18 @@ def test_every_edge_named_by_the_issue_is_covered():
                   "selu", "celu", "prelu", "softplus", "binary_cross_entropy", "mean of nothing", "cross_entropy",
                   "nll_loss", "kl_div", "topk", "clamp", "max_pool", "gather"):
         assert topic in names, topic
+
+
+def test_cumprod_along_a_dimension_of_size_one_has_a_constant_gradient_as_pytorch():
+    """grad·out/x there is 1 only up to rounding, so its derivative was rounding noise instead of none."""
+    x = ag.tensor([[-1.6291645671476709], [1.6326381049315737], [-1.5195333254845702]], requires_grad=True)
+    g, = ag.grad(x.cumprod(1).sum(), x, create_graph=True)
+    np.testing.assert_array_equal(g.numpy(), np.ones((3, 1)))
+    assert not g.requires_grad
+
+
+def test_integer_division_by_zero_of_an_empty_tensor_divides_nothing():
+    empty = ag.zeros(0, dtype=ag.int64) // ag.tensor(0)
+    assert empty.shape == (0,) and empty.dtype == ag.int64
+    with pytest.raises(RuntimeError, match="division by zero"):
+        ag.ones(2, dtype=ag.int64) // ag.tensor(0)
