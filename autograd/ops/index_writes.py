@@ -71,8 +71,9 @@ def masked_scatter(input, mask, source):
     _check_all(mask.sum() <= source.numel(), RuntimeError,
                f"masked_scatter: the source has {source.numel()} elements, fewer than the mask's True entries")
     positions = (mask.long().reshape(-1).cumsum(0) - 1).clamp(min=0).reshape(mask.shape)
-    if source.numel() == 0:  # then the mask is all False (checked above)
-        return input.clone()
+    if source.numel() == 0:  # then the mask is all False (checked above): input, with source's gradient 0
+        from .shape import Connected
+        return Connected.apply(input, source)
     return where(mask, source.reshape(-1)[positions], input)
 
 
