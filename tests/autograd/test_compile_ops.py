@@ -2,6 +2,7 @@
 call replayed on NEW inputs give exactly what eager mode gives on those inputs (a value baked into the
 recording would differ). Ops whose result shape depends on the values are refused with a warning."""
 import warnings
+import zlib
 
 import numpy as np
 import pytest
@@ -55,7 +56,7 @@ def _assert_same(compiled, eager, name):
 
 @pytest.mark.parametrize("info", op_db, ids=[info.name for info in op_db])
 def test_op_through_compile_matches_eager_on_new_inputs(info):
-    rng = np.random.default_rng(abs(hash(info.name)) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(info.name.encode()))  # the same sample in every run (hash() is salted)
     sample = info.sample(rng)
     step = _step(info, sample.kwargs)
     compiled = ag.compile(step)
@@ -63,7 +64,8 @@ def test_op_through_compile_matches_eager_on_new_inputs(info):
         warnings.simplefilter("always")
         first = compiled(*make_tensors(sample))
     _assert_same(first, step(*make_tensors(sample)), info.name)  # the recording call is the eager call
-    if info.name in REFUSED:
+    identity = info.name.startswith("cumprod") and sample.arrays[0].shape[sample.kwargs["dim"]] == 1
+    if info.name in REFUSED and not identity:  # (cumprod over a dimension of size 1 makes no decision)
         assert any(issubclass(w.category, CompileWarning) and REFUSED[info.name] in str(w.message) for w in caught)
         assert not compiled.recordings
         return
