@@ -42,7 +42,9 @@ class ThresholdBackward(Op):
         ctx.save_for_backward(x)
         ctx.threshold = threshold
         drop = x <= threshold  # a NaN x passes the gradient, as PyTorch
-        out = np.asarray(grad * ~drop)  # a multiply: numpy's where is ~15x slower on large arrays, and this runs for every relu
+        if np.ndim(grad) == 0:
+            return np.where(drop, np.zeros((), grad.dtype), grad)
+        out = grad * ~drop  # a multiply: numpy's where is ~15x slower on large arrays, and this runs for every relu
         np.copyto(out, 0, where=drop & np.isnan(out))  # an inf/NaN gradient at a dropped place gives 0, not NaN
         return out
 
