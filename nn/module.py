@@ -20,7 +20,7 @@ from autograd.tensor import Tensor
 
 from ._device import check_device, is_cpu
 from .hooks import ModuleHooks
-from .parameter import Parameter
+from .parameter import Buffer, Parameter
 
 _structure = [0]  # bumped whenever a module is registered anywhere (module paths are cached until then)
 
@@ -181,6 +181,10 @@ class Module(ModuleHooks):
             if value is not None:
                 raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' (nn.Module or None expected)")
             modules[name] = None
+        elif isinstance(value, Buffer):  # self.x = nn.Buffer(t): registered as a buffer, as PyTorch
+            self._check_initialised("buffers")
+            self._remove_from(name, d, params, modules, buffers)
+            self.register_buffer(name, value, persistent=value.persistent)
         elif buffers is not None and name in buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' (Tensor or None expected)")

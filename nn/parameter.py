@@ -8,7 +8,7 @@ from autograd.tensor import Tensor, _to_array, get_default_dtype
 
 from ._device import check_device
 
-__all__ = ["Parameter", "UninitializedParameter", "UninitializedBuffer", "UninitializedTensorMixin", "is_lazy"]
+__all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer", "UninitializedTensorMixin", "is_lazy"]
 
 
 class Parameter(Tensor):
@@ -34,6 +34,23 @@ class Parameter(Tensor):
 
     def __reduce_ex__(self, protocol):
         return (_rebuild_parameter, (self._data, self._requires_grad))
+
+
+class Buffer(Tensor):
+    """`nn.Buffer(tensor, persistent=True)` (PyTorch 2.5's): assigned as a Module attribute it is registered as a
+    buffer (`self.mask = nn.Buffer(t)` is `self.register_buffer("mask", t)`); `persistent=False` keeps it out
+    of state_dict. It shares `tensor`'s array, detached (requires_grad kept), as PyTorch's."""
+
+    def __init__(self, data=None, *, persistent: bool = True):
+        if data is None:
+            data = np.empty((0,), dtype=get_default_dtype())
+        array = data._data if isinstance(data, Tensor) else _to_array(data)
+        self._init(array)
+        if isinstance(data, Tensor):
+            self._version_counter = data._version_counter
+            if data.requires_grad:
+                self.requires_grad = True
+        self.persistent = bool(persistent)
 
 
 def _rebuild_parameter(data, requires_grad):

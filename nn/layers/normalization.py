@@ -15,8 +15,8 @@ from .._device import check_device
 from ..module import Module
 from ..parameter import Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d",
-           "InstanceNorm3d", "RMSNorm", "LocalResponseNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "LayerNorm", "GroupNorm", "InstanceNorm1d",
+           "InstanceNorm2d", "InstanceNorm3d", "RMSNorm", "LocalResponseNorm"]
 
 
 def _register_running_stats(module: Module, num_features: int, track: bool, dtype) -> None:
@@ -107,6 +107,40 @@ class BatchNorm3d(_BatchNorm):
     """Batch normalisation over (N, C, D, H, W) input, per channel C."""
 
     _ranks = (5,)
+
+
+class SyncBatchNorm(_BatchNorm):
+    """PyTorch's batch norm whose statistics are shared by the processes of a distributed group. There is no
+    distributed training here, so the group is this one process and it is BatchNorm over any (N, C, ...) input.
+    `process_group` must be None (the default)."""
+
+    _ranks = (2, 3, 4, 5)
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, process_group=None, device=None, dtype=None, *, bias: bool = True):
+        if process_group is not None:
+            raise ValueError("SyncBatchNorm: process_group must be None: this engine runs in one process (there is "
+                             "no torch.distributed here)")
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
+        self.process_group = None
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module: Module, process_group=None) -> Module:
+        """`module` with every BatchNorm1d/2d/3d replaced by a SyncBatchNorm holding the same parameters and
+        running statistics (the module itself if it is one), as PyTorch's."""
+        result = module
+        if isinstance(module, _BatchNorm) and not isinstance(module, SyncBatchNorm):
+            result = cls(module.num_features, module.eps, module.momentum, module.affine, module.track_running_stats,
+                         process_group, bias=module.bias is not None or not module.affine)
+            for name in ("weight", "bias"):
+                if getattr(module, name) is not None:
+                    setattr(result, name, getattr(module, name))
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                result._buffers[name] = module._buffers[name]
+            result.train(module.training)
+        for name, child in module.named_children():
+            result.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return result
 
 
 class LayerNorm(Module):

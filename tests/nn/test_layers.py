@@ -55,6 +55,7 @@ LAYERS = {
     "rmsnorm": (lambda: nn.RMSNorm((2, 3)), lambda: (_x(2, 2, 3),)),
     "local_response_norm": (lambda: nn.LocalResponseNorm(3), lambda: (_x(2, 4, 3),)),
     "batchnorm3d_train": (lambda: nn.BatchNorm3d(2), lambda: (_x(2, 2, 2, 1, 2),)),
+    "sync_batchnorm_train": (lambda: nn.SyncBatchNorm(2), lambda: (_x(3, 2, 2),)),
     "instancenorm3d_affine": (lambda: nn.InstanceNorm3d(2, affine=True), lambda: (_x(1, 2, 2, 2, 2),)),
     "embedding_bag": (lambda: nn.EmbeddingBag(5, 3, mode="sum"), lambda: (autograd.tensor([[0, 1, 4], [4, 2, 1]]),)),
 }
