@@ -152,3 +152,37 @@ def _nll_loss(g, node):
     if reduction == "sum":
         return total
     return g.op("Div", [total, g.reduce("ReduceSum", target_weight, None, False)])
+
+
+@register("nn.functional.max_lp_pooling._AdaptiveArgmax")
+def _adaptive_argmax(g, node):
+    """The flat H·W index of each bin's maximum: per bin an ArgMax over its window (the first on ties, as the op),
+    shifted to the plane's index, all bins concatenated in row order. The spatial size must be static."""
+    from nn.functional.max_lp_pooling import _bins
+
+    x, out_size = node.args[:2]
+    info = g.info(x)
+    h, w = g.static(tuple(info.shape[-2:]), "the spatial size of adaptive max pooling")
+    oh, ow = (int(s) for s in g.static(tuple(out_size), "output size"))
+    name, i64 = g.value(x), np.dtype(np.int64)
+    cells = []
+    for top, bottom in _bins(h, oh):
+        for left, right in _bins(w, ow):
+            window = g.op("Reshape", [g.slice(name, [top, left], [bottom, right], [2, 3]), g.ints([0, 0, -1])])
+            local = g.op("ArgMax", [window], axis=2, keepdims=1, select_last_index=0)  # (N, C, 1)
+            width = g.scalar(right - left, i64)
+            row = g.op("Add", [g.op("Div", [local, width]), g.scalar(top, i64)])
+            col = g.op("Add", [g.op("Mod", [local, width], fmod=0), g.scalar(left, i64)])
+            cells.append(g.op("Add", [g.op("Mul", [row, g.scalar(w, i64)]), col]))
+    flat = cells[0] if len(cells) == 1 else g.op("Concat", cells, axis=2)
+    return g.op("Reshape", [flat, g.ints([0, 0, oh, ow])])
+
+
+@register("nn.functional.max_lp_pooling._BinMax")
+def _bin_max(g, node):
+    """x (N, C, H, W) read at the flat H·W indices (N, C, oh, ow): GatherElements over the flattened planes."""
+    x, index = node.args[:2]
+    oh, ow = (int(s) for s in g.static(tuple(g.info(index).shape[-2:]), "output size"))
+    flat = g.op("Reshape", [g.value(x), g.ints([0, 0, -1])])
+    indices = g.op("Reshape", [g.value(index), g.ints([0, 0, -1])])
+    return g.op("Reshape", [g.op("GatherElements", [flat, indices], axis=2), g.ints([0, 0, oh, ow])])

@@ -287,3 +287,22 @@ def test_transformer_with_decoder_and_a_generated_target_mask():
 
     _export_and_check(Seq2Seq(), lambda b: [_normal(b, 5, 16), _normal(b, 4, 16)], ["src", "tgt"],
                       {"src": {0: "batch"}, "tgt": {0: "batch"}}, [(3,), (11,)])
+
+
+class _MaxPoolWithIndices(nn.Module):
+    def __init__(self, size):
+        super().__init__()
+        self.pool = nn.AdaptiveMaxPool2d(size, return_indices=True)
+
+    def forward(self, x):
+        return self.pool(x)
+
+
+@pytest.mark.parametrize("size, shape", [(2, (6, 6)), ((3, 2), (7, 5)), (1, (4, 4)), (4, (5, 9))])
+def test_adaptive_max_pooling_values_and_indices_with_a_dynamic_batch(size, shape):
+    """Uneven bins (7 into 3, 9 into 4) overlap, as PyTorch's; the indices are flat positions in each plane."""
+    for model in (nn.Sequential(nn.Conv2d(2, 3, 1), nn.AdaptiveMaxPool2d(size)), _MaxPoolWithIndices(size)):
+        _export_and_check(model, lambda n: [_normal(n, 2 if isinstance(model, nn.Sequential) else 3, *shape)],
+                          ["x"], {"x": {0: "batch"}}, [(1,), (3,)])
+    model = nn.AdaptiveMaxPool1d(3)
+    _export_and_check(model, lambda n: [_normal(n, 2, 8)], ["x"], {"x": {0: "batch"}}, [(2,), (1,)])
