@@ -301,8 +301,9 @@ class _MaxPoolWithIndices(nn.Module):
 @pytest.mark.parametrize("size, shape", [(2, (6, 6)), ((3, 2), (7, 5)), (1, (4, 4)), (4, (5, 9))])
 def test_adaptive_max_pooling_values_and_indices_with_a_dynamic_batch(size, shape):
     """Uneven bins (7 into 3, 9 into 4) overlap, as PyTorch's; the indices are flat positions in each plane."""
-    for model in (nn.Sequential(nn.Conv2d(2, 3, 1), nn.AdaptiveMaxPool2d(size)), _MaxPoolWithIndices(size)):
-        _export_and_check(model, lambda n: [_normal(n, 2 if isinstance(model, nn.Sequential) else 3, *shape)],
-                          ["x"], {"x": {0: "batch"}}, [(1,), (3,)])
+    for model, channels in ((nn.Sequential(nn.Conv2d(2, 3, 1), nn.AdaptiveMaxPool2d(size)), 2),
+                            (_MaxPoolWithIndices(size), 3)):
+        _export_and_check(model, lambda n, c=channels: [_normal(n, c, *shape)], ["x"], {"x": {0: "batch"}},
+                          [(1,), (3,)])
     model = nn.AdaptiveMaxPool1d(3)
     _export_and_check(model, lambda n: [_normal(n, 2, 8)], ["x"], {"x": {0: "batch"}}, [(2,), (1,)])
