@@ -1,7 +1,7 @@
 """The table of export rules: one function per op class, found the way an op's derivative is.
 
 A rule is registered under the op class's dotted path (`autograd.ops.arithmetic.Add`,
-`nn.functional.conv._Conv2d`), so the table can name ops of `nn` without importing it, and a
+`nn.functional.conv._Conv`), so the table can name ops of `nn` without importing it, and a
 test checks that every key still names a class. `rule(g, node)` receives the graph builder and
 the recorded call, and returns the ONNX names of the op's outputs (one name, or a tuple).
 An op with no rule stops the export with an error naming it (never a model that computes
@@ -22,7 +22,7 @@ def op_key(cls) -> str:
 
 
 def register(*ops):
-    """Decorator: `@register(Add, Sub)` or `@register("nn.functional.conv._Conv2d")` makes the function the
+    """Decorator: `@register(Add, Sub)` or `@register("nn.functional.conv._Conv")` makes the function the
     export rule of those op classes (replacing any rule they had)."""
     keys = [op if isinstance(op, str) else op_key(op) for op in ops]
 

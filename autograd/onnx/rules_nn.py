@@ -28,66 +28,73 @@ def _linear(g, node):
 
 
 def _conv_attributes(g, geo) -> dict:
-    (top, bottom), (left, right) = g.static(geo.padding, "convolution padding")
+    padding = g.static(geo.padding, "convolution padding")  # ((before, after), ...): ONNX wants befores, then afters
     return dict(kernel_shape=list(g.static(geo.kernel_size, "kernel size")), strides=list(g.static(geo.stride, "stride")),
-                dilations=list(g.static(geo.dilation, "dilation")), group=int(geo.groups), pads=[top, left, bottom, right])
+                dilations=list(g.static(geo.dilation, "dilation")), group=int(geo.groups),
+                pads=[a for a, _ in padding] + [b for _, b in padding])
 
 
-@register("nn.functional.conv._Conv2d")
-def _conv2d(g, node):
+@register("nn.functional.conv._Conv")
+def _conv(g, node):
     x, weight, bias, geo = node.args[:4]
     inputs = [g.value(x), g.value(weight)] + ([g.value(bias)] if bias is not None else [])
     return g.op("Conv", inputs, **_conv_attributes(g, geo))
 
 
-@register("nn.functional.conv._ConvTranspose2d")
-def _conv_transpose2d(g, node):
+@register("nn.functional.conv._ConvTranspose")
+def _conv_transpose(g, node):
     """ConvTranspose; output_padding is whatever makes ONNX's size formula give the traced size."""
     x, weight, bias, geo = node.args[:4]
     attributes = _conv_attributes(g, geo)
     out_size = g.static(geo.input_size, "the output size of a transposed convolution (dynamic spatial size)")
     in_size = g.static(geo.output_size, "the input size of a transposed convolution (dynamic spatial size)")
-    pads = attributes["pads"]
-    output_padding = [o - ((n - 1) * s - pads[i] - pads[i + 2] + d * (k - 1) + 1)
+    pads, dims = attributes["pads"], len(attributes["kernel_shape"])
+    output_padding = [o - ((n - 1) * s - pads[i] - pads[i + dims] + d * (k - 1) + 1)
                       for i, (o, n, s, d, k) in enumerate(zip(out_size, in_size, attributes["strides"],
                                                               attributes["dilations"], attributes["kernel_shape"]))]
     inputs = [g.value(x), g.value(weight)] + ([g.value(bias)] if bias is not None else [])
     return g.op("ConvTranspose", inputs, output_padding=output_padding, **attributes)
 
 
-@register("nn.functional.pooling._MaxPool2d")
-def _max_pool2d(g, node):
+@register("nn.functional.pooling._MaxPool")
+def _max_pool(g, node):
     """MaxPool (padding never wins, as in the op); ceil_mode's extra end padding is padding here too. The op's
-    indices are positions within each (H, W) plane: ONNX's whole-tensor indices modulo H·W."""
+    indices are positions within each spatial plane: ONNX's whole-tensor indices modulo its size (H·W, D·H·W)."""
     x, kernel, stride, padding, dilation, _, extra = node.args[:7]
-    (ph, pw), (eh, ew) = g.static(padding, "padding"), g.static(extra, "ceil_mode's extra padding")
+    padding, extra = g.static(padding, "padding"), g.static(extra, "ceil_mode's extra padding")
     values, indices = g.op("MaxPool", [g.value(x)], outputs=2, kernel_shape=list(g.static(kernel, "kernel size")),
                            strides=list(g.static(stride, "stride")), dilations=list(g.static(dilation, "dilation")),
-                           pads=[ph, pw, ph + eh, pw + ew])
-    h, w = g.info(x).shape[2:4]
-    plane = g.op("Mul", [g.sym(h), g.sym(w)]) if isinstance(h, SymInt) or isinstance(w, SymInt) else g.ints([h * w])
+                           pads=list(padding) + [p + e for p, e in zip(padding, extra)])
+    sizes = g.info(x).shape[2:]
+    if any(isinstance(n, SymInt) for n in sizes):
+        plane = g.sym(sizes[0])
+        for n in sizes[1:]:
+            plane = g.op("Mul", [plane, g.sym(n)])
+    else:
+        plane = g.ints([int(np.prod(sizes))])
     return values, g.op("Mod", [indices, plane])
 
 
-@register("nn.functional.pooling._AvgPool2d")
-def _avg_pool2d(g, node):
+@register("nn.functional.pooling._AvgPool")
+def _avg_pool(g, node):
     """The op's window sums (zero padding) times its per-position scale: AveragePool counting the padding gives
-    sum/(kh·kw), so the scale is applied as scale·kh·kw (skipped where it is 1)."""
+    sum/∏kernel, so the scale is applied as scale·∏kernel (skipped where it is 1)."""
     x, geo, scale = node.args[:3]
     kernel, stride, padding, _, extra = geo
-    (kh, kw), (ph, pw), (eh, ew) = (g.static(v, "pooling geometry") for v in (kernel, padding, extra))
-    out = g.op("AveragePool", [g.value(x)], kernel_shape=[kh, kw], strides=list(g.static(stride, "stride")),
-               pads=[ph, pw, ph + eh, pw + ew], count_include_pad=1)
+    kernel, padding, extra = (g.static(v, "pooling geometry") for v in (kernel, padding, extra))
+    window = int(np.prod(kernel))
+    out = g.op("AveragePool", [g.value(x)], kernel_shape=list(kernel), strides=list(g.static(stride, "stride")),
+               pads=list(padding) + [p + e for p, e in zip(padding, extra)], count_include_pad=1)
     info = g.info(scale)
     dtype = info.dtype
     if info.static:
-        factor = info.array * (kh * kw)
+        factor = info.array * window
         if np.allclose(factor, 1.0, rtol=0, atol=np.finfo(dtype).eps * 4):
             return out
         return g.op("Mul", [out, g.const(factor.astype(dtype))])
     pattern = info.pattern
     if getattr(pattern, "kind", None) == "fill":  # a uniform divisor at every size
-        return out if pattern.value * kh * kw == 1 else g.op("Mul", [out, g.scalar(pattern.value * kh * kw, dtype)])
+        return out if pattern.value * window == 1 else g.op("Mul", [out, g.scalar(pattern.value * window, dtype)])
     g.fail("average pooling whose divisor varies over positions (count_include_pad=False with padding, or ceil_mode) "
            "with a dynamic spatial size is not exported; export with static height and width")
 
@@ -106,13 +113,18 @@ def _add_bias(g, node):
     return g.op("Add", [g.operand(out, dtype), g.operand(bias, dtype)])
 
 
-@register("nn.functional.pooling._AdaptiveAvgPool2d")
-def _adaptive_avg_pool2d(g, node):
+@register("nn.functional.pooling._AdaptiveAvgPool")
+def _adaptive_avg_pool(g, node):
     """A_h · x · A_wᵀ with the op's (out, in) averaging matrices of PyTorch's bins (GlobalAveragePool for 1×1
-    of a 4-d input); the spatial size must be static, since the bins follow it."""
+    of a 4-d input); the spatial size must be static, since the bins follow it. 2-d only (not 3-d)."""
     from nn.functional.pooling import _averaging_matrix
 
-    x, oh, ow = node.args[:3]
+    x, size = node.args[:2]
+    size = g.static(size, "output size")
+    if len(size) != 2:
+        g.fail("adaptive average pooling over 3 spatial dims (adaptive_avg_pool3d) to a size other than 1 is not "
+               "exported")
+    oh, ow = size
     info = g.info(x)
     h, w = g.static(tuple(info.shape[-2:]), "the spatial size of adaptive average pooling")
     oh, ow = int(g.static(oh, "output size")), int(g.static(ow, "output size"))

@@ -1,18 +1,20 @@
-"""Convolutions: conv1d, conv2d, conv_transpose1d, conv_transpose2d.
+"""Convolutions: conv1d/2d/3d, conv_transpose1d/2d/3d.
 
-Three primitive Functions share one geometry and are each other's derivatives, so
-gradients of any order are convolutions again (the natural double backward):
+Three primitive Functions share one geometry (2 or 3 spatial dims) and are each other's derivatives,
+so gradients of any order are convolutions again (the natural double backward):
 
-    y  = _Conv2d(x, w)            the convolution: im2col + one batched matmul
-    dx = _ConvTranspose2d(g, w)   its adjoint in x: matmul + col2im (scatter-add per kernel offset)
-    dw = _Conv2dWeightGrad(x, g)  its adjoint in w: input columns times the gradient
+    y  = _Conv(x, w)              the convolution: im2col + one batched matmul
+    dx = _ConvTranspose(g, w)     its adjoint in x: matmul + col2im (scatter-add per kernel offset)
+    dw = _ConvWeightGrad(x, g)    its adjoint in w: input columns times the gradient
 
 Each is bilinear, and the derivative of each in either argument is one of the three.
-conv_transpose2d is `_ConvTranspose2d` used as a layer; the 1-d versions run the 2-d
+conv_transpose is `_ConvTranspose` used as a layer; the 1-d versions run the 2-d
 code on a height-1 image. Loops run over kernel offsets only, never over pixels or samples.
 """
 from __future__ import annotations
 
+import itertools
+import math
 import numbers
 from dataclasses import dataclass
 
@@ -22,8 +24,10 @@ from numpy.lib.stride_tricks import sliding_window_view
 from autograd.function import Op
 from autograd.tensor import Tensor
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 
+
+_SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
 
 # The smallest value each size argument may take (PyTorch raises below these too, some only in forward).
 _MINIMUM = {"kernel_size": 1, "stride": 1, "dilation": 1, "padding": 0, "output_padding": 0}
@@ -55,70 +59,77 @@ def conv_output_size(size: int, kernel_size: int, stride: int = 1, padding: int 
 
 @dataclass(frozen=True)
 class _Geometry:
-    """Everything about a 2-d convolution except the numbers: sizes of x, kernel and y, and how they align."""
+    """Everything about an n-d convolution except the numbers: sizes of x, kernel and y, and how they align."""
 
-    input_size: tuple  # (H, W) of the unpadded input x
-    kernel_size: tuple  # (kh, kw)
+    input_size: tuple  # spatial size ((H, W) or (D, H, W)) of the unpadded input x
+    kernel_size: tuple  # (kh, kw) or (kd, kh, kw)
     stride: tuple
-    padding: tuple  # ((top, bottom), (left, right)); may be asymmetric ('same' with even kernels)
+    padding: tuple  # ((before, after), ...) per spatial dim; may be asymmetric ('same' with even kernels)
     dilation: tuple
     groups: int
-    output_size: tuple  # (OH, OW)
+    output_size: tuple  # (OH, OW) or (OD, OH, OW)
 
 
 def _padded(x: np.ndarray, padding: tuple, value=0) -> np.ndarray:
-    (top, bottom), (left, right) = padding
-    if not (top or bottom or left or right):
+    if not any(a or b for a, b in padding):
         return x
-    n, c, h, w = x.shape
-    out = np.full((n, c, h + top + bottom, w + left + right), value, dtype=x.dtype)
-    out[:, :, top:top + h, left:left + w] = x
+    shape = x.shape[:2] + tuple(n + a + b for n, (a, b) in zip(x.shape[2:], padding))
+    out = np.full(shape, value, dtype=x.dtype)
+    out[(slice(None), slice(None)) + tuple(slice(a, a + n) for n, (a, _) in zip(x.shape[2:], padding))] = x
     return out
 
 
 def _windows(xp: np.ndarray, geo: _Geometry) -> np.ndarray:
-    """A strided view (N, C, OH, OW, kh, kw) of every receptive field of the padded input."""
-    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = geo.kernel_size, geo.stride, geo.dilation, geo.output_size
-    view = sliding_window_view(xp, ((kh - 1) * dh + 1, (kw - 1) * dw + 1), axis=(2, 3))
-    return view[:, :, ::sh, ::sw, ::dh, ::dw][:, :, :oh, :ow]
+    """A strided view (N, C, *out, *kernel) of every receptive field of the padded input."""
+    dims = len(geo.kernel_size)
+    spans = tuple((k - 1) * d + 1 for k, d in zip(geo.kernel_size, geo.dilation))
+    view = sliding_window_view(xp, spans, axis=tuple(range(2, 2 + dims)))
+    every = (slice(None), slice(None))
+    view = view[every + tuple(slice(None, None, s) for s in geo.stride) + tuple(slice(None, None, d) for d in geo.dilation)]
+    return view[every + tuple(slice(o) for o in geo.output_size)]
 
 
 def _im2col(x: np.ndarray, geo: _Geometry) -> np.ndarray:
-    """(N, C, H, W) → columns (N, G, C/G·kh·kw, OH·OW): one column per output pixel (a copy)."""
+    """(N, C, *spatial) → columns (N, G, C/G·∏kernel, ∏out): one column per output position (a copy)."""
     n, c = x.shape[:2]
+    dims = len(geo.kernel_size)
     windows = _windows(_padded(x, geo.padding), geo)
-    cols = windows.transpose(0, 1, 4, 5, 2, 3)  # N, C, kh, kw, OH, OW: the matmul wants OH·OW last
-    k = c // geo.groups * geo.kernel_size[0] * geo.kernel_size[1]
-    return cols.reshape(n, geo.groups, k, geo.output_size[0] * geo.output_size[1])
+    # N, C, *kernel, *out: the matmul wants the output positions last
+    cols = windows.transpose((0, 1) + tuple(range(2 + dims, 2 + 2 * dims)) + tuple(range(2, 2 + dims)))
+    k = c // geo.groups * math.prod(geo.kernel_size)
+    return cols.reshape(n, geo.groups, k, math.prod(geo.output_size))
 
 
 def _col2im(cols: np.ndarray, geo: _Geometry, n: int, c: int) -> np.ndarray:
-    """The adjoint of _im2col: add each column back onto the pixels it was read from."""
-    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = geo.kernel_size, geo.stride, geo.dilation, geo.output_size
-    (top, bottom), (left, right) = geo.padding
-    h, w = geo.input_size
-    cols = cols.reshape(n, c, kh, kw, oh, ow)
-    out = np.zeros((n, c, h + top + bottom, w + left + right), dtype=cols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            out[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[:, :, i, j]
-    if top or bottom or left or right:
-        out = np.ascontiguousarray(out[:, :, top:top + h, left:left + w])
+    """The adjoint of _im2col: add each column back onto the positions it was read from."""
+    cols = cols.reshape((n, c) + geo.kernel_size + geo.output_size)
+    every = (slice(None), slice(None))
+    out = np.zeros((n, c) + tuple(m + a + b for m, (a, b) in zip(geo.input_size, geo.padding)), dtype=cols.dtype)
+    for offset in itertools.product(*(range(k) for k in geo.kernel_size)):  # a loop over kernel offsets only
+        target = tuple(slice(i * d, i * d + s * (o - 1) + 1, s)
+                       for i, d, s, o in zip(offset, geo.dilation, geo.stride, geo.output_size))
+        out[every + target] += cols[every + offset]
+    if any(a or b for a, b in geo.padding):
+        out = np.ascontiguousarray(out[every + tuple(slice(a, a + m) for m, (a, _) in zip(geo.input_size, geo.padding))])
     return out
 
 
-class _Conv2d(Op):
-    """y = x ⋆ w (+ b): cross-correlation by im2col and a batched matmul; dx, dw are the adjoint convolutions."""
+def _channel_bias(bias: np.ndarray, dims: int) -> np.ndarray:
+    return bias.reshape((1, -1) + (1,) * dims)
+
+
+class _Conv(Op):
+    """y = x ⋆ w (+ b) over 2 or 3 spatial dims: im2col and a batched matmul; dx, dw are the adjoint convolutions."""
 
     @staticmethod
     def forward(ctx, x, weight, bias, geo):
         n, g = x.shape[0], geo.groups
         cols = _im2col(x, geo)
         out_channels = weight.shape[0]
-        out = np.matmul(weight.reshape(g, out_channels // g, -1), cols)  # N, G, O/G, OH·OW
+        out = np.matmul(weight.reshape(g, out_channels // g, -1), cols)  # N, G, O/G, ∏out
         out = out.reshape(n, out_channels, *geo.output_size)
         if bias is not None:
-            out += bias.reshape(1, -1, 1, 1)
+            out += _channel_bias(bias, len(geo.output_size))
         ctx.save_for_backward(x, weight, cols if ctx.needs_input_grad[1] else None)  # the columns, reused for dw
         ctx.geo = geo
         return out
@@ -127,14 +138,14 @@ class _Conv2d(Op):
     def backward(ctx, grad):
         x, weight, cols = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        grad_x = _ConvTranspose2d.apply(grad, weight, None, ctx.geo) if need_x else None
-        grad_w = _Conv2dWeightGrad.apply(x, grad, ctx.geo, cols) if need_w else None
+        grad_x = _ConvTranspose.apply(grad, weight, None, ctx.geo) if need_x else None
+        grad_w = _ConvWeightGrad.apply(x, grad, ctx.geo, cols) if need_w else None
         grad_b = _bias_gradient(grad, x, weight) if need_b else None
         return grad_x, grad_w, grad_b, None
 
 
-class _ConvTranspose2d(Op):
-    """x = gᵀ ⋆ w (+ b): the adjoint of _Conv2d in its input (the gradient of conv2d; conv_transpose2d)."""
+class _ConvTranspose(Op):
+    """x = gᵀ ⋆ w (+ b): the adjoint of _Conv in its input (the gradient of a convolution; conv_transpose)."""
 
     @staticmethod
     def forward(ctx, g, weight, bias, geo):
@@ -142,10 +153,10 @@ class _ConvTranspose2d(Op):
         out_channels, per_group = weight.shape[:2]
         gmat = g.reshape(n, groups, out_channels // groups, -1)
         wmat = weight.reshape(groups, out_channels // groups, -1)
-        cols = np.matmul(wmat.transpose(0, 2, 1), gmat)  # N, G, C/G·kh·kw, OH·OW
+        cols = np.matmul(wmat.transpose(0, 2, 1), gmat)  # N, G, C/G·∏kernel, ∏out
         out = _col2im(cols, geo, n, per_group * groups)
         if bias is not None:
-            out += bias.reshape(1, -1, 1, 1)
+            out += _channel_bias(bias, len(geo.input_size))
         ctx.save_for_backward(g, weight)
         ctx.geo = geo
         return out
@@ -154,14 +165,14 @@ class _ConvTranspose2d(Op):
     def backward(ctx, grad):
         g, weight = ctx.saved_tensors
         need_g, need_w, need_b = ctx.needs_input_grad[:3]
-        grad_g = _Conv2d.apply(grad, weight, None, ctx.geo) if need_g else None
-        grad_w = _Conv2dWeightGrad.apply(grad, g, ctx.geo, None) if need_w else None
+        grad_g = _Conv.apply(grad, weight, None, ctx.geo) if need_g else None
+        grad_w = _ConvWeightGrad.apply(grad, g, ctx.geo, None) if need_w else None
         grad_b = _bias_gradient(grad, g, weight) if need_b else None
         return grad_g, grad_w, grad_b, None
 
 
-class _Conv2dWeightGrad(Op):
-    """dw = Σₙ g · columns(x)ᵀ: the adjoint of _Conv2d in its weight. `cols` may be passed in from the forward."""
+class _ConvWeightGrad(Op):
+    """dw = Σₙ g · columns(x)ᵀ: the adjoint of _Conv in its weight. `cols` may be passed in from the forward."""
 
     @staticmethod
     def forward(ctx, x, g, geo, cols):
@@ -170,7 +181,7 @@ class _Conv2dWeightGrad(Op):
         n, groups = x.shape[0], geo.groups
         out_channels = g.shape[1]
         gmat = g.reshape(n, groups, out_channels // groups, -1)
-        dw = np.matmul(gmat, cols.transpose(0, 1, 3, 2)).sum(0)  # G, O/G, C/G·kh·kw
+        dw = np.matmul(gmat, cols.transpose(0, 1, 3, 2)).sum(0)  # G, O/G, C/G·∏kernel
         ctx.save_for_backward(x, g)
         ctx.geo = geo
         return dw.reshape(out_channels, x.shape[1] // groups, *geo.kernel_size)
@@ -179,18 +190,18 @@ class _Conv2dWeightGrad(Op):
     def backward(ctx, grad):
         x, g = ctx.saved_tensors
         need_x, need_g = ctx.needs_input_grad[:2]
-        grad_x = _ConvTranspose2d.apply(g, grad, None, ctx.geo) if need_x else None
-        grad_g = _Conv2d.apply(x, grad, None, ctx.geo) if need_g else None
+        grad_x = _ConvTranspose.apply(g, grad, None, ctx.geo) if need_x else None
+        grad_g = _Conv.apply(x, grad, None, ctx.geo) if need_g else None
         return grad_x, grad_g, None, None
 
 
 def _bias_gradient(grad, x, weight):
-    """Σ grad over (N, H, W); under create_graph made to depend on x and weight with derivative 0, as the bias
+    """Σ grad over (N, *spatial); under create_graph made to depend on x and weight with derivative 0, as the bias
     gradient of PyTorch's fused convolution_backward is (its second derivatives are zeros, not missing)."""
     from autograd.grad_mode import state
     from autograd.ops.shape import Connected
 
-    total = grad.sum((0, 2, 3))
+    total = grad.sum((0,) + tuple(range(2, grad.ndim)))
     return Connected.apply(total, x, weight) if state.grad_enabled else total
 
 
@@ -208,7 +219,7 @@ def _check_operands(op: str, input, weight, bias, dims: int):
             + " must have the same dtype; convert one with .to(dtype)"
         )
     if input.ndim not in (dims + 1, dims + 2):
-        spatial = "L" if dims == 1 else "H, W"
+        spatial = _SPATIAL[dims]
         raise RuntimeError(
             f"{op}: expected a {dims + 2}-d input (N, C, {spatial}) or an unbatched {dims + 1}-d input (C, {spatial}), "
             f"got shape {tuple(input.shape)}"
@@ -282,7 +293,7 @@ def _conv(op: str, input, weight, bias, stride, padding, dilation, groups, dims:
         input, weight, spatial, kernel, stride, pads, dilation, out_size = _as_2d(
             input, weight, spatial, kernel, stride, pads, dilation, out_size)
     geo = _Geometry(spatial, kernel, stride, pads, dilation, int(groups), out_size)
-    out = _Conv2d.apply(input, weight, bias, geo)
+    out = _Conv.apply(input, weight, bias, geo)
     if dims == 1:
         out = out.squeeze(2)
     return out.squeeze(0) if unbatched else out
@@ -295,6 +306,13 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     padding: int, (pH, pW), 'valid' (0) or 'same' (output size = input size; stride 1 only).
     """
     return _conv("conv2d", input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """3-d cross-correlation of (N, C_in, D, H, W) with weight (C_out, C_in/groups, kD, kH, kW), as
+    torch.nn.functional.conv3d. padding: int, (pD, pH, pW), 'valid' or 'same' (stride 1 only)."""
+    return _conv("conv3d", input, weight, bias, stride, padding, dilation, groups, 3)
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
@@ -340,7 +358,7 @@ def _conv_transpose(op, input, weight, bias, stride, padding, output_padding, gr
             input, weight, spatial, kernel, stride, pads, dilation, out_size)
     # The geometry of the convolution this transposes: from the output (size out_size) back to the input.
     geo = _Geometry(out_size, kernel, stride, pads, dilation, int(groups), spatial)
-    out = _ConvTranspose2d.apply(input, weight, bias, geo)
+    out = _ConvTranspose.apply(input, weight, bias, geo)
     if dims == 1:
         out = out.squeeze(2)
     return out.squeeze(0) if unbatched else out
@@ -354,6 +372,13 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     """
     return _conv_transpose("conv_transpose2d", input, weight, bias, stride, padding, output_padding, groups,
                            dilation, 2)
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """Transposed 3-d convolution, weight (C_in, C_out/groups, kD, kH, kW), as torch.nn.functional.conv_transpose3d."""
+    return _conv_transpose("conv_transpose3d", input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 3)
 
 
 def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,

@@ -1,5 +1,5 @@
-"""More pooling, as torch.nn.functional: adaptive max pooling (1-d, 2-d), power-average pooling (lp_pool1d/2d)
-and max_unpool1d.
+"""More pooling, as torch.nn.functional: adaptive max pooling (1-d, 2-d, 3-d), power-average pooling
+(lp_pool1d/2d), max_unpool1d and the *_with_indices forms of max pooling.
 
 adaptive_max_pool takes the max over PyTorch's bins [⌊i·n/out⌋, ⌈(i+1)·n/out⌉) of each spatial
 dimension: an op finds each bin's argmax (the first on ties; NaN wins), then `_BinMax` reads the values
@@ -9,17 +9,19 @@ lp_pool is (Σ xᵖ over the window)^(1/p), from avg_pool as PyTorch computes it
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from autograd.function import Op
 from autograd.tensor import Tensor
 
 from .conv import _tuple
-from .pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, max_unpool2d
+from .pooling import _adaptive_size, _plane_strides, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, max_pool3d, max_unpool2d
 
-__all__ = ["adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices",
-           "adaptive_max_pool2d_with_indices", "lp_pool1d", "lp_pool2d", "max_unpool1d", "max_pool1d_with_indices",
-           "max_pool2d_with_indices"]
+__all__ = ["adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "adaptive_max_pool1d_with_indices",
+           "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d_with_indices", "lp_pool1d", "lp_pool2d",
+           "max_unpool1d", "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices"]
 
 
 def _bins(n: int, out: int) -> list:
@@ -27,25 +29,29 @@ def _bins(n: int, out: int) -> list:
 
 
 class _AdaptiveArgmax(Op):
-    """For (N, C, H, W) and output (oh, ow): the flat H·W index of each bin's maximum."""
+    """For (N, C, *spatial) and an output size per spatial dim: the flat plane index of each bin's maximum."""
 
     differentiable = False
 
     @staticmethod
     def forward(ctx, x, out_size):
-        n, c, h, w = x.shape
-        oh, ow = out_size
-        index = np.empty((n, c, oh, ow), dtype=np.int64)
-        for i, (top, bottom) in enumerate(_bins(h, oh)):  # a loop over the output bins, not the data
-            for j, (left, right) in enumerate(_bins(w, ow)):
-                window = x[:, :, top:bottom, left:right].reshape(n, c, -1)
-                best = np.argmax(window, axis=-1)
-                index[:, :, i, j] = (top + best // (right - left)) * w + left + best % (right - left)
+        n, c = x.shape[:2]
+        spatial = x.shape[2:]
+        strides = _plane_strides(spatial)
+        index = np.empty((n, c) + tuple(out_size), dtype=np.int64)
+        bins = [list(enumerate(_bins(m, o))) for m, o in zip(spatial, out_size)]
+        for cell in itertools.product(*bins):  # a loop over the output bins, not the data
+            position = tuple(i for i, _ in cell)
+            window = x[(slice(None), slice(None)) + tuple(slice(a, b) for _, (a, b) in cell)]
+            best = np.argmax(window.reshape(n, c, -1), axis=-1)
+            coords = np.unravel_index(best, window.shape[2:])
+            index[(slice(None), slice(None)) + position] = sum((a + k) * st for (_, (a, _)), k, st
+                                                               in zip(cell, coords, strides))
         return index
 
 
 class _BinMax(Op):
-    """x (N, C, H, W) read at the flat H·W indices `index` (N, C, oh, ow); backward adds the gradient there."""
+    """x (N, C, *spatial) read at the flat plane indices `index` (N, C, *out); backward adds the gradient there."""
 
     @staticmethod
     def forward(ctx, x, index):
@@ -60,36 +66,45 @@ class _BinMax(Op):
         from autograd.ops.shape import Connected
 
         x, index = ctx.saved_tensors
-        n, c, h, w = x.shape
-        flat = ScatterAdd.apply(grad.reshape(n, c, -1), 2, index.reshape(n, c, -1), (n, c, h * w), None)
+        n, c = x.shape[:2]
+        plane = int(np.prod(x.shape[2:]))
+        flat = ScatterAdd.apply(grad.reshape(n, c, -1), 2, index.reshape(n, c, -1), (n, c, plane), None)
         grad_x = flat.reshape(x.shape)
         return (Connected.apply(grad_x, x) if is_grad_enabled() else grad_x), None
 
 
-def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices: bool = False):
-    """(max over each adaptive bin of (N, C, H, W) or (C, H, W), flat H·W index of each max)."""
-    if not isinstance(input, Tensor) or input.ndim not in (3, 4):
-        raise RuntimeError(f"adaptive_max_pool2d: expected a 3-d or 4-d input, got shape "
-                           f"{tuple(getattr(input, 'shape', ()))}")
-    size = (output_size, output_size) if isinstance(output_size, int) or output_size is None else tuple(output_size)
-    if len(size) != 2:
-        raise ValueError(f"adaptive_max_pool2d: output_size must be an int or a pair, got {output_size!r}")
-    h, w = input.shape[-2:]
-    out = (h if size[0] is None else size[0], w if size[1] is None else size[1])
-    if min(out) < 1 or h == 0 or w == 0:
-        raise RuntimeError(f"adaptive_max_pool2d: input {tuple(input.shape)} and output_size {output_size!r} must be "
-                           "non-empty")
-    x = input if input.ndim == 4 else input.unsqueeze(0)
+def _adaptive_max_pool(op: str, input, output_size, dims: int):
+    out = _adaptive_size(op, input, output_size, dims)
+    if min(out) < 1 or 0 in input.shape[-dims:]:
+        raise RuntimeError(f"{op}: input {tuple(input.shape)} and output_size {output_size!r} must be non-empty")
+    unbatched = input.ndim == dims + 1
+    x = input.unsqueeze(0) if unbatched else input
     index = _AdaptiveArgmax.apply(x, out)
     values = _BinMax.apply(x, index)
-    if input.ndim == 3:
+    if unbatched:
         values, index = values.squeeze(0), index.squeeze(0)
     return values, index
+
+
+def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices: bool = False):
+    """(max over each adaptive bin of (N, C, H, W) or (C, H, W), flat H·W index of each max)."""
+    return _adaptive_max_pool("adaptive_max_pool2d", input, output_size, 2)
 
 
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
     """Max over output_size adaptive bins of (N, C, H, W); with return_indices also the flat H·W indices."""
     values, index = adaptive_max_pool2d_with_indices(input, output_size)
+    return (values, index) if return_indices else values
+
+
+def adaptive_max_pool3d_with_indices(input: Tensor, output_size, return_indices: bool = False):
+    """(max over each adaptive bin of (N, C, D, H, W) or (C, D, H, W), flat D·H·W index of each max)."""
+    return _adaptive_max_pool("adaptive_max_pool3d", input, output_size, 3)
+
+
+def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
+    """Max over output_size adaptive bins of (N, C, D, H, W); with return_indices also the flat D·H·W indices."""
+    values, index = adaptive_max_pool3d_with_indices(input, output_size)
     return (values, index) if return_indices else values
 
 
@@ -142,3 +157,9 @@ def max_pool1d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, 
                             return_indices: bool = False):
     """max_pool1d returning (values, indices), as PyTorch's."""
     return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=True)
+
+
+def max_pool3d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+                            return_indices: bool = False):
+    """max_pool3d returning (values, indices), as PyTorch's."""
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=True)

@@ -1,16 +1,19 @@
-"""Pooling: max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d.
+"""Pooling: max_pool1d/2d/3d, avg_pool1d/2d/3d, adaptive_avg_pool1d/2d/3d.
 
 Max pooling finds each window's argmax once (a loop over kernel offsets, vectorised over
-everything else) and is then a gather at those flat indices; its gradient is the
+everything else) and is then a gather at those flat plane indices; its gradient is the
 scatter-add back (`_MaxPoolBackward`), and the scatter's gradient is the gather again
-(`_IndexGather`, `_IndexScatter`). Average pooling is linear: `_AvgPool2d` and
-`_AvgPool2dAdjoint` are each other's derivatives; adaptive average pooling is two small
-averaging matmuls. As PyTorch's, each backward op also takes the pooled input (with
-derivative 0), so second derivatives are zeros, not missing. The 1-d versions run the 2-d
+(`_IndexGather`, `_IndexScatter`). Average pooling is linear: `_AvgPool` and
+`_AvgPoolAdjoint` are each other's derivatives; adaptive average pooling is one small
+averaging matmul per spatial dim. The ops take 2 or 3 spatial dims. As PyTorch's, each
+backward op also takes the pooled input (with derivative 0), so second derivatives are zeros,
+not missing. The 1-d versions run the 2-d
 code on a height-1 image. Sizes, padding rules and tie/NaN/padding conventions follow PyTorch.
 """
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 
 import numpy as np
@@ -18,10 +21,10 @@ import numpy as np
 from autograd.function import Op
 from autograd.tensor import Tensor
 
-from .conv import _tuple
+from .conv import _SPATIAL, _tuple
 
-__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
-           "max_unpool2d"]
+__all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d",
+           "adaptive_avg_pool2d", "adaptive_avg_pool3d", "max_unpool2d"]
 
 
 def _pool_output_size(op, n, k, s, p, d, ceil_mode):
@@ -38,7 +41,7 @@ def _pool_geometry(op, input, kernel_size, stride, padding, dilation, ceil_mode,
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
     if input.ndim not in (dims + 1, dims + 2):
-        spatial = "L" if dims == 1 else "H, W"
+        spatial = _SPATIAL[dims]
         raise RuntimeError(f"{op}: expected a {dims + 2}-d input (N, C, {spatial}) or {dims + 1}-d (C, {spatial}), "
                            f"got shape {tuple(input.shape)}")
     kernel = _tuple(kernel_size, dims, "kernel_size", op)
@@ -63,14 +66,15 @@ def _pool_geometry(op, input, kernel_size, stride, padding, dilation, ceil_mode,
     return kernel, stride, padding, dilation, out, extra
 
 
-def _as_4d(input, dims):
-    """(N, C, H, W) view of a 1-d/2-d, batched/unbatched input, and a function putting the result back."""
+def _as_batched(input, dims):
+    """(N, C, H, W) or (N, C, D, H, W) view of a 1-d/2-d/3-d, batched/unbatched input (a 1-d one as height 1),
+    and a function putting the result back."""
     shape = input.shape
     if dims == 1:
         batch = shape[0] if input.ndim == 3 else 1
         x = input.reshape(batch, shape[-2], 1, shape[-1])
     else:
-        x = input if input.ndim == 4 else input.unsqueeze(0)
+        x = input if input.ndim == dims + 2 else input.unsqueeze(0)
 
     def back(out):
         return out.reshape(shape[:-dims] + tuple(out.shape[-dims:]))
@@ -78,8 +82,8 @@ def _as_4d(input, dims):
 
 
 def _lift(dims, kernel, stride, padding, dilation, out, extra):
-    """The 2-d parameters of a 1-d pool: a height-1 window over a height-1 image."""
-    if dims == 2:
+    """The 2-d parameters of a 1-d pool: a height-1 window over a height-1 image (others unchanged)."""
+    if dims != 1:
         return kernel, stride, padding, dilation, out, extra
     return (1,) + kernel, (1,) + stride, (0,) + padding, (1,) + dilation, (1,) + out, (0,) + extra
 
@@ -98,51 +102,69 @@ def _first_real(n: int, s: int, p: int, d: int, o: int) -> np.ndarray:
     return np.where(starts < 0, starts + d * ((-starts + d - 1) // d), starts)
 
 
+def _grid(vectors, combine):
+    """combine (np.add, np.logical_and, ...) of one vector per spatial dim, broadcast to their outer grid."""
+    dims = len(vectors)
+    shaped = [np.asarray(v).reshape([-1 if a == b else 1 for b in range(dims)]) for a, v in enumerate(vectors)]
+    return functools.reduce(combine, shaped)
+
+
+def _plane_strides(spatial: tuple) -> tuple:
+    """Row-major strides (in elements) of a plane of this spatial size: (H·W, W, 1) for (D, H, W)."""
+    return tuple(math.prod(spatial[a + 1:]) for a in range(len(spatial)))
+
+
 def _max_pool_indices(x: np.ndarray, kernel, stride, padding, dilation, out, extra) -> tuple:
-    """(flat index into the (H·W) plane of each window's max, whether the window touches the input at all).
+    """(flat index into the spatial plane of each window's max, whether the window touches the input at all).
 
     PyTorch's rules: the first maximum wins ties, the last NaN wins over everything, padding never
     wins, and a window entirely in padding is -inf with PyTorch's starting index (outside the input).
     Passes over the kernel offsets, vectorised over everything else.
     """
-    n, c, h, w = x.shape
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (oh, ow) = kernel, stride, padding, dilation, out
-    if ph or pw or extra[0] or extra[1]:
+    spatial, every = x.shape[2:], (slice(None), slice(None))
+    if any(padding) or any(extra):
         lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        xp = np.full((n, c, h + 2 * ph + extra[0], w + 2 * pw + extra[1]), lowest, dtype=x.dtype)
-        xp[:, :, ph:ph + h, pw:pw + w] = x
+        xp = np.full(x.shape[:2] + tuple(n + 2 * p + e for n, p, e in zip(spatial, padding, extra)), lowest,
+                     dtype=x.dtype)
+        xp[every + tuple(slice(p, p + n) for n, p in zip(spatial, padding))] = x
     else:
         xp = x
-    real_h, real_w = _real_offsets(h, kh, sh, ph, dh, oh), _real_offsets(w, kw, sw, pw, dw, ow)
-    offsets = [(i, j) for i in range(kh) for j in range(kw)]
+    geometry = list(zip(spatial, kernel, stride, padding, dilation, out))
+    real = [_real_offsets(n, k, s, p, d, o) for n, k, s, p, d, o in geometry]
+    strides = _plane_strides(spatial)
+    offsets = list(itertools.product(*(range(k) for k in kernel)))
 
-    def window(i, j):
-        return xp[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw]
+    def window(offset):
+        return xp[every + tuple(slice(i * d, i * d + s * (o - 1) + 1, s)
+                                for i, (_, _, s, _, d, o) in zip(offset, geometry))]
 
-    best = window(0, 0).copy()
-    for i, j in offsets[1:]:
-        np.maximum(best, window(i, j), out=best)  # propagates NaN
-    base = (np.arange(oh) * sh - ph)[:, None] * w + (np.arange(ow) * sw - pw)[None, :]
-    start = _first_real(h, sh, ph, dh, oh)[:, None] * w + _first_real(w, sw, pw, dw, ow)[None, :]
+    def flat(offset):
+        return sum(i * d * st for i, d, st in zip(offset, dilation, strides))
+
+    best = window(offsets[0]).copy()
+    for offset in offsets[1:]:
+        np.maximum(best, window(offset), out=best)  # propagates NaN
+    base = _grid([(np.arange(o) * s - p) * st for (_, _, s, p, _, o), st in zip(geometry, strides)], np.add)
+    start = _grid([_first_real(n, s, p, d, o) * st for (n, _, s, p, d, o), st in zip(geometry, strides)], np.add)
     delta = np.broadcast_to(start - base, best.shape).copy()
     padded = xp is not x  # without padding every position is real: no mask needed
 
-    def real(i, j):
-        return np.outer(real_h[i], real_w[j]) if padded else True
+    def is_real(offset):
+        return _grid([r[i] for r, i in zip(real, offset)], np.logical_and) if padded else True
 
-    for i, j in reversed(offsets):  # backwards, so the first maximum is the one kept
-        np.copyto(delta, i * dh * w + j * dw, where=(window(i, j) == best) & real(i, j))
+    for offset in reversed(offsets):  # backwards, so the first maximum is the one kept
+        np.copyto(delta, flat(offset), where=(window(offset) == best) & is_real(offset))
     if x.dtype.kind == "f":
         nan = np.isnan(best)
         if nan.any():
-            for i, j in offsets:  # forwards: the last NaN is the one kept, as PyTorch
-                np.copyto(delta, i * dh * w + j * dw, where=nan & np.isnan(window(i, j)) & real(i, j))
-    valid = np.outer(real_h.any(axis=0), real_w.any(axis=0))
+            for offset in offsets:  # forwards: the last NaN is the one kept, as PyTorch
+                np.copyto(delta, flat(offset), where=nan & np.isnan(window(offset)) & is_real(offset))
+    valid = _grid([r.any(axis=0) for r in real], np.logical_and)
     return delta + base, (None if valid.all() else valid)
 
 
 def _global_index(index: np.ndarray, shape: tuple, valid=None) -> np.ndarray:
-    """Plane indices (N, C, ...) → indices into the whole flattened (N, C, H, W) array (0 where not valid)."""
+    """Plane indices (N, C, ...) → indices into the whole flattened (N, C, *spatial) array (0 where not valid)."""
     n, c = shape[:2]
     plane = math.prod(shape[2:])
     if valid is not None:
@@ -167,7 +189,7 @@ def _scatter_planes(src: np.ndarray, index: np.ndarray, shape: tuple, valid, uni
     return out.reshape(shape)
 
 
-class _MaxPool2d(Op):
+class _MaxPool(Op):
     """(max over each window, flat plane index of that max); the gradient goes to the index (_MaxPoolBackward)."""
 
     @staticmethod
@@ -185,7 +207,7 @@ class _MaxPool2d(Op):
 
 
 class _MaxPoolBackward(Op):
-    """The gradient at each window's max index (PyTorch's max_pool2d_with_indices_backward). It takes the
+    """The gradient at each window's max index (PyTorch's max_pool2d/3d_with_indices_backward). It takes the
     input too, with derivative 0, as PyTorch's does: second derivatives are zeros, not missing."""
 
     @staticmethod
@@ -243,10 +265,10 @@ class _IndexScatter(Op):
 def _max_pool(op, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims):
     kernel, stride, padding, dilation, out, extra = _pool_geometry(op, input, kernel_size, stride, padding,
                                                                     dilation, ceil_mode, dims)
-    x, back = _as_4d(input, dims)
+    x, back = _as_batched(input, dims)
     kernel, stride, padding, dilation, out, extra = _lift(dims, kernel, stride, padding, dilation, out, extra)
     unique = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
-    values, index = _MaxPool2d.apply(x, kernel, stride, padding, dilation, out, extra, unique)
+    values, index = _MaxPool.apply(x, kernel, stride, padding, dilation, out, extra, unique)
     result = back(values)
     if return_indices:
         return result, index.reshape(result.shape)
@@ -261,6 +283,13 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     H·W index of each max (as PyTorch, usable by max_unpool2d).
     """
     return _max_pool("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2)
+
+
+def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """Max over each (dilated) window of (N, C, D, H, W), as torch.nn.functional.max_pool3d; with return_indices
+    also the flat D·H·W index of each max."""
+    return _max_pool("max_pool3d", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3)
 
 
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
@@ -279,7 +308,7 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
     output_size = tuple(output_size)[-2:]
     if tuple(indices.shape) != tuple(input.shape):
         raise RuntimeError(f"max_unpool2d: indices of shape {tuple(indices.shape)} must match input {tuple(input.shape)}")
-    x, back = _as_4d(input, 2)
+    x, back = _as_batched(input, 2)
     index = indices.long().reshape(x.shape)
     return back(_IndexScatter.apply(x, index, tuple(x.shape[:2]) + output_size, None, False, "max_unpool2d"))
 
@@ -294,19 +323,23 @@ def _window_counts(n, k, s, p, o, extra, include_pad):
     return csum[np.minimum(starts + k, len(mask))] - csum[starts]
 
 
-class _AvgPool2d(Op):
+def _strided(offset, stride, out) -> tuple:
+    """The slice of a padded input that kernel offset `offset` reads for every window."""
+    return (slice(None), slice(None)) + tuple(slice(i, i + s * (o - 1) + 1, s) for i, s, o in zip(offset, stride, out))
+
+
+class _AvgPool(Op):
     """Window sums over the zero-padded input times 1/divisor; linear, so the adjoint is its gradient."""
 
     @staticmethod
     def forward(ctx, x, geo, scale):
-        (kh, kw), (sh, sw), (ph, pw), (oh, ow), extra = geo
-        n, c, h, w = x.shape
-        xp = np.zeros((n, c, h + 2 * ph + extra[0], w + 2 * pw + extra[1]), dtype=x.dtype)
-        xp[:, :, ph:ph + h, pw:pw + w] = x
-        out = np.zeros((n, c, oh, ow), dtype=x.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                out += xp[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
+        kernel, stride, padding, out_size, extra = geo
+        spatial = x.shape[2:]
+        xp = np.zeros(x.shape[:2] + tuple(n + 2 * p + e for n, p, e in zip(spatial, padding, extra)), dtype=x.dtype)
+        xp[(slice(None), slice(None)) + tuple(slice(p, p + n) for n, p in zip(spatial, padding))] = x
+        out = np.zeros(x.shape[:2] + tuple(out_size), dtype=x.dtype)
+        for offset in itertools.product(*(range(k) for k in kernel)):
+            out += xp[_strided(offset, stride, out_size)]
         out *= scale
         ctx.save_for_backward(x, scale)
         ctx.geo = geo
@@ -315,26 +348,26 @@ class _AvgPool2d(Op):
     @staticmethod
     def backward(ctx, grad):
         x, scale = ctx.saved_tensors
-        return _AvgPool2dAdjoint.apply(grad, x, ctx.geo, scale), None, None
+        return _AvgPoolAdjoint.apply(grad, x, ctx.geo, scale), None, None
 
 
-class _AvgPool2dAdjoint(Op):
-    """Each output gradient spread evenly (× 1/divisor) over its window; the gradient of _AvgPool2d. It takes
+class _AvgPoolAdjoint(Op):
+    """Each output gradient spread evenly (× 1/divisor) over its window; the gradient of _AvgPool. It takes
     the pooled input too, with derivative 0 (PyTorch's avg_pool2d_backward): second derivatives are zeros."""
 
     @staticmethod
     def forward(ctx, g, x, geo, scale):
-        (kh, kw), (sh, sw), (ph, pw), (oh, ow), extra = geo
-        (h, w), (n, c) = x.shape[2:], g.shape[:2]
+        kernel, stride, padding, out_size, extra = geo
+        spatial = x.shape[2:]
         ctx.x_shape = x.shape
         scaled = g * scale
-        xp = np.zeros((n, c, h + 2 * ph + extra[0], w + 2 * pw + extra[1]), dtype=g.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                xp[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw] += scaled
+        xp = np.zeros(g.shape[:2] + tuple(n + 2 * p + e for n, p, e in zip(spatial, padding, extra)), dtype=g.dtype)
+        for offset in itertools.product(*(range(k) for k in kernel)):
+            xp[_strided(offset, stride, out_size)] += scaled
         ctx.save_for_backward(scale)
         ctx.geo = geo
-        return np.ascontiguousarray(xp[:, :, ph:ph + h, pw:pw + w])
+        return np.ascontiguousarray(xp[(slice(None), slice(None)) + tuple(slice(p, p + n)
+                                                                         for n, p in zip(spatial, padding))])
 
     @staticmethod
     def backward(ctx, grad):
@@ -342,14 +375,14 @@ class _AvgPool2dAdjoint(Op):
 
         scale, = ctx.saved_tensors
         grad_x = zeros(ctx.x_shape, dtype=grad.dtype) if ctx.needs_input_grad[1] else None
-        return _AvgPool2d.apply(grad, ctx.geo, scale), grad_x, None, None
+        return _AvgPool.apply(grad, ctx.geo, scale), grad_x, None, None
 
 
 def _avg_pool(op, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dims):
     geometry = _pool_geometry(op, input, kernel_size, stride, padding, 1, ceil_mode, dims)
     if input.dtype.kind != "f":
         raise TypeError(f"{op}: input must be floating point, got dtype {input.dtype}")
-    x, back = _as_4d(input, dims)
+    x, back = _as_batched(input, dims)
     kernel, stride, padding, _, out, extra = _lift(dims, *geometry)
     if divisor_override is not None:
         if divisor_override == 0:
@@ -358,9 +391,9 @@ def _avg_pool(op, input, kernel_size, stride, padding, ceil_mode, count_include_
     else:
         counts = [_window_counts(n, k, s, p, o, e, count_include_pad)
                   for n, k, s, p, o, e in zip(x.shape[2:], kernel, stride, padding, out, extra)]
-        scale = 1.0 / np.outer(counts[0], counts[1])
+        scale = 1.0 / _grid(counts, np.multiply)
     geo = (kernel, stride, padding, out, extra)
-    return back(_AvgPool2d.apply(x, geo, scale.astype(x.dtype)))
+    return back(_AvgPool.apply(x, geo, scale.astype(x.dtype)))
 
 
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
@@ -368,6 +401,13 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     """Mean over each window of (N, C, H, W); zero padding counts in the divisor unless count_include_pad=False."""
     return _avg_pool("avg_pool2d", input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      divisor_override, 2)
+
+
+def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override=None) -> Tensor:
+    """Mean over each window of (N, C, D, H, W), as torch.nn.functional.avg_pool3d."""
+    return _avg_pool("avg_pool3d", input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override, 3)
 
 
 def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
@@ -386,58 +426,82 @@ def _averaging_matrix(n: int, out: int, dtype) -> np.ndarray:
     return matrix
 
 
-class _AdaptiveAvgPool2d(Op):
-    """A_h · x · A_wᵀ for (N, C, H, W) x, with the (out, in) averaging matrices of PyTorch's bins."""
+def _average_bins(x: np.ndarray, in_size: tuple, out_size: tuple, adjoint: bool) -> np.ndarray:
+    """Each trailing spatial dim times its (out, in) averaging matrix (its transpose for the adjoint)."""
+    first = x.ndim - len(in_size)
+    for axis, (n, o) in enumerate(zip(in_size, out_size), start=first):
+        matrix = _averaging_matrix(n, o, x.dtype)
+        x = np.swapaxes(np.swapaxes(x, axis, -1) @ (matrix if adjoint else matrix.T), axis, -1)
+    return np.ascontiguousarray(x)
+
+
+class _AdaptiveAvgPool(Op):
+    """x averaged over PyTorch's bins in each of its trailing len(size) dims (A_h · x · A_wᵀ in 2-d)."""
 
     @staticmethod
-    def forward(ctx, x, oh, ow):
+    def forward(ctx, x, size):
         ctx.save_for_backward(x)
-        ctx.size = (oh, ow)
-        h, w = x.shape[-2:]
-        return _averaging_matrix(h, oh, x.dtype) @ x @ _averaging_matrix(w, ow, x.dtype).T
+        ctx.size = size
+        return _average_bins(x, x.shape[x.ndim - len(size):], size, adjoint=False)
 
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        return _AdaptiveAvgPool2dBackward.apply(grad, x, *ctx.size), None, None
+        return _AdaptiveAvgPoolBackward.apply(grad, x, ctx.size), None
 
 
-class _AdaptiveAvgPool2dBackward(Op):
-    """A_hᵀ · g · A_w, the gradient of _AdaptiveAvgPool2d. It takes the input too, with derivative 0
-    (PyTorch's _adaptive_avg_pool2d_backward), so second derivatives are zeros rather than missing."""
+class _AdaptiveAvgPoolBackward(Op):
+    """The adjoint averaging (A_hᵀ · g · A_w in 2-d), the gradient of _AdaptiveAvgPool. It takes the input too,
+    with derivative 0 (PyTorch's _adaptive_avg_pool2d_backward), so second derivatives are zeros, not missing."""
 
     @staticmethod
-    def forward(ctx, grad, x, oh, ow):
-        ctx.size, ctx.x_shape = (oh, ow), x.shape
-        h, w = x.shape[-2:]
-        return _averaging_matrix(h, oh, grad.dtype).T @ grad @ _averaging_matrix(w, ow, grad.dtype)
+    def forward(ctx, grad, x, size):
+        ctx.size, ctx.x_shape = size, x.shape
+        return _average_bins(grad, x.shape[x.ndim - len(size):], size, adjoint=True)
 
     @staticmethod
     def backward(ctx, gg):
         from autograd.creation import zeros
 
         grad_x = zeros(ctx.x_shape, dtype=gg.dtype) if ctx.needs_input_grad[1] else None
-        return _AdaptiveAvgPool2d.apply(gg, *ctx.size), grad_x, None, None
+        return _AdaptiveAvgPool.apply(gg, ctx.size), grad_x, None
+
+
+def _adaptive_size(op: str, input, output_size, dims: int) -> tuple:
+    """The checked output size of adaptive pooling over the trailing `dims` dims (None keeps that size)."""
+    if not isinstance(input, Tensor) or input.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(f"{op}: expected a {dims + 1}-d or {dims + 2}-d input, got shape "
+                           f"{tuple(getattr(input, 'shape', ()))}")
+    names = {2: "a pair", 3: "a triple"}
+    single = isinstance(output_size, int) or output_size is None
+    size = (output_size,) * dims if single else tuple(output_size)
+    if len(size) != dims:
+        raise ValueError(f"{op}: output_size must be an int or {names[dims]}, got {output_size!r}")
+    size = tuple(n if o is None else int(o) for n, o in zip(input.shape[-dims:], size))
+    if any(o < 0 for o in size):
+        raise ValueError(f"{op}: output_size must be non-negative, got {output_size!r}")
+    return size
+
+
+def _adaptive_avg_pool(op: str, input, output_size, dims: int) -> Tensor:
+    size = _adaptive_size(op, input, output_size, dims)
+    if 0 in input.shape[1 if input.ndim == dims + 2 else 0:]:
+        raise RuntimeError(f"{op}: expected input to have non-zero size for non-batch dimensions, "
+                           f"got shape {tuple(input.shape)}")
+    if size == (1,) * dims:
+        return input.mean(tuple(range(-dims, 0)), keepdim=True)
+    return _AdaptiveAvgPool.apply(input, size)
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """Average (N, C, H, W) into output_size bins per spatial dim (None keeps that size), as PyTorch:
     bin i covers [⌊i·n/out⌋, ⌈(i+1)·n/out⌉). An output size of (1, 1) is the mean, as in PyTorch."""
-    if not isinstance(input, Tensor) or input.ndim not in (3, 4):
-        raise RuntimeError(f"adaptive_avg_pool2d: expected a 3-d or 4-d input, got shape {tuple(getattr(input, 'shape', ()))}")
-    size = (output_size, output_size) if isinstance(output_size, int) or output_size is None else tuple(output_size)
-    if len(size) != 2:
-        raise ValueError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size!r}")
-    h, w = input.shape[-2:]
-    oh, ow = (h if size[0] is None else size[0]), (w if size[1] is None else size[1])
-    if oh < 0 or ow < 0:
-        raise ValueError(f"adaptive_avg_pool2d: output_size must be non-negative, got {output_size!r}")
-    if 0 in input.shape[1 if input.ndim == 4 else 0:]:
-        raise RuntimeError(f"adaptive_avg_pool2d: expected input to have non-zero size for non-batch dimensions, "
-                           f"got shape {tuple(input.shape)}")
-    if (oh, ow) == (1, 1):
-        return input.mean((-2, -1), keepdim=True)
-    return _AdaptiveAvgPool2d.apply(input, oh, ow)
+    return _adaptive_avg_pool("adaptive_avg_pool2d", input, output_size, 2)
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
+    """Average (N, C, D, H, W) into output_size bins per spatial dim (None keeps that size), as PyTorch."""
+    return _adaptive_avg_pool("adaptive_avg_pool3d", input, output_size, 3)
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size: int) -> Tensor:

@@ -1,4 +1,4 @@
-"""Convolution layers: `Conv1d`, `Conv2d`, `ConvTranspose1d`, `ConvTranspose2d`.
+"""Convolution layers: `Conv1d`, `Conv2d`, `Conv3d`, `ConvTranspose1d`, `ConvTranspose2d`, `ConvTranspose3d`.
 
 Parameter names, shapes and initialisation are PyTorch's: weight (out, in/groups, *kernel)
 (transposed: (in, out/groups, *kernel)) ~ kaiming_uniform_(a=√5) = U(±1/√fan_in), bias ~ U(±1/√fan_in),
@@ -12,11 +12,11 @@ from autograd.tensor import Tensor
 from .. import functional as F
 from .. import init
 from .._device import check_device
-from ..functional.conv import _tuple, conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from ..functional.conv import _tuple, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
 from ..module import Module
 from ..parameter import Parameter
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 
 class _ConvNd(Module):
@@ -126,6 +126,23 @@ class Conv2d(_ConvNd):
         return self._conv_forward(input, conv2d)
 
 
+class Conv3d(_ConvNd):
+    """3-d convolution over (N, C_in, D, H, W) → (N, C_out, D_out, H_out, W_out), each size ⌊(n + 2p − d(k−1) − 1)/s⌋ + 1.
+
+    padding may be 'same' (output size = input size, stride 1) or 'valid' (no padding).
+    """
+
+    _dims = 3
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, device, dtype)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return self._conv_forward(input, conv3d)
+
+
 class _ConvTransposeNd(_ConvNd):
     _transposed = True
 
@@ -175,4 +192,14 @@ class ConvTranspose2d(_ConvTransposeNd):
 
     def forward(self, input: Tensor, output_size=None) -> Tensor:
         return conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+                                self._output_padding(input, output_size), self.groups, self.dilation)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """Transposed 3-d convolution over (N, C_in, D, H, W); each output size (n − 1)·s − 2p + d(k−1) + output_padding + 1."""
+
+    _dims = 3
+
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        return conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding,
                                 self._output_padding(input, output_size), self.groups, self.dilation)

@@ -12,12 +12,13 @@ from __future__ import annotations
 import warnings
 
 from ..parameter import UninitializedBuffer, UninitializedParameter, is_lazy
-from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .linear import Linear
-from .normalization import BatchNorm1d, BatchNorm2d
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 
-__all__ = ["LazyModuleMixin", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConvTranspose1d", "LazyConvTranspose2d",
-           "LazyBatchNorm1d", "LazyBatchNorm2d"]
+__all__ = ["LazyModuleMixin", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+           "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
+           "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
 
 
 def _infer_parameters(module, args, kwargs):
@@ -143,6 +144,17 @@ class LazyConv2d(_LazyConvMixin, Conv2d):
         self._lazy_weights(out_channels, bias, device, dtype)
 
 
+class LazyConv3d(_LazyConvMixin, Conv3d):
+    """Conv3d with in_channels taken from the first input."""
+
+    cls_to_become = Conv3d
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1,
+                 bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device=device)
+        self._lazy_weights(out_channels, bias, device, dtype)
+
+
 class LazyConvTranspose1d(_LazyConvMixin, ConvTranspose1d):
     """ConvTranspose1d with in_channels taken from the first input."""
 
@@ -167,13 +179,28 @@ class LazyConvTranspose2d(_LazyConvMixin, ConvTranspose2d):
         self._lazy_weights(out_channels, bias, device, dtype)
 
 
-class _LazyBatchNormMixin(LazyModuleMixin):
+class LazyConvTranspose3d(_LazyConvMixin, ConvTranspose3d):
+    """ConvTranspose3d with in_channels taken from the first input."""
+
+    cls_to_become = ConvTranspose3d
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0, groups: int = 1,
+                 bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation, padding_mode,
+                         device=device)
+        self._lazy_weights(out_channels, bias, device, dtype)
+
+
+class _LazyNormMixin(LazyModuleMixin):
+    """PyTorch's _LazyNormBase: the batch and instance norms with num_features from the first input's dimension 1."""
+
     def __init__(self, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, device=None, dtype=None, *, bias: bool = True):
         super().__init__(0, eps, momentum, False, False, device=device)
         from autograd.creation import tensor
 
         self.affine, self.track_running_stats = affine, track_running_stats
+        self._bias_flag = affine and bias  # the instance norms' repr shows it
         if affine:
             self.weight = UninitializedParameter(device=device, dtype=dtype)
             if bias:
@@ -200,13 +227,38 @@ class _LazyBatchNormMixin(LazyModuleMixin):
             self.reset_parameters()
 
 
-class LazyBatchNorm1d(_LazyBatchNormMixin, BatchNorm1d):
+class LazyBatchNorm1d(_LazyNormMixin, BatchNorm1d):
     """BatchNorm1d with num_features taken from the first input's dimension 1."""
 
     cls_to_become = BatchNorm1d
 
 
-class LazyBatchNorm2d(_LazyBatchNormMixin, BatchNorm2d):
+class LazyBatchNorm2d(_LazyNormMixin, BatchNorm2d):
     """BatchNorm2d with num_features taken from the first input's dimension 1."""
 
     cls_to_become = BatchNorm2d
+
+
+class LazyBatchNorm3d(_LazyNormMixin, BatchNorm3d):
+    """BatchNorm3d with num_features taken from the first input's dimension 1."""
+
+    cls_to_become = BatchNorm3d
+
+
+class LazyInstanceNorm1d(_LazyNormMixin, InstanceNorm1d):
+    """InstanceNorm1d with num_features taken from the first input's dimension 1 (as PyTorch's, whose defaults
+    are those of the lazy batch norms: affine=True, track_running_stats=True)."""
+
+    cls_to_become = InstanceNorm1d
+
+
+class LazyInstanceNorm2d(_LazyNormMixin, InstanceNorm2d):
+    """InstanceNorm2d with num_features taken from the first input's dimension 1 (defaults as LazyInstanceNorm1d)."""
+
+    cls_to_become = InstanceNorm2d
+
+
+class LazyInstanceNorm3d(_LazyNormMixin, InstanceNorm3d):
+    """InstanceNorm3d with num_features taken from the first input's dimension 1 (defaults as LazyInstanceNorm1d)."""
+
+    cls_to_become = InstanceNorm3d

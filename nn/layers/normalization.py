@@ -1,4 +1,5 @@
-"""Normalisation layers: `BatchNorm1d/2d` (batch statistics, running averages), `LayerNorm`, `GroupNorm`, `InstanceNorm1d/2d`."""
+"""Normalisation layers: `BatchNorm1d/2d/3d` (batch statistics, running averages), `LayerNorm`, `GroupNorm`,
+`InstanceNorm1d/2d/3d`, `RMSNorm`, `LocalResponseNorm`."""
 from __future__ import annotations
 
 import warnings
@@ -217,6 +218,20 @@ class _InstanceNorm(Module):
         self.weight = Parameter(ones(num_features, dtype=dtype)) if affine else None
         self.bias = Parameter(zeros(num_features, dtype=dtype)) if affine and bias else None
         _register_running_stats(self, num_features, track_running_stats, dtype)
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            init.zeros_(self.running_mean)
+            init.ones_(self.running_var)
+            init.zeros_(self.num_batches_tracked)
+
+    def reset_parameters(self) -> None:
+        """Running statistics to (0, 1), weight to ones and bias to zeros (PyTorch's _NormBase.reset_parameters)."""
+        self.reset_running_stats()
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         name = type(self).__name__

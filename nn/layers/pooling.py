@@ -1,4 +1,4 @@
-"""Pooling layers: `MaxPool1d/2d`, `AvgPool1d/2d`, `AdaptiveAvgPool1d/2d`, `AdaptiveMaxPool1d/2d`, `LPPool1d/2d`,
+"""Pooling layers: `MaxPool1d/2d/3d`, `AvgPool1d/2d/3d`, `AdaptiveAvgPool1d/2d/3d`, `AdaptiveMaxPool1d/2d/3d`, `LPPool1d/2d`,
 `MaxUnpool1d/2d` (computation in `nn.functional.pooling` and `nn.functional.max_lp_pooling`)."""
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from ..functional import pooling as P
 from ..functional.conv import _tuple
 from ..module import Module
 
-__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
-           "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "LPPool1d", "LPPool2d", "MaxUnpool1d", "MaxUnpool2d"]
+__all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d",
+           "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
+           "LPPool1d", "LPPool2d", "MaxUnpool1d", "MaxUnpool2d"]
 
 
 class _MaxPoolNd(Module):
@@ -39,6 +40,14 @@ class MaxPool2d(_MaxPoolNd):
 
     def forward(self, input: Tensor):
         return P.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+                            self.return_indices)
+
+
+class MaxPool3d(_MaxPoolNd):
+    """Max over sliding windows of (N, C, D, H, W); stride defaults to kernel_size. The gradient goes to each argmax."""
+
+    def forward(self, input: Tensor):
+        return P.max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
                             self.return_indices)
 
 
@@ -72,6 +81,14 @@ class AvgPool2d(_AvgPoolNd):
                             self.divisor_override)
 
 
+class AvgPool3d(_AvgPoolNd):
+    """Mean over sliding windows of (N, C, D, H, W); zero padding counts unless count_include_pad=False."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return P.avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+                            self.divisor_override)
+
+
 class AdaptiveAvgPool1d(Module):
     """Average (N, C, L) into output_size bins."""
 
@@ -93,6 +110,13 @@ class AdaptiveAvgPool2d(AdaptiveAvgPool1d):
         return P.adaptive_avg_pool2d(input, self.output_size)
 
 
+class AdaptiveAvgPool3d(AdaptiveAvgPool1d):
+    """Average (N, C, D, H, W) into output_size bins (an int, a triple, None keeps a size)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return P.adaptive_avg_pool3d(input, self.output_size)
+
+
 class AdaptiveMaxPool1d(Module):
     """Max of (N, C, L) over output_size adaptive bins; return_indices also gives the argmax positions."""
 
@@ -112,6 +136,13 @@ class AdaptiveMaxPool2d(AdaptiveMaxPool1d):
 
     def forward(self, input: Tensor):
         return M.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool3d(AdaptiveMaxPool1d):
+    """Max of (N, C, D, H, W) over output_size adaptive bins (an int, a triple, None keeps a size)."""
+
+    def forward(self, input: Tensor):
+        return M.adaptive_max_pool3d(input, self.output_size, self.return_indices)
 
 
 class _LPPoolNd(Module):

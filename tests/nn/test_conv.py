@@ -208,8 +208,8 @@ def test_derivatives_of_a_convolution_are_convolutions():
     """dx is a transposed convolution, dw a weight correlation, and their derivatives are convolutions again."""
     x, w = _t(1, 2, 5, 5), _t(3, 2, 3, 3, seed=1)
     out = conv2d(x, w, padding=1)
-    assert out.grad_fn.name() == "_Conv2dBackward"
+    assert out.grad_fn.name() == "_ConvBackward"
     gx, gw = autograd.grad(out.sum(), (x, w), create_graph=True)
-    assert gx.grad_fn.name() == "_ConvTranspose2dBackward" and gw.grad_fn.name() == "_Conv2dWeightGradBackward"
+    assert gx.grad_fn.name() == "_ConvTransposeBackward" and gw.grad_fn.name() == "_ConvWeightGradBackward"
     ggx, = autograd.grad((gw * gw).sum(), (x,), create_graph=True)
-    assert ggx.grad_fn.name() == "_ConvTranspose2dBackward"
+    assert ggx.grad_fn.name() == "_ConvTransposeBackward"
