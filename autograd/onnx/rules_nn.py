@@ -174,6 +174,8 @@ def _adaptive_argmax(g, node):
 
     x, out_size = node.args[:2]
     info = g.info(x)
+    if len(info.shape) != 4:
+        g.fail("adaptive max pooling is exported for two spatial dimensions (adaptive_max_pool1d/2d) only")
     h, w = g.static(tuple(info.shape[-2:]), "the spatial size of adaptive max pooling")
     oh, ow = (int(s) for s in g.static(tuple(out_size), "output size"))
     name, i64 = g.value(x), np.dtype(np.int64)
@@ -192,9 +194,9 @@ def _adaptive_argmax(g, node):
 
 @register("nn.functional.max_lp_pooling._BinMax")
 def _bin_max(g, node):
-    """x (N, C, H, W) read at the flat H·W indices (N, C, oh, ow): GatherElements over the flattened planes."""
+    """x (N, C, *spatial) read at the flat plane indices (N, C, *out): GatherElements over the flattened planes."""
     x, index = node.args[:2]
-    oh, ow = (int(s) for s in g.static(tuple(g.info(index).shape[-2:]), "output size"))
+    out = [int(s) for s in g.static(tuple(g.info(index).shape[2:]), "output size")]
     flat = g.op("Reshape", [g.value(x), g.ints([0, 0, -1])])
     indices = g.op("Reshape", [g.value(index), g.ints([0, 0, -1])])
-    return g.op("Reshape", [g.op("GatherElements", [flat, indices], axis=2), g.ints([0, 0, oh, ow])])
+    return g.op("Reshape", [g.op("GatherElements", [flat, indices], axis=2), g.ints([0, 0, *out])])

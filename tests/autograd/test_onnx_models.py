@@ -307,3 +307,18 @@ def test_adaptive_max_pooling_values_and_indices_with_a_dynamic_batch(size, shap
                           [(1,), (3,)])
     model = nn.AdaptiveMaxPool1d(3)
     _export_and_check(model, lambda n: [_normal(n, 2, 8)], ["x"], {"x": {0: "batch"}}, [(2,), (1,)])
+
+
+@pytest.mark.parametrize("make, shape", [
+    (lambda: nn.Conv3d(2, 3, 3, padding=1, stride=(1, 2, 1)), (2, 4, 5, 6)),
+    (lambda: nn.Conv3d(4, 4, 3, groups=2, dilation=2, padding="same"), (4, 6, 6, 6)),
+    (lambda: nn.ConvTranspose3d(2, 2, 2, stride=2), (2, 3, 3, 3)),
+    (lambda: nn.MaxPool3d(2), (2, 4, 4, 4)),
+    (lambda: nn.AvgPool3d(2, padding=1, count_include_pad=False), (2, 4, 5, 4)),
+    (lambda: nn.AdaptiveAvgPool3d(1), (3, 4, 4, 4)),
+    (lambda: nn.BatchNorm3d(2), (2, 3, 3, 3)),
+], ids=["conv3d", "conv3d_same_groups_dilation", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
+        "batch_norm3d"])
+def test_three_dimensional_layers_with_a_dynamic_batch(make, shape):
+    model = make()
+    _export_and_check(model, lambda n: [_normal(n, *shape)], ["x"], {"x": {0: "batch"}}, [(1,), (2,)])
