@@ -10,6 +10,7 @@ from .activation_variants import *  # noqa: F403
 from .attention import *  # noqa: F403
 from .categorical import *  # noqa: F403
 from .conv import *  # noqa: F403
+from .ctc import *  # noqa: F403
 from .distance import *  # noqa: F403
 from .dropout import *  # noqa: F403
 from .embedding import *  # noqa: F403
