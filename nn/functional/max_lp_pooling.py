@@ -17,7 +17,18 @@ from autograd.function import Op
 from autograd.tensor import Tensor
 
 from .conv import _tuple
-from .pooling import _adaptive_size, _plane_strides, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, max_pool3d, max_unpool2d
+from .pooling import (
+    _adaptive_size,
+    _gather_planes,
+    _MaxPoolBackward,
+    _plane_strides,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+    max_pool3d,
+    max_unpool2d,
+)
 
 __all__ = ["adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "adaptive_max_pool1d_with_indices",
            "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d_with_indices", "lp_pool1d", "lp_pool2d",
@@ -51,26 +62,18 @@ class _AdaptiveArgmax(Op):
 
 
 class _BinMax(Op):
-    """x (N, C, *spatial) read at the flat plane indices `index` (N, C, *out); backward adds the gradient there."""
+    """x (N, C, *spatial) read at the flat plane indices `index` (N, C, *out): max pooling's gather, with its
+    backward (_MaxPoolBackward, which keeps the gradient connected to x, as PyTorch's)."""
 
     @staticmethod
     def forward(ctx, x, index):
         ctx.save_for_backward(x, index)
-        n, c = x.shape[:2]
-        return np.take_along_axis(x.reshape(n, c, -1), index.reshape(n, c, -1), axis=-1).reshape(index.shape)
+        return _gather_planes(x, index, None, 0)
 
     @staticmethod
     def backward(ctx, grad):
-        from autograd.grad_mode import is_grad_enabled
-        from autograd.ops.gather_scatter import ScatterAdd
-        from autograd.ops.shape import Connected
-
         x, index = ctx.saved_tensors
-        n, c = x.shape[:2]
-        plane = int(np.prod(x.shape[2:]))
-        flat = ScatterAdd.apply(grad.reshape(n, c, -1), 2, index.reshape(n, c, -1), (n, c, plane), None)
-        grad_x = flat.reshape(x.shape)
-        return (Connected.apply(grad_x, x) if is_grad_enabled() else grad_x), None
+        return _MaxPoolBackward.apply(grad, x, index, None, False), None
 
 
 def _adaptive_max_pool(op: str, input, output_size, dims: int):
