@@ -18,14 +18,9 @@ class Parameter(Tensor):
     """
 
     def __init__(self, data=None, requires_grad: bool = True):
-        if data is None:
-            data = np.empty((0,), dtype=np.float32)
-        array = data._data if isinstance(data, Tensor) else _to_array(data)
-        self._init(array)
+        _share(self, data, np.float32)
         if requires_grad:
             self.requires_grad = True
-        if isinstance(data, Tensor):
-            self._version_counter = data._version_counter
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -42,15 +37,19 @@ class Buffer(Tensor):
     of state_dict. It shares `tensor`'s array, detached (requires_grad kept), as PyTorch's."""
 
     def __init__(self, data=None, *, persistent: bool = True):
-        if data is None:
-            data = np.empty((0,), dtype=get_default_dtype())
-        array = data._data if isinstance(data, Tensor) else _to_array(data)
-        self._init(array)
-        if isinstance(data, Tensor):
-            self._version_counter = data._version_counter
-            if data.requires_grad:
-                self.requires_grad = True
+        _share(self, data, get_default_dtype())
+        if isinstance(data, Tensor) and data.requires_grad:
+            self.requires_grad = True
         self.persistent = bool(persistent)
+
+
+def _share(t: Tensor, data, empty_dtype) -> None:
+    """Make `t` hold `data`'s array (a tensor's own, with its version counter: no copy), or an empty one."""
+    if data is None:
+        data = np.empty((0,), dtype=empty_dtype)
+    t._init(data._data if isinstance(data, Tensor) else _to_array(data))
+    if isinstance(data, Tensor):
+        t._version_counter = data._version_counter
 
 
 def _rebuild_parameter(data, requires_grad):
