@@ -132,14 +132,14 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
                 if capture is None and (accumulate_into is None or node in accumulate_into):
                     accumulate_grad(node.variable, g, create_graph, handed_out)
                 continue
-            if getattr(node.function, "_builtin", False):  # numpy's warnings off once for all the ops of a built-in backward rule
-                quiet = _numpy_errors.set(_SILENT)
-                try:
-                    input_grads = node._run_backward(g)
-                finally:
-                    _numpy_errors.reset(quiet)
-            else:  # a user's Function: its own numpy code keeps the user's warning settings
+            # numpy's warnings off once for all the ops of a built-in backward rule (a user's Function keeps the
+            # user's own warning settings for its numpy code)
+            quiet = _numpy_errors.set(_SILENT) if getattr(node.function, "_builtin", False) else None
+            try:
                 input_grads = node._run_backward(g)
+            finally:
+                if quiet is not None:
+                    _numpy_errors.reset(quiet)
             if check_nan:
                 check_finite_gradients(node, input_grads)
             if not retain_graph:

@@ -97,13 +97,12 @@ class Op:
         record = requires_grad and cls.differentiable and state.grad_enabled
         ctx = OpNode(cls, args) if record else _FORWARD_CONTEXTS[i]() if i < 9 else forward_context(i)
         tracer = state.tracer
-        if _numpy_errors.get() is _SILENT:  # already silent (inside backward, or another op's forward)
+        # numpy's warnings off, unless already (inside backward, or another op's forward)
+        token = None if _numpy_errors.get() is _SILENT else _numpy_errors.set(_SILENT)
+        try:
             out = cls.forward(ctx, *arrays) if tracer is None else tracer.run_op(cls, ctx, args, arrays)
-        else:
-            token = _numpy_errors.set(_SILENT)
-            try:
-                out = cls.forward(ctx, *arrays) if tracer is None else tracer.run_op(cls, ctx, args, arrays)
-            finally:
+        finally:
+            if token is not None:
                 _numpy_errors.reset(token)
         raw = out
         if type(out) is not np.ndarray:
