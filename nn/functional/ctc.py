@@ -35,14 +35,6 @@ def _lengths(values, name: str) -> np.ndarray:
     return values.astype(np.int64).reshape(-1)
 
 
-def _log_add(a, b):
-    """log(exp(a) + exp(b)), -inf where both are -inf (no nan)."""
-    m = np.maximum(a, b)
-    m_safe = np.where(np.isneginf(m), 0, m)
-    with np.errstate(divide="ignore"):
-        return np.log(np.exp(a - m_safe) + np.exp(b - m_safe)) + m_safe
-
-
 class CtcLoss(Op):
     """The negative log-likelihood of each target, (N,), by the alpha recursion; PyTorch's checks of lengths."""
 
@@ -114,13 +106,13 @@ class CtcLoss(Op):
             prev = log_alpha[t - 1]
             shifted = np.concatenate([np.full((N, 2), neg_inf), prev], axis=1)  # (N, L + 2): s − 1, s − 2 at s
             one, two = shifted[:, 1:L + 1], shifted[:, :L]
-            total = _log_add(_log_add(prev, one), np.where(skip, two, neg_inf))
+            total = np.logaddexp(np.logaddexp(prev, one), np.where(skip, two, neg_inf))
             log_alpha[t] = np.where(in_seq, total + emit[t], neg_inf)
         last = np.maximum(il - 1, 0)
         final = log_alpha[last, np.arange(N)] if T else np.full((N, L), neg_inf, dtype)  # (N, L) at il − 1
         l1 = final[np.arange(N), 2 * tl]
         l2 = np.where(tl > 0, final[np.arange(N), np.maximum(2 * tl - 1, 0)], neg_inf)
-        nll = (-_log_add(l1, l2)).astype(dtype)
+        nll = (-np.logaddexp(l1, l2)).astype(dtype)
         ctx.save_for_backward(log_probs, log_alpha, ext, skip, in_seq, il, tl, nll)  # inf kept: backward zeroes it
         ctx.zero_infinity = zero_infinity
         return np.where(np.isinf(nll), np.zeros((), dtype), nll) if zero_infinity else nll
@@ -152,7 +144,7 @@ class CtcLossBackward(Op):
             nxt = log_beta[t + 1] if t + 1 < T else np.full((N, L), neg_inf, dtype)
             shifted = np.concatenate([nxt, np.full((N, 2), neg_inf)], axis=1)  # (N, L + 2): s + 1, s + 2 at s
             one, two = shifted[:, 1:L + 1], shifted[:, 2:]
-            total = _log_add(_log_add(nxt, one), np.where(skip_next, two, neg_inf)) + emit[t]
+            total = np.logaddexp(np.logaddexp(nxt, one), np.where(skip_next, two, neg_inf)) + emit[t]
             init = np.where(ends, emit[t], neg_inf)
             at_last = (t == il - 1)[:, None]
             inside = (t < il - 1)[:, None]
